@@ -1,0 +1,115 @@
+"""Configuration read from the environment.
+
+Default runs on SQLite under ``instance/`` for a first look; Production refuses to start without
+``SECRET_KEY`` and ``DATABASE_URL``; Test is what the suite uses (``DATABASE_URL`` picks PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else int(value)
+
+
+class ConfigError(RuntimeError):
+    """A setting the chosen configuration cannot run without is missing."""
+
+
+class Default:
+    """Development on one machine: SQLite in ``instance/``, a fixed development secret."""
+
+    ENV_NAME = "default"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'registry.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Browsers treat http://127.0.0.1 as a secure context but the development server is plain HTTP;
+    # Production always sets Secure.
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "registry_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which is what expires
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    # Login throttling, counted in the database so it holds across gunicorn workers.
+    LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+    LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+
+    API_PAGE_DEFAULT = 50
+    API_PAGE_MAX = 500
+
+    # flask-smorest: the spec is served by our own route so that it sits under /api/v1.
+    API_TITLE = "Metrology registry API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+
+    SCHEDULER_TIMEZONE = "Asia/Ho_Chi_Minh"
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise :class:`ConfigError` when the configuration cannot run."""
+
+
+class Test(Default):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
+    PASSWORD_MIN_LENGTH = 10
+
+
+class Production(Default):
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production configuration needs these environment variables: " + ", ".join(missing)
+            )
+
+
+CONFIGS: dict[str, type[Default]] = {"default": Default, "test": Test, "production": Production}
+
+
+def from_environment() -> type[Default]:
+    """The configuration class named by ``REGISTRY_CONFIG`` (default, test or production)."""
+    name = os.environ.get("REGISTRY_CONFIG", "default").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"REGISTRY_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}") from None

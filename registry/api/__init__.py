@@ -1,0 +1,46 @@
+"""The JSON API under /api/v1: bearer tokens, schemas, OpenAPI, one error shape."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api
+
+from registry.extensions import csrf
+
+API_PREFIX = "/api/v1"
+
+
+class RegistryApi(Api):
+    """flask-smorest, minus its app-wide error handler: ours answers HTML pages and the API alike."""
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+def init_api(app: Flask) -> None:
+    from registry.api.auth import init_token_auth
+    from registry.api.errors import ErrorSchema, register_service_error_handler
+    from registry.api.organisations import blp as organisations_blp
+
+    RegistryApi.ERROR_SCHEMA = ErrorSchema
+    api = RegistryApi(
+        app,
+        spec_kwargs={
+            "servers": [{"url": "/"}],
+            "info": {"description": "Metrology registry: instruments, standards, providers and events."},
+        },
+    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+
+    for blp in (organisations_blp,):
+        init_token_auth(blp)
+        csrf.exempt(blp)
+        api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
+
+    register_service_error_handler(app)
+
+    @app.route(f"{API_PREFIX}/openapi.json")
+    def openapi_json() -> ResponseReturnValue:
+        return jsonify(api.spec.to_dict())

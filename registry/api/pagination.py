@@ -1,0 +1,63 @@
+"""Cursor pagination: ``?limit=&cursor=`` in, ``{"items": [...], "next_cursor": ...}`` out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from registry.core.errors import ServiceError
+from registry.extensions import db
+
+
+class ListArgsSchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+
+
+def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """``{"items": [item...], "next_cursor": str | null}`` for ``item_schema``."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next_cursor": ma.fields.String(required=True, allow_none=True),
+        },
+    )
+
+
+def _encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ServiceError({"cursor": _l("This cursor is not valid; start again without it.")}) from None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ServiceError({"cursor": _l("This cursor is not valid; start again without it.")})
+    return value
+
+
+def paginate(
+    stmt: Select[Any], key: InstrumentedAttribute[int], *, limit: int | None, cursor: str | None
+) -> dict[str, Any]:
+    """One page of ``stmt`` in ``key`` order (a unique, increasing column: the primary key)."""
+    size = limit or current_app.config["API_PAGE_DEFAULT"]
+    if cursor:
+        stmt = stmt.where(key > _decode(cursor))
+    rows = list(db.session.scalars(stmt.order_by(key).limit(size + 1)))
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return {"items": rows, "next_cursor": _encode(getattr(rows[-1], key.key)) if has_more else None}

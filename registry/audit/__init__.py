@@ -1,0 +1,1 @@
+"""Append-only audit trail written for every change of an audited row."""

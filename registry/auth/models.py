@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
+from registry.extensions import db
+from registry.organisations.models import Organisation
+
+
+class Role(enum.StrEnum):
+    DEPARTMENT_ADMIN = "department_admin"
+    DEPARTMENT_OFFICER = "department_officer"
+    PROVIDER_MANAGER = "provider_manager"
+    PROVIDER_TECHNICIAN = "provider_technician"
+    ENTERPRISE_MANAGER = "enterprise_manager"
+    ENTERPRISE_VIEWER = "enterprise_viewer"
+
+
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_ADMIN, Role.DEPARTMENT_OFFICER})
+PROVIDER_ROLES = frozenset({Role.PROVIDER_MANAGER, Role.PROVIDER_TECHNICIAN})
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_MANAGER, Role.ENTERPRISE_VIEWER})
+
+
+class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "users"
+    __audit_exclude__ = frozenset({"password_hash"})
+    # Plain attributes below are per-request state, not columns.
+    __allow_unmapped__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the cookie: the session key, never the user id, so that a
+        # logout or a password change (which revoke the row) ends the session everywhere.
+        assert self.current_session_key is not None
+        return self.current_session_key
+
+    # Set by the session loader and at login: the key of the session this request runs in.
+    current_session_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class UserRole(Audited, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """A login. The cookie holds a random key; the database holds its SHA-256 digest."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A bearer token for the API, stored as its SHA-256 digest; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):  # type: ignore[name-defined]
+    """Failed logins, counted per account and per address for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from registry.auth import services
+from registry.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
+from registry.auth.login import client_address
+from registry.core.errors import ServiceError
+from registry.core.forms import apply_service_error
+from registry.i18n import LANGUAGE_KEY
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site; the home page otherwise (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.email.data or "", form.password.data or "", address=client_address()
+            )
+        except services.LoginThrottled:
+            form.form_errors.append(_("Too many failed attempts. Wait a few minutes and try again."))
+            return render_template("auth/login.html", form=form), 429
+        if user is not None:
+            # A fresh session at login: nothing an attacker planted before it survives.
+            language = session.get(LANGUAGE_KEY)
+            session.clear()
+            if language:
+                session[LANGUAGE_KEY] = language
+            services.start_session(user, address=client_address())
+            login_user(user)
+            return redirect(safe_next(form.next.data))
+        form.form_errors.append(_("The e-mail address or the password is not correct."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated and current_user.current_session_key:
+        services.end_session(current_user.current_session_key)
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user,
+                current_password=form.current_password.data or "",
+                new_password=form.new_password.data or "",
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+            return render_template("auth/change_password.html", form=form), 422
+        logout_user()
+        session.clear()
+        flash(_("Your password has been changed. Log in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Response:
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session[LANGUAGE_KEY] = form.lang.data
+    if current_user.is_authenticated:
+        services.set_locale(current_user, form.lang.data or "vi")
+    return redirect(safe_next(form.next.data))

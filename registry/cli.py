@@ -1,0 +1,159 @@
+"""Command-line interface: ``flask --app wsgi <command>``. One commit per command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask_babel import force_locale
+
+from registry.audit.services import Actor, acting_as
+from registry.auth import services as auth_services
+from registry.auth.models import Role, User
+from registry.core.errors import ServiceError
+from registry.extensions import db
+from registry.organisations import services as org_services
+from registry.organisations.models import OrgKind
+
+
+@contextmanager
+def command_transaction(label: str = "cli") -> Iterator[None]:
+    """Commit once when the command succeeds; roll back and report field errors when it does not."""
+    with acting_as(Actor(None, label)), force_locale("en"):
+        try:
+            yield
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            details = "; ".join(f"{field}: {message}" for field, message in error.fields.items())
+            raise click.ClickException(details or str(error.message)) from None
+        except BaseException:
+            db.session.rollback()
+            raise
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    lines = sys.stdin.read().splitlines()
+    if len(lines) < 2 or not lines[0]:
+        raise click.ClickException("Give the password twice on standard input, one per line.")
+    if lines[0] != lines[1]:
+        raise click.ClickException("The two passwords differ.")
+    return lines[0]
+
+
+@click.group("org", help="Organisations.")
+def org_group() -> None:
+    pass
+
+
+@org_group.command("create")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--kind", "kinds", multiple=True, required=True, type=click.Choice([k.value for k in OrgKind]))
+def org_create(code: str, name: str, kinds: tuple[str, ...]) -> None:
+    """Register an organisation (repeat --kind for several)."""
+    with command_transaction():
+        organisation = org_services.create_organisation(code=code, name=name, kinds=kinds)
+    click.echo(f"Created organisation {organisation.code} ({', '.join(organisation.kinds)}).")
+
+
+@click.group("user", help="User accounts.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--org", "org_code", required=True, help="Code of the user's organisation.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", default="")
+def user_create(email: str, org_code: str, roles: tuple[str, ...], name: str) -> None:
+    """Create an account. The password is read twice (from standard input when it is not a terminal)."""
+    password = _read_password()
+    with command_transaction():
+        organisation = org_services.get_organisation_by_code(org_code)
+        user = auth_services.create_user(
+            email, organisation=organisation, roles={Role(r) for r in roles}, password=password, name=name
+        )
+    click.echo(f"Created user {user.email} in {organisation.code} with roles {', '.join(sorted(roles))}.")
+
+
+@click.group("token", help="API tokens.")
+def token_group() -> None:
+    pass
+
+
+@token_group.command("create")
+@click.argument("email")
+def token_create(email: str) -> None:
+    """Create an API token for EMAIL; the token is the last word printed, shown only this once."""
+    with command_transaction():
+        user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise ServiceError({"email": f"No user with e-mail {email}."})
+        token = auth_services.create_api_token(user)
+    click.echo(f"API token for {user.email} (store it now, it is not shown again): {token}")
+
+
+@click.group("demo", help="Demo data.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has organisations.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo province and print its logins."""
+    from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
+
+    if database_is_empty():
+        with command_transaction("demo"):
+            load_demo()
+        click.echo("Demo data loaded.")
+    elif if_empty:
+        click.echo("The database already has data; demo data not loaded again.")
+    else:
+        raise click.ClickException("The database is not empty; demo data goes into an empty database only.")
+    click.echo("Log in at http://127.0.0.1:5000/login with one of the demo accounts:")
+    for email, organisation, role, _name in DEMO_USERS:
+        click.echo(f"  {email:<24} {role.value:<22} ({organisation})")
+    click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+
+
+@click.group("jobs", help="Scheduler jobs.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("run")
+@click.argument("job", required=False)
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Run as if on this day."
+)
+def jobs_run(job: str | None, today: datetime | None) -> None:
+    """Run JOB (or every job) once; the last line printed is the result as JSON."""
+    from scheduler.jobs import JOBS, LOCAL_TZ, run_job
+
+    if job is not None and job not in JOBS:
+        raise click.BadParameter(f"unknown job {job!r}; jobs: {', '.join(JOBS)}", param_hint="JOB")
+    day = today.date() if today else datetime.now(LOCAL_TZ).date()
+    results = [run_job(current_app._get_current_object(), name, day) for name in ([job] if job else JOBS)]  # type: ignore[attr-defined]
+    summary: dict[str, Any] = results[0] if len(results) == 1 else {"job": "all", "results": results}
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+COMMANDS: list[Callable[..., Any]] = [org_group, user_group, token_group, demo_group, jobs_group]
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)  # type: ignore[arg-type]

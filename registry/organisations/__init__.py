@@ -1,0 +1,1 @@
+"""Enterprises, service providers and the Department."""

@@ -1,0 +1,40 @@
+"""Values every template can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from registry.auth.forms import LanguageForm, LogoutForm
+from registry.auth.models import Role
+from registry.i18n import select_locale
+
+KIND_LABELS = {
+    "department": _l("Department"),
+    "enterprise": _l("Enterprise"),
+    "provider": _l("Service provider"),
+}
+AUDIT_ACTION_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "void": _l("Voided"),
+}
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def _layout_values() -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "current_locale": select_locale(),
+            "language_form": LanguageForm(lang=select_locale(), next=request.full_path.rstrip("?")),
+            "Role": Role,
+            "kind_labels": KIND_LABELS,
+            "audit_action_labels": AUDIT_ACTION_LABELS,
+        }
+        if current_user.is_authenticated:
+            values["logout_form"] = LogoutForm()
+        return values

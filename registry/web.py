@@ -1,0 +1,95 @@
+"""The web side: blueprints, the per-request commit point, security headers and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from registry.extensions import db
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    from registry.auth.views import bp as auth_bp
+    from registry.home.views import bp as home_bp
+    from registry.organisations.views import bp as organisations_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(organisations_bp)
+
+    from registry.templating import init_templating
+
+    init_templating(app)
+
+    @app.after_request
+    def _commit_point(response: Response) -> Response:
+        """The one commit of a request: kept on success, rolled back on any error response."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+        if is_api_request():
+            from registry.api.errors import http_error_response
+
+            return http_error_response(error)
+        if isinstance(error, CSRFError):
+            message = _("The form has expired or was not sent from this site. Reload the page and try again.")
+        else:
+            message = error_messages().get(error.code or 500, error.description or "")
+        return render_template("errors/error.html", code=error.code, message=message), error.code or 500
+
+
+def error_messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist, or you cannot see it."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Wait a few minutes and try again."),
+        500: _("Something went wrong on our side. The error has been logged."),
+    }

@@ -1,0 +1,51 @@
+"""``python -m scheduler``: runs every daily job once at start-up, then on its cron (Asia/Ho_Chi_Minh).
+
+It runs in its own process and never inside the web workers: with N gunicorn workers an in-process
+scheduler would run everything N times.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from registry import create_app
+from scheduler.jobs import JOBS, LOCAL_TZ, run_job
+
+# (hour, minute) of each job's daily run, local time.
+SCHEDULE = {"housekeeping": (3, 30)}
+
+log = logging.getLogger("scheduler")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app()
+
+    def run(name: str) -> None:
+        result = run_job(app, name, datetime.now(LOCAL_TZ).date())
+        log.info("job finished: %s", result)
+
+    scheduler = BlockingScheduler(timezone=LOCAL_TZ)
+    for name in JOBS:
+        hour, minute = SCHEDULE[name]
+        # coalesce + max_instances=1: a backlog after downtime runs once, never in parallel with itself.
+        scheduler.add_job(
+            run,
+            CronTrigger(hour=hour, minute=minute, timezone=LOCAL_TZ),
+            args=[name],
+            id=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+        run(name)
+    log.info("scheduler started with jobs: %s", ", ".join(JOBS))
+    scheduler.start()
+
+
+if __name__ == "__main__":
+    main()
