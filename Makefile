@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint translations install install-dev clean
+.PHONY: run test lint translations messages install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ install-dev: $(VENV)/.installed-dev
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d registry/translations 2>&1 | grep -v '^compiling' || true
+
+# After adding or changing user-facing text: refresh the catalogues, then translate the new entries in
+# registry/translations/vi/LC_MESSAGES/messages.po (tests/test_i18n.py fails until every one is translated).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o registry/translations/messages.pot .
+	$(BIN)/pybabel -q update -i registry/translations/messages.pot -d registry/translations \
+		--no-fuzzy-matching --width 110
 
 run: install translations
 	mkdir -p instance

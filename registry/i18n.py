@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 
@@ -15,14 +15,18 @@ LANGUAGE_KEY = "lang"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if not has_request_context():
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return default
+    if request.path.startswith("/api/"):
+        # API clients say what they want in Accept-Language; Vietnamese when they do not.
+        return request.accept_languages.best_match(languages) or default
     chosen = session.get(LANGUAGE_KEY)
     if chosen in languages:
         return str(chosen)
     if current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return default
 
 
 def format_day(value: date | datetime | None) -> str:

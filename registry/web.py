@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from registry.extensions import db
@@ -69,6 +70,17 @@ def init_app(app: Flask) -> None:
         if request.endpoint and not request.endpoint.startswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.errorhandler(StaleDataError)
+    def _concurrent_update(error: StaleDataError) -> tuple[Response | str, int]:
+        """Two requests saved the same row at once: the later one loses, as with a stale version."""
+        db.session.rollback()
+        message = _("Someone else changed this record at the same moment. Reload it and try again.")
+        if is_api_request():
+            from registry.api.errors import error_response
+
+            return error_response(409, message, {"version": message})
+        return render_template("errors/error.html", code=409, message=message), 409
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:

@@ -7,6 +7,7 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -22,6 +23,14 @@ from registry.extensions import db
 from tests import factories
 
 TEST_PASSWORD = factories.DEFAULT_PASSWORD
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translations (as `make test` does) so a bare `pytest` sees them too."""
+    from babel.messages.frontend import CommandLineInterface
+
+    translations = Path(__file__).resolve().parent.parent / "registry" / "translations"
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])
 
 
 def _postgres_database(base_url: str, worker: str) -> Iterator[str]:

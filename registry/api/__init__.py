@@ -35,7 +35,7 @@ def init_api(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}]
 
     for blp in (organisations_blp,):
-        init_token_auth(blp)
+        init_token_auth(app, blp)
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Flask, Response, g, request
 
 from registry.api.errors import error_response
 from registry.audit.services import Actor, set_actor
@@ -15,10 +15,12 @@ def api_user() -> User:
     return user
 
 
-def init_token_auth(blp: Blueprint) -> None:
-    @blp.before_request
-    def _authenticate() -> tuple[Response, int] | None:
+def init_token_auth(app: Flask, blp: Blueprint) -> None:
+    """Every request to ``blp`` needs a bearer token. The check is registered on ``app`` for that
+    blueprint, not on the module-level blueprint itself, which Flask freezes once it has been
+    registered: so ``create_app`` can build a second application in the same process."""
 
+    def _authenticate() -> tuple[Response, int] | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
@@ -28,3 +30,5 @@ def init_token_auth(blp: Blueprint) -> None:
         g.api_user = user
         set_actor(Actor(user.id, user.email))
         return None
+
+    app.before_request_funcs.setdefault(blp.name, []).append(_authenticate)

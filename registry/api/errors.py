@@ -1,12 +1,18 @@
-"""One error shape for the whole API: ``{"error": {"code", "message", "fields"}}``."""
+"""One error shape for the whole API: ``{"error": {"code", "message", "fields"}}``.
+
+Messages are in the caller's language (``Accept-Language``, Vietnamese by default): service errors carry
+lazy gettext strings, and the English messages of marshmallow and webargs are translated here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, jsonify
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from registry.core.errors import ServiceError
@@ -25,16 +31,77 @@ HTTP_CODES = {
     500: "internal_error",
 }
 
+# The field name of an error about the request (or its body) as a whole.
+WHOLE = "_"
+
 
 class ErrorBodySchema(ma.Schema):
-    code = ma.fields.String(required=True)
-    message = ma.fields.String(required=True)
+    code = ma.fields.String(
+        required=True, metadata={"description": "Machine-readable: validation_error, not_found, conflict…"}
+    )
+    message = ma.fields.String(required=True, metadata={"description": "For people, in the caller's language."})
     # "fields" is taken by marshmallow's Schema itself, hence the attribute name.
-    field_errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), data_key="fields")
+    field_errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        data_key="fields",
+        metadata={"description": 'What is wrong with each field; "_" for the request as a whole.'},
+    )
 
 
 class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+def http_message(status: int) -> str:
+    """The message of an HTTP error that says nothing more specific, in the caller's language."""
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("A valid bearer token is required."),
+        403: _("You do not have permission to do this."),
+        404: _("No such resource, or you cannot see it."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Wait a few minutes and try again."),
+    }
+    return messages.get(status, _("Something went wrong on our side. The error has been logged."))
+
+
+# marshmallow's and webargs' messages (English only), each with its translation.
+_FRAMEWORK_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"Missing data for required field\."), lambda m: _("This field is required.")),
+    (re.compile(r"Field may not be null\."), lambda m: _("This field may not be null.")),
+    (re.compile(r"Unknown field\."), lambda m: _("This field is not accepted here.")),
+    (re.compile(r"Invalid input type\."), lambda m: _("Send a JSON object.")),
+    (re.compile(r"Invalid JSON body\."), lambda m: _("The request body is not valid JSON.")),
+    (re.compile(r"Not a valid integer\."), lambda m: _("Enter a whole number.")),
+    (re.compile(r"Not a valid string\."), lambda m: _("Enter text.")),
+    (re.compile(r"Not a valid list\."), lambda m: _("Send a list.")),
+    (re.compile(r"String does not match expected pattern\."), lambda m: _("This value is not in the expected format.")),
+    (re.compile(r"Must be one of: (?P<choices>.*)\."), lambda m: _("Use one of: %(choices)s.", **m.groupdict())),
+    (
+        re.compile(r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\."),
+        lambda m: _("Use a number from %(min)s to %(max)s.", **m.groupdict()),
+    ),
+    (
+        re.compile(r"Must be greater than or equal to (?P<min>\S+)\."),
+        lambda m: _("Use a number of at least %(min)s.", **m.groupdict()),
+    ),
+    (
+        re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
+        lambda m: _("Use %(min)s to %(max)s characters.", **m.groupdict()),
+    ),
+    (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), lambda m: _("Give at least %(min)s item(s).", **m.groupdict())),
+]
+
+
+def translate(message: str) -> str:
+    for pattern, translated in _FRAMEWORK_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            return translated(match)
+    return message
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
@@ -42,28 +109,37 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     if isinstance(messages, Mapping):
         flat: dict[str, str] = {}
         for key, value in messages.items():
-            if key in {"json", "query", "form", "view_args", "headers"} and not prefix:
+            if not prefix and key in {"json", "query", "form", "view_args", "headers", "querystring"}:
                 flat.update(_flatten(value))
+            elif key == ma.exceptions.SCHEMA:
+                flat.update(_flatten(value, prefix))
             else:
                 flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(messages, list | tuple):
         if all(isinstance(item, str) for item in messages):
-            return {prefix or "_": " ".join(messages)}
+            return {prefix or WHOLE: " ".join(translate(item) for item in messages)}
         flat = {}
         for value in messages:
             flat.update(_flatten(value, prefix))
         return flat
-    return {prefix or "_": str(messages)}
+    return {prefix or WHOLE: translate(str(messages))}
+
+
+def summary(fields: Mapping[str, object]) -> str:
+    """The message for a list of field errors: the error itself when there is only one."""
+    if len(fields) == 1:
+        return str(next(iter(fields.values())))
+    return _('Some fields are not valid: see "fields".')
 
 
 def error_response(
-    status: int, message: str, fields: Mapping[str, object] | None = None, code: str | None = None
+    status: int, message: object, fields: Mapping[str, object] | None = None, code: str | None = None
 ) -> tuple[Response, int]:
     body = {
         "error": {
             "code": code or HTTP_CODES.get(status, "error"),
-            "message": message,
+            "message": str(message),
             "fields": {key: str(value) for key, value in (fields or {}).items()},
         }
     }
@@ -71,13 +147,20 @@ def error_response(
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:
+    """An HTTP error (webargs' validation errors included) in our shape, keeping its headers (Allow…)."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     fields = _flatten(data.get("messages") or data.get("errors") or {})
-    message = data.get("message") or (error.description if status != 500 else "Internal error.")
-    if fields and not data.get("message"):
-        message = "; ".join(f"{name}: {why}" for name, why in fields.items())
-    response, status = error_response(status, str(message), fields)
+    if data.get("message"):
+        message = str(data["message"])
+    elif fields:
+        message = summary(fields)
+    else:
+        message = http_message(status)
+    response, status = error_response(status, message, fields)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     return response, status
@@ -90,4 +173,4 @@ def register_service_error_handler(app: Flask) -> None:
     def _service_error(error: ServiceError) -> tuple[Response, int]:
         if not is_api_request():
             raise error
-        return error_response(error.status_code, str(error.message), error.fields, code=error.code)
+        return error_response(error.status_code, error.message, error.fields, code=error.code)

@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from registry.audit.models import AuditEvent
-from registry.core.models import Audited, utcnow
+from registry.core.models import Audited, Versioned, utcnow
 from registry.extensions import db
 
 
@@ -82,6 +82,9 @@ def _changes(obj: Audited) -> tuple[dict[str, Any], dict[str, Any]]:
         if history.added or history.deleted:
             old[key] = _jsonable(history.deleted[0]) if history.deleted else None
             new[key] = _jsonable(getattr(obj, key))
+    if new and isinstance(obj, Versioned):
+        # The mapper bumps the version inside the flush without attribute history: record it too.
+        old["version"], new["version"] = obj.version - 1, obj.version
     return old, new
 
 

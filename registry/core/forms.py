@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length
 
 from registry.core.errors import ServiceError
 
@@ -15,3 +17,12 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
             field.errors = [*list(field.errors), str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+def required() -> DataRequired:
+    """WTForms' DataRequired with our message (WTForms ships no Vietnamese catalogue)."""
+    return DataRequired(message=_l("This field is required."))
+
+
+def max_length(limit: int) -> Length:
+    return Length(max=limit, message=_l("Use at most %(n)d characters.", n=limit))

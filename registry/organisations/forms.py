@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from registry.core.forms import max_length, required
 
 KIND_CHOICES = [
     SelectChoice("department", _l("Department")),
@@ -19,13 +20,13 @@ class CheckboxesField(SelectMultipleField):
 
 
 class OrganisationForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    kinds = CheckboxesField(_l("Kinds"), choices=KIND_CHOICES)
+    code = StringField(_l("Code"), validators=[required(), max_length(40)])
+    name = StringField(_l("Name"), validators=[required(), max_length(255)])
+    kinds = CheckboxesField(_l("Kinds"), choices=KIND_CHOICES, validate_choice=False)
 
 
 class OrganisationEditForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    kinds = CheckboxesField(_l("Kinds"), choices=KIND_CHOICES)
-    reason = TextAreaField(_l("Reason for the change"), validators=[DataRequired(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[required(), max_length(255)])
+    kinds = CheckboxesField(_l("Kinds"), choices=KIND_CHOICES, validate_choice=False)
+    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
     version = IntegerField(widget=HiddenField.widget)

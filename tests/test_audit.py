@@ -1,0 +1,111 @@
+"""The audit trail: who, when, what, old and new values, reason; append-only; replayable."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from registry.audit.models import AuditEvent
+from registry.audit.services import Actor, acting_as, history, versions
+from registry.extensions import db
+from registry.organisations.models import Organisation
+from registry.organisations.services import create_organisation, update_organisation
+
+
+def _row_as_dict(organisation: Organisation) -> dict[str, object]:
+    return {
+        "id": organisation.id,
+        "code": organisation.code,
+        "name": organisation.name,
+        "is_department": organisation.is_department,
+        "is_enterprise": organisation.is_enterprise,
+        "is_provider": organisation.is_provider,
+        "created_at": organisation.created_at.isoformat(),
+        "version": organisation.version,
+    }
+
+
+def test_every_version_of_a_row_can_be_rebuilt_from_the_trail():
+    with acting_as(Actor(None, "test")):
+        organisation = create_organisation(code="ctn-kt", name="Công ty Cấp nước", kinds=["enterprise"])
+        seen = [_row_as_dict(organisation)]
+        update_organisation(organisation, reason="Tên đầy đủ theo giấy phép", name="Công ty CP Cấp thoát nước Kon Tum")
+        seen.append(_row_as_dict(organisation))
+        update_organisation(organisation, reason="Cũng là đơn vị hiệu chuẩn", kinds=["enterprise", "provider"])
+        seen.append(_row_as_dict(organisation))
+
+    assert versions("organisations", organisation.id) == seen
+
+
+def test_a_change_records_who_when_what_and_why():
+    with acting_as(Actor(None, "cli")):
+        organisation = create_organisation(code="X1", name="Tên cũ", kinds=["enterprise"])
+        update_organisation(organisation, reason="Sửa chính tả", name="Tên mới")
+
+    created, updated = history("organisations", organisation.id)
+    assert created.action == "create" and created.old_values is None
+    assert updated.action == "update"
+    assert updated.old_values == {"name": "Tên cũ", "version": 1}
+    assert updated.new_values == {"name": "Tên mới", "version": 2}
+    assert updated.reason == "Sửa chính tả"
+    assert updated.actor_label == "cli"
+    assert updated.occurred_at.tzinfo is not None
+
+
+def test_a_change_without_a_reason_is_refused_and_nothing_is_written():
+    organisation = create_organisation(code="X2", name="Tên", kinds=["enterprise"])
+    db.session.commit()
+    before = len(history("organisations", organisation.id))
+    from registry.core.errors import ServiceError
+
+    with pytest.raises(ServiceError) as caught:
+        update_organisation(organisation, reason="   ", name="Khác")
+    assert "reason" in caught.value.fields
+    db.session.rollback()
+    assert len(history("organisations", organisation.id)) == before
+
+
+def test_web_edits_are_attributed_to_the_logged_in_user(client, auth):
+    from tests.conftest import csrf_token_from
+    from tests.factories import OrganisationFactory, user_with_role
+    from registry.auth.models import Role
+
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    target = OrganisationFactory(code="TARGET", name="Trước")
+    db.session.commit()
+    auth.login(officer.email)
+    page = client.get("/organisations/TARGET/edit").get_data(as_text=True)
+    response = client.post(
+        "/organisations/TARGET/edit",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "name": "Sau",
+            "kinds": ["enterprise"],
+            "reason": "Đổi tên",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    last = history("organisations", target.id)[-1]
+    assert (last.actor_id, last.actor_label, last.reason) == (officer.id, officer.email, "Đổi tên")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET reason = 'forged'", "DELETE FROM audit_events"])
+def test_the_database_refuses_to_change_or_remove_audit_rows(statement):
+    create_organisation(code="X3", name="Tên", kinds=["enterprise"])
+    db.session.flush()
+    assert db.session.scalar(select(sa.func.count(AuditEvent.id))) > 0
+    savepoint = db.session.begin_nested()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.text(statement))
+    savepoint.rollback()
+    assert db.session.scalar(select(sa.func.count(AuditEvent.id)).where(AuditEvent.reason == "forged")) == 0
+
+
+def test_password_hashes_never_reach_the_trail(app):
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    created = history("users", user.id)[0]
+    assert "password_hash" not in (created.new_values or {})
