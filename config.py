@@ -96,7 +96,7 @@ class Production(Default):
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name, "").strip()]
         if missing:
             raise ConfigError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)

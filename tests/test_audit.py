@@ -30,9 +30,13 @@ def test_every_version_of_a_row_can_be_rebuilt_from_the_trail():
     with acting_as(Actor(None, "test")):
         organisation = create_organisation(code="ctn-kt", name="Công ty Cấp nước", kinds=["enterprise"])
         seen = [_row_as_dict(organisation)]
-        update_organisation(organisation, reason="Tên đầy đủ theo giấy phép", name="Công ty CP Cấp thoát nước Kon Tum")
+        update_organisation(
+            organisation, reason="Tên đầy đủ theo giấy phép", name="Công ty CP Cấp thoát nước Kon Tum"
+        )
         seen.append(_row_as_dict(organisation))
-        update_organisation(organisation, reason="Cũng là đơn vị hiệu chuẩn", kinds=["enterprise", "provider"])
+        update_organisation(
+            organisation, reason="Cũng là đơn vị hiệu chuẩn", kinds=["enterprise", "provider"]
+        )
         seen.append(_row_as_dict(organisation))
 
     assert versions("organisations", organisation.id) == seen
@@ -67,9 +71,9 @@ def test_a_change_without_a_reason_is_refused_and_nothing_is_written():
 
 
 def test_web_edits_are_attributed_to_the_logged_in_user(client, auth):
+    from registry.auth.models import Role
     from tests.conftest import csrf_token_from
     from tests.factories import OrganisationFactory, user_with_role
-    from registry.auth.models import Role
 
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     target = OrganisationFactory(code="TARGET", name="Trước")
@@ -91,7 +95,9 @@ def test_web_edits_are_attributed_to_the_logged_in_user(client, auth):
     assert (last.actor_id, last.actor_label, last.reason) == (officer.id, officer.email, "Đổi tên")
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET reason = 'forged'", "DELETE FROM audit_events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET reason = 'forged'", "DELETE FROM audit_events"]
+)
 def test_the_database_refuses_to_change_or_remove_audit_rows(statement):
     create_organisation(code="X3", name="Tên", kinds=["enterprise"])
     db.session.flush()

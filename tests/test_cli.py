@@ -38,10 +38,32 @@ def test_org_and_user_create_then_token_works_on_the_api(app, cli):
 
 
 def test_a_user_can_hold_several_roles(cli):
-    cli.invoke(args=["org", "create", "LAB", "--name", "Phòng thí nghiệm", "--kind", "provider", "--kind", "enterprise"])
+    cli.invoke(
+        args=[
+            "org",
+            "create",
+            "LAB",
+            "--name",
+            "Phòng thí nghiệm",
+            "--kind",
+            "provider",
+            "--kind",
+            "enterprise",
+        ]
+    )
     password = "một mật khẩu rất dài"
     result = cli.invoke(
-        args=["user", "create", "a@lab.vn", "--org", "LAB", "--role", "provider_manager", "--role", "enterprise_manager"],
+        args=[
+            "user",
+            "create",
+            "a@lab.vn",
+            "--org",
+            "LAB",
+            "--role",
+            "provider_manager",
+            "--role",
+            "enterprise_manager",
+        ],
         input=f"{password}\n{password}\n",
     )
     assert result.exit_code == 0, result.output
@@ -60,7 +82,9 @@ def test_a_user_can_hold_several_roles(cli):
 )
 def test_user_create_refuses_bad_passwords_and_stores_nothing(cli, stdin, message):
     cli.invoke(args=["org", "create", "E1", "--name", "DN", "--kind", "enterprise"])
-    result = cli.invoke(args=["user", "create", "x@e1.vn", "--org", "E1", "--role", "enterprise_viewer"], input=stdin)
+    result = cli.invoke(
+        args=["user", "create", "x@e1.vn", "--org", "E1", "--role", "enterprise_viewer"], input=stdin
+    )
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count(User.id)).where(User.email == "x@e1.vn")) == 0

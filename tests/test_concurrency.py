@@ -30,7 +30,9 @@ def test_a_save_racing_another_answers_409_and_keeps_the_winner(app, client, aut
         )
         return real_update(row, **kwargs)
 
-    monkeypatch.setattr("registry.organisations.views.services.update_organisation", update_after_a_concurrent_save)
+    monkeypatch.setattr(
+        "registry.organisations.views.services.update_organisation", update_after_a_concurrent_save
+    )
     response = client.post(
         "/organisations/RACE/edit",
         data={"csrf_token": token, "name": "Tôi", "kinds": ["enterprise"], "reason": "Sửa", "version": "1"},

@@ -19,15 +19,33 @@ def _catalog(path: Path, locale: str | None = None):
 def test_every_message_in_the_code_is_translated_to_vietnamese(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "-o", str(template), "--no-location", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(template),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     wanted = {message.id for message in _catalog(template) if message.id}
     vietnamese = _catalog(ROOT / "registry/translations/vi/LC_MESSAGES/messages.po", "vi")
     translated = {message.id for message in vietnamese if message.id and message.string and not message.fuzzy}
     missing = sorted(str(m) for m in wanted - translated)
-    assert not missing, "add these to registry/translations/vi/LC_MESSAGES/messages.po:\n" + "\n".join(missing)
+    assert not missing, "add these to registry/translations/vi/LC_MESSAGES/messages.po:\n" + "\n".join(
+        missing
+    )
 
 
 def test_placeholders_survive_translation():
@@ -37,6 +55,6 @@ def test_placeholders_survive_translation():
     placeholder = re.compile(r"%\(\w+\)[sd]")
     for message in vietnamese:
         if message.id and message.string:
-            assert sorted(placeholder.findall(str(message.id))) == sorted(placeholder.findall(str(message.string))), (
-                message.id
-            )
+            assert sorted(placeholder.findall(str(message.id))) == sorted(
+                placeholder.findall(str(message.string))
+            ), message.id

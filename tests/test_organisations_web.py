@@ -61,7 +61,9 @@ def test_bad_input_names_the_field_and_stores_nothing(officer_client, data, fiel
 def test_duplicate_code_is_refused_with_the_code_named(officer_client):
     OrganisationFactory(code="DUP")
     db.session.commit()
-    response = _post_form(officer_client, "/organisations/new", {"code": "dup", "name": "Khác", "kinds": ["provider"]})
+    response = _post_form(
+        officer_client, "/organisations/new", {"code": "dup", "name": "Khác", "kinds": ["provider"]}
+    )
     assert response.status_code == 422
     assert "Đã có tổ chức với mã DUP" in response.get_data(as_text=True)
 
@@ -79,7 +81,13 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(
 
     response = officer_client.post(
         "/organisations/STALE/edit",
-        data={"csrf_token": token, "name": "Tôi sửa", "kinds": ["enterprise"], "reason": "Sửa tên", "version": "1"},
+        data={
+            "csrf_token": token,
+            "name": "Tôi sửa",
+            "kinds": ["enterprise"],
+            "reason": "Sửa tên",
+            "version": "1",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry.auth.models import DEPARTMENT_ROLES, PROVIDER_ROLES, Role, User
+from registry.auth.models import PROVIDER_ROLES, Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.conftest import csrf_token_from
@@ -59,40 +59,41 @@ Expected = int | Redirect
 
 LOGIN = Redirect("/login?next=", prefix=True)  # not logged in: off to the login page, and back after
 HOME = Redirect("/")
-LOGGED_OUT = Redirect("/login")  # logout, and a password change (which ends every session)
+OUT = Redirect("/login")  # logged out: by logout, and by a password change (ends every session)
 BACK = Redirect("/organisations/")  # the language switch returns to the page it was given
 CREATED = Redirect(f"/organisations/{NEW_CODE}")
 SAVED = Redirect("/organisations/{code}")
 
+API_LIST = "organisations_api.Organisations"
+API_ONE = "organisations_api.OrganisationByCode"
+
 # fmt: off
 EXPECTED: dict[tuple[str, str, str], tuple[Expected, ...]] = {
-    # (endpoint, method, target):                  anonymous d_admin  d_officer p_manager p_tech  e_manager e_viewer
-    ("auth.login", "GET", NONE):                     (200,    HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
-    ("auth.login", "POST", NONE):                    (HOME,   HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
-    ("auth.logout", "POST", NONE):                   (LOGGED_OUT, LOGGED_OUT, LOGGED_OUT, LOGGED_OUT, LOGGED_OUT,
-                                                      LOGGED_OUT, LOGGED_OUT),
-    ("auth.change_password", "GET", NONE):           (LOGIN,  200,     200,     200,     200,     200,     200),
-    ("auth.change_password", "POST", NONE):          (LOGIN,  LOGGED_OUT, LOGGED_OUT, LOGGED_OUT, LOGGED_OUT,
-                                                      LOGGED_OUT, LOGGED_OUT),
-    ("auth.set_language", "POST", NONE):             (BACK,   BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
-    ("home.index", "GET", NONE):                     (LOGIN,  200,     200,     200,     200,     200,     200),
-    ("home.health", "GET", NONE):                    (200,    200,     200,     200,     200,     200,     200),
-    ("organisations.index", "GET", NONE):            (LOGIN,  200,     200,     200,     200,     200,     200),
-    ("organisations.create", "GET", NONE):           (LOGIN,  200,     200,     403,     403,     403,     403),
-    ("organisations.create", "POST", NONE):          (LOGIN,  CREATED, CREATED, 403,     403,     403,     403),
-    ("organisations.detail", "GET", OWN):            (LOGIN,  200,     200,     200,     200,     200,     200),
-    ("organisations.detail", "GET", OTHER):          (LOGIN,  200,     200,     404,     404,     404,     404),
-    ("organisations.edit", "GET", OWN):              (LOGIN,  200,     200,     403,     403,     403,     403),
-    ("organisations.edit", "GET", OTHER):            (LOGIN,  200,     200,     404,     404,     404,     404),
-    ("organisations.edit", "POST", OWN):             (LOGIN,  SAVED,   SAVED,   403,     403,     403,     403),
-    ("organisations.edit", "POST", OTHER):           (LOGIN,  SAVED,   SAVED,   404,     404,     404,     404),
-    ("organisations_api.Organisations", "GET", NONE):  (401,  200,     200,     200,     200,     200,     200),
-    ("organisations_api.Organisations", "POST", NONE): (401,  201,     201,     403,     403,     403,     403),
-    ("organisations_api.OrganisationByCode", "GET", OWN):     (401, 200, 200,   200,     200,     200,     200),
-    ("organisations_api.OrganisationByCode", "GET", OTHER):   (401, 200, 200,   404,     404,     404,     404),
-    ("organisations_api.OrganisationByCode", "PATCH", OWN):   (401, 200, 200,   403,     403,     403,     403),
-    ("organisations_api.OrganisationByCode", "PATCH", OTHER): (401, 200, 200,   404,     404,     404,     404),
-    ("openapi_json", "GET", NONE):                   (200,    200,     200,     200,     200,     200,     200),
+    # (endpoint, method, target)             anonym.  d_admin  d_offic. p_manag. p_tech.  e_manag. e_view.
+    ("auth.login", "GET", NONE):             (200,     HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
+    ("auth.login", "POST", NONE):            (HOME,    HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
+    ("auth.logout", "POST", NONE):           (OUT,     OUT,     OUT,     OUT,     OUT,     OUT,     OUT),
+    ("auth.change_password", "GET", NONE):   (LOGIN,   200,     200,     200,     200,     200,     200),
+    ("auth.change_password", "POST", NONE):  (LOGIN,   OUT,     OUT,     OUT,     OUT,     OUT,     OUT),
+    ("auth.set_language", "POST", NONE):     (BACK,    BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
+    ("home.index", "GET", NONE):             (LOGIN,   200,     200,     200,     200,     200,     200),
+    ("home.health", "GET", NONE):            (200,     200,     200,     200,     200,     200,     200),
+    ("organisations.index", "GET", NONE):    (LOGIN,   200,     200,     200,     200,     200,     200),
+    ("organisations.create", "GET", NONE):   (LOGIN,   200,     200,     403,     403,     403,     403),
+    ("organisations.create", "POST", NONE):  (LOGIN,   CREATED, CREATED, 403,     403,     403,     403),
+    ("organisations.detail", "GET", OWN):    (LOGIN,   200,     200,     200,     200,     200,     200),
+    ("organisations.detail", "GET", OTHER):  (LOGIN,   200,     200,     404,     404,     404,     404),
+    ("organisations.edit", "GET", OWN):      (LOGIN,   200,     200,     403,     403,     403,     403),
+    ("organisations.edit", "GET", OTHER):    (LOGIN,   200,     200,     404,     404,     404,     404),
+    ("organisations.edit", "POST", OWN):     (LOGIN,   SAVED,   SAVED,   403,     403,     403,     403),
+    ("organisations.edit", "POST", OTHER):   (LOGIN,   SAVED,   SAVED,   404,     404,     404,     404),
+    (API_LIST, "GET", NONE):                 (401,     200,     200,     200,     200,     200,     200),
+    (API_LIST, "POST", NONE):                (401,     201,     201,     403,     403,     403,     403),
+    (API_ONE, "GET", OWN):                   (401,     200,     200,     200,     200,     200,     200),
+    (API_ONE, "GET", OTHER):                 (401,     200,     200,     404,     404,     404,     404),
+    (API_ONE, "PATCH", OWN):                 (401,     200,     200,     403,     403,     403,     403),
+    (API_ONE, "PATCH", OTHER):               (401,     200,     200,     404,     404,     404,     404),
+    ("openapi_json", "GET", NONE):           (200,     200,     200,     200,     200,     200,     200),
 }
 # fmt: on
 
@@ -105,7 +106,11 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "new_password": "một mật khẩu mới rất dài",
     },
     ("auth.set_language", "POST"): {"lang": "en", "next": "/organisations/"},
-    ("organisations.create", "POST"): {"code": NEW_CODE, "name": "Công ty Kiểm tra Quyền", "kinds": ["enterprise"]},
+    ("organisations.create", "POST"): {
+        "code": NEW_CODE,
+        "name": "Công ty Kiểm tra Quyền",
+        "kinds": ["enterprise"],
+    },
     ("organisations.edit", "POST"): {
         "name": "Tên mới sau khi sửa",
         "kinds": "{kinds}",
@@ -114,12 +119,12 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("organisations_api.Organisations", "POST"): {
+    (API_LIST, "POST"): {
         "code": NEW_CODE,
         "name": "Công ty Kiểm tra Quyền",
         "kinds": ["enterprise"],
     },
-    ("organisations_api.OrganisationByCode", "PATCH"): {
+    (API_ONE, "PATCH"): {
         "name": "Tên mới sau khi sửa",
         "reason": "Đổi tên theo quyết định số 12",
         "version": "{version}",
@@ -146,11 +151,8 @@ def _make_actor(actor: str) -> User:
 
 
 def _other_organisation(user: User) -> Organisation:
-    if user.has_role(*DEPARTMENT_ROLES):
-        return OrganisationFactory()
-    if user.has_role(*PROVIDER_ROLES):
-        return OrganisationFactory(provider=True)
-    return OrganisationFactory()
+    """Another lab for a lab, another enterprise for an enterprise (and for the Department)."""
+    return OrganisationFactory(provider=True) if user.has_role(*PROVIDER_ROLES) else OrganisationFactory()
 
 
 def _url(app: Flask, endpoint: str, method: str, organisation: Organisation | None) -> str:

@@ -6,24 +6,35 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
+from registry.api.errors import ErrorSchema
 from registry.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
 
 class RegistryApi(Api):
-    """flask-smorest, minus its app-wide error handler: ours answers HTML pages and the API alike."""
+    """flask-smorest, minus its app-wide error handler (ours answers HTML pages and the API alike) and
+    its ETag and page-number pagination headers (we use neither): every error is documented with our
+    :class:`ErrorSchema`."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
+        pass
+
+    def _register_etag_headers(self) -> None:
+        pass
+
+    def _register_pagination_header(self) -> None:
         pass
 
 
 def init_api(app: Flask) -> None:
     from registry.api.auth import init_token_auth
-    from registry.api.errors import ErrorSchema, register_service_error_handler
+    from registry.api.blueprint import init_query_check
+    from registry.api.errors import register_service_error_handler
     from registry.api.organisations import blp as organisations_blp
 
-    RegistryApi.ERROR_SCHEMA = ErrorSchema
     api = RegistryApi(
         app,
         spec_kwargs={
@@ -36,6 +47,7 @@ def init_api(app: Flask) -> None:
 
     for blp in (organisations_blp,):
         init_token_auth(app, blp)
+        init_query_check(app, blp)
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
 

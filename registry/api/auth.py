@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, g, request
 
-from registry.api.errors import error_response
+from registry.api.errors import error_response, http_message
 from registry.audit.services import Actor, set_actor
 from registry.auth.models import User
 from registry.auth.services import user_for_token
@@ -24,7 +24,7 @@ def init_token_auth(app: Flask, blp: Blueprint) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
-            response, status = error_response(401, "A valid bearer token is required.")
+            response, status = error_response(401, http_message(401))
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return response, status
         g.api_user = user

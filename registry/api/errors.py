@@ -39,7 +39,9 @@ class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(
         required=True, metadata={"description": "Machine-readable: validation_error, not_found, conflict…"}
     )
-    message = ma.fields.String(required=True, metadata={"description": "For people, in the caller's language."})
+    message = ma.fields.String(
+        required=True, metadata={"description": "For people, in the caller's language."}
+    )
     # "fields" is taken by marshmallow's Schema itself, hence the attribute name.
     field_errors = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -65,7 +67,11 @@ def http_message(status: int) -> str:
         413: _("The upload is too large."),
         429: _("Too many requests. Wait a few minutes and try again."),
     }
-    return messages.get(status, _("Something went wrong on our side. The error has been logged."))
+    if status in messages:
+        return messages[status]
+    if status < 500:
+        return messages[400]
+    return _("Something went wrong on our side. The error has been logged.")
 
 
 # marshmallow's and webargs' messages (English only), each with its translation.
@@ -78,8 +84,14 @@ _FRAMEWORK_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
     (re.compile(r"Not a valid integer\."), lambda m: _("Enter a whole number.")),
     (re.compile(r"Not a valid string\."), lambda m: _("Enter text.")),
     (re.compile(r"Not a valid list\."), lambda m: _("Send a list.")),
-    (re.compile(r"String does not match expected pattern\."), lambda m: _("This value is not in the expected format.")),
-    (re.compile(r"Must be one of: (?P<choices>.*)\."), lambda m: _("Use one of: %(choices)s.", **m.groupdict())),
+    (
+        re.compile(r"String does not match expected pattern\."),
+        lambda m: _("This value is not in the expected format."),
+    ),
+    (
+        re.compile(r"Must be one of: (?P<choices>.*)\."),
+        lambda m: _("Use one of: %(choices)s.", **m.groupdict()),
+    ),
     (
         re.compile(r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\."),
         lambda m: _("Use a number from %(min)s to %(max)s.", **m.groupdict()),
@@ -92,7 +104,10 @@ _FRAMEWORK_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
         re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
         lambda m: _("Use %(min)s to %(max)s characters.", **m.groupdict()),
     ),
-    (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), lambda m: _("Give at least %(min)s item(s).", **m.groupdict())),
+    (
+        re.compile(r"Shorter than minimum length (?P<min>\d+)\."),
+        lambda m: _("Give at least %(min)s item(s).", **m.groupdict()),
+    ),
 ]
 
 

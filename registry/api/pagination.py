@@ -16,10 +16,20 @@ from sqlalchemy.orm import InstrumentedAttribute
 from registry.core.errors import ServiceError
 from registry.extensions import db
 
+# The largest key a cursor may name: beyond any real row, within every database's integers.
+MAX_KEY = 2**62
+
 
 class ListArgsSchema(ma.Schema):
-    limit = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    # Optional but never null: the spec says "leave it out", not "send null".
+    limit = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=500),
+        metadata={"description": "Rows per page (default 50)."},
+    )
+    cursor = ma.fields.String(
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "The previous page's next_cursor; leave out for the first page."},
+    )
 
 
 def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
@@ -39,14 +49,18 @@ def _encode(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
 
 
+def _invalid_cursor() -> ServiceError:
+    return ServiceError({"cursor": _l("This cursor is not valid; start again without it.")})
+
+
 def _decode(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ServiceError({"cursor": _l("This cursor is not valid; start again without it.")}) from None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ServiceError({"cursor": _l("This cursor is not valid; start again without it.")})
+        raise _invalid_cursor() from None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_KEY:
+        raise _invalid_cursor()
     return value
 
 

@@ -11,7 +11,7 @@ from registry.audit.services import set_reason
 from registry.auth.models import DEPARTMENT_ROLES, User
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
-from registry.core.validation import clean_code, clean_text
+from registry.core.validation import CODE_PATTERN, clean_code, clean_text
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
 
@@ -72,16 +72,25 @@ def visible_organisations(user: User) -> Select[Organisation]:
 
 def get_visible_organisation(user: User, code: str) -> Organisation:
     """The organisation with ``code`` if ``user`` may see it; otherwise not found (never forbidden)."""
-    organisation = db.session.scalars(
-        visible_organisations(user).where(Organisation.code == code.strip().upper())
-    ).first()
+    code = code.strip().upper()
+    # Something that cannot be a code (a NUL byte, say, which PostgreSQL refuses) is simply not found.
+    organisation = (
+        db.session.scalars(visible_organisations(user).where(Organisation.code == code)).first()
+        if CODE_PATTERN.match(code)
+        else None
+    )
     if organisation is None:
         raise NotFoundError({"code": _l("No such organisation.")})
     return organisation
 
 
 def get_organisation_by_code(code: str) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+    clean = code.strip().upper()
+    organisation = (
+        db.session.scalar(select(Organisation).where(Organisation.code == clean))
+        if CODE_PATTERN.match(clean)
+        else None
+    )
     if organisation is None:
         raise ServiceError({"org": _l("No organisation with code %(code)s.", code=code)})
     return organisation

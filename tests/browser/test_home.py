@@ -9,12 +9,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from registry.demo.services import DEMO_PASSWORD
+from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
 def test_login_then_switch_the_home_page_to_english(
-    page: Page, live_server, artifacts: Path, browser_problems: list[str]
+    page: Page, live_server: LiveServer, artifacts: Path, browser_problems: list[str]
 ) -> None:
     page.goto(live_server("/login"))
     expect(page.locator("html")).to_have_attribute("lang", "vi")
