@@ -2,6 +2,27 @@
 
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, User, UserRole, UserSession
-from registry.organisations.models import Organisation
+from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
+from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
-__all__ = ["ApiToken", "AuditEvent", "LoginAttempt", "Organisation", "User", "UserRole", "UserSession"]
+__all__ = [
+    "Accreditation",
+    "AdminUnit",
+    "ApiToken",
+    "AuditEvent",
+    "Designation",
+    "Instrument",
+    "InstrumentType",
+    "Item",
+    "LegalRule",
+    "LoginAttempt",
+    "MeasurementStandard",
+    "Organisation",
+    "ReferenceMaterial",
+    "Registration",
+    "User",
+    "UserRole",
+    "UserSession",
+    "Verifier",
+]

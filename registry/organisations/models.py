@@ -1,19 +1,33 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, case
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
 from registry.extensions import db
+
+if TYPE_CHECKING:
+    from registry.catalogue.models import AdminUnit
 
 
 class OrgKind(enum.StrEnum):
     DEPARTMENT = "department"
     ENTERPRISE = "enterprise"
     PROVIDER = "provider"
+
+
+class OwnershipClass(enum.StrEnum):
+    PUBLIC_UNIT = "public_unit"
+    STATE_CAPITAL = "state_capital"
+    FDI = "fdi"
+    PRIVATE = "private"
 
 
 class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
@@ -25,7 +39,19 @@ class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     is_department: Mapped[bool] = mapped_column(Boolean, default=False)
     is_enterprise: Mapped[bool] = mapped_column(Boolean, default=False)
     is_provider: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 10 digits, 10 + "-" + 3 for a branch, a 12-digit personal ID for a household business, or none.
+    tax_code: Mapped[str | None] = mapped_column(String(14), index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    admin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    state_capital_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    foreign_capital_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    public_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Name and code folded (lower case, no diacritics, đ → d) for searching; written with the row.
+    search_text: Mapped[str] = mapped_column(String(400), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    admin_unit: Mapped[AdminUnit | None] = relationship(lazy="joined")
 
     @property
     def kinds(self) -> list[str]:
@@ -44,5 +70,107 @@ class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         self.is_enterprise = OrgKind.ENTERPRISE in kinds
         self.is_provider = OrgKind.PROVIDER in kinds
 
+    # The ownership class is derived here and only here, in Python and in SQL alike (indicators count
+    # by it): a public unit first, then any state capital, then any foreign capital, else private.
+    @hybrid_property
+    def ownership_class(self) -> str:
+        if self.public_unit:
+            return OwnershipClass.PUBLIC_UNIT.value
+        if (self.state_capital_pct or 0) > 0:
+            return OwnershipClass.STATE_CAPITAL.value
+        if (self.foreign_capital_pct or 0) > 0:
+            return OwnershipClass.FDI.value
+        return OwnershipClass.PRIVATE.value
+
+    @ownership_class.inplace.expression
+    @classmethod
+    def _ownership_class_expression(cls) -> ColumnElement[str]:
+        return case(
+            (cls.public_unit.is_(True), OwnershipClass.PUBLIC_UNIT.value),
+            (cls.state_capital_pct > 0, OwnershipClass.STATE_CAPITAL.value),
+            (cls.foreign_capital_pct > 0, OwnershipClass.FDI.value),
+            else_=OwnershipClass.PRIVATE.value,
+        )
+
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"
+
+
+class ConfirmationState(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Credential(Audited, Versioned):
+    """What every provider credential shares: the provider enters it, the Department confirms it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    confirmation: Mapped[str] = mapped_column(String(12), default=ConfirmationState.PENDING.value)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Registration(Credential, db.Model):  # type: ignore[name-defined]
+    """Giấy chứng nhận đăng ký (Decree 105/2016): mandatory for every verification, calibration or
+    testing provider. It does not expire; it can be revoked."""
+
+    __tablename__ = "registrations"
+
+    certificate_number: Mapped[str] = mapped_column(String(80))
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)  # verification, calibration, testing
+    fields: Mapped[str] = mapped_column(Text, default="")
+    issued_on: Mapped[date] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Accreditation(Credential, db.Model):  # type: ignore[name-defined]
+    """A voluntary accreditation or certification (ISO/IEC 17025, ISO 9001, ISO 15189, ISO 17034…)."""
+
+    __tablename__ = "accreditations"
+
+    scheme: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(String(120), default="")
+    number: Mapped[str] = mapped_column(String(80))
+    # [{"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0.1 mg"}, …]
+    scope: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    suspension: Mapped[str | None] = mapped_column(String(12))  # None, "suspended" or "withdrawn"
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Designation(Credential, db.Model):  # type: ignore[name-defined]
+    """Quyết định chỉ định: the provider may verify these Group 2 instrument types."""
+
+    __tablename__ = "designations"
+
+    decision_number: Mapped[str] = mapped_column(String(80))
+    # [{"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}, …]
+    scope: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def type_codes(self) -> list[str]:
+        return [str(entry["type_code"]) for entry in self.scope]
+
+
+class Verifier(Credential, db.Model):  # type: ignore[name-defined]
+    """Kiểm định viên: a person with a verifier card for some instrument types."""
+
+    __tablename__ = "verifiers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    card_number: Mapped[str] = mapped_column(String(60))
+    type_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship()

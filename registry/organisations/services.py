@@ -11,6 +11,7 @@ from registry.audit.services import set_reason
 from registry.auth.models import DEPARTMENT_ROLES, User
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
+from registry.core.text import fold_all
 from registry.core.validation import CODE_PATTERN, clean_code, clean_text
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
@@ -36,7 +37,7 @@ def create_organisation(*, code: str, name: str, kinds: Iterable[str]) -> Organi
     parsed = parse_kinds(kinds)
     if db.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
         raise ServiceError({"code": _l("An organisation with code %(code)s already exists.", code=code)})
-    organisation = Organisation(code=code, name=name)
+    organisation = Organisation(code=code, name=name, search_text=fold_all(code, name))
     organisation.set_kinds(parsed)
     db.session.add(organisation)
     db.session.flush()
@@ -55,6 +56,7 @@ def update_organisation(
     reason = require_reason(reason)
     if name is not None:
         organisation.name = clean_text(name, field="name", max_length=255)
+        organisation.search_text = fold_all(organisation.code, organisation.name)
     if kinds is not None:
         organisation.set_kinds(parse_kinds(kinds))
     set_reason(reason)

@@ -1,0 +1,1 @@
+"""Instruments, measurement standards and reference materials: everything that falls due."""

@@ -1,0 +1,149 @@
+"""One base table for everything that falls due (single-table inheritance), so that status, counts and
+reminders run over one table."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from registry.catalogue.models import AdminUnit, InstrumentType
+from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
+from registry.extensions import db
+from registry.organisations.models import Organisation
+
+
+class ItemKind(enum.StrEnum):
+    INSTRUMENT = "instrument"
+    STANDARD = "standard"
+    REFERENCE_MATERIAL = "reference_material"
+
+
+class ItemState(enum.StrEnum):
+    IN_SERVICE = "in_service"
+    OUT_OF_SERVICE = "out_of_service"
+    RETIRED = "retired"
+
+
+class Use(enum.StrEnum):
+    LEGAL = "legal"  # trade, payment, safety, health, environment, inspection: Group 2 controls apply
+    INTERNAL = "internal"  # makes a Group 2 type a Group 1 instrument
+
+
+class Funding(enum.StrEnum):
+    SOCIALISED = "socialised"
+    STATE_BUDGET = "state_budget"
+    OWN = "own"
+
+
+class Purpose(enum.StrEnum):
+    STATE_INSPECTION = "state_inspection"
+    MEASUREMENT_ASSURANCE = "measurement_assurance"
+    SERVICE = "service"
+    PRODUCTION = "production"
+    OTHER = "other"
+
+
+class StandardLevel(enum.StrEnum):
+    NATIONAL = "national"
+    REFERENCE = "reference"
+    WORKING = "working"
+
+
+class Result(enum.StrEnum):
+    PASS = "pass"  # noqa: S105 - a result, not a password
+    FAIL = "fail"
+    NOT_STATED = "not_stated"
+
+
+class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "items"
+    __table_args__ = (
+        # Serial numbers are unique per owner and type (standards and reference materials have no type:
+        # their uniqueness per owner and kind is checked by the service).
+        UniqueConstraint("owner_id", "type_id", "serial_number"),
+        Index("ix_items_kind_owner", "kind", "owner_id"),
+        Index("ix_items_valid_until", "valid_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    serial_number: Mapped[str] = mapped_column(String(80), default="")
+    manufacturer: Mapped[str] = mapped_column(String(120), default="")
+    model: Mapped[str] = mapped_column(String(120), default="")
+    measuring_range: Mapped[str] = mapped_column(String(120), default="")
+    interval_months: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=ItemState.IN_SERVICE.value)
+    funding: Mapped[str] = mapped_column(String(16), default=Funding.OWN.value)
+    purpose: Mapped[str] = mapped_column(String(24), default=Purpose.OTHER.value)
+    acquired_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    # Current validity, maintained by the event service in the same transaction as the event: derived
+    # state stored on purpose, because status is filtered and counted over millions of rows.
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    last_result: Mapped[str | None] = mapped_column(String(12))
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    # A repair or a broken seal: out of validity until a verification after repair.
+    needs_reverification: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Serial number, manufacturer, model, name and owner name folded (lower case, no diacritics,
+    # đ → d) for searching: written with the row, indexable (pg_trgm) on PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Instruments
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("instrument_types.id"), index=True)
+    accuracy_class: Mapped[str] = mapped_column(String(40), default="")
+    use: Mapped[str | None] = mapped_column(String(10))
+    site_address: Mapped[str] = mapped_column(String(500), default="")
+    site_admin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+
+    # Measurement standards
+    level: Mapped[str | None] = mapped_column(String(12))
+    quantity: Mapped[str] = mapped_column(String(60), default="")
+    uncertainty: Mapped[str] = mapped_column(String(120), default="")
+    traceable_to: Mapped[str] = mapped_column(String(255), default="")  # external body at a chain's top
+
+    # Reference materials
+    producer: Mapped[str] = mapped_column(String(200), default="")
+    producer_iso17034: Mapped[bool] = mapped_column(Boolean, default=False)
+    lot: Mapped[str] = mapped_column(String(80), default="")
+    certified_value: Mapped[str] = mapped_column(String(80), default="")
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    certificate_number: Mapped[str] = mapped_column(String(80), default="")
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+
+    owner: Mapped[Organisation] = relationship(lazy="joined")
+    instrument_type: Mapped[InstrumentType | None] = relationship(lazy="joined")
+    site_admin_unit: Mapped[AdminUnit | None] = relationship(lazy="joined")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"polymorphic_on": cls.__table__.c.kind, "version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+    @property
+    def is_instrument(self) -> bool:
+        return self.kind == ItemKind.INSTRUMENT
+
+
+class Instrument(Item):
+    __mapper_args__ = {"polymorphic_identity": ItemKind.INSTRUMENT.value}
+
+    @property
+    def group2(self) -> bool:
+        """Group 2 controls apply: a Group 2 type in legal use."""
+        return bool(self.instrument_type and self.instrument_type.group2 and self.use == Use.LEGAL)
+
+
+class MeasurementStandard(Item):
+    __mapper_args__ = {"polymorphic_identity": ItemKind.STANDARD.value}
+
+
+class ReferenceMaterial(Item):
+    __mapper_args__ = {"polymorphic_identity": ItemKind.REFERENCE_MATERIAL.value}
