@@ -125,7 +125,7 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"polymorphic_on": cls.__table__.c.kind, "version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {"polymorphic_on": cls.__table__.c.kind, "version_id_col": cls.__table__.c.version}
 
     @property
     def is_instrument(self) -> bool:
