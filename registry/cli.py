@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from registry.audit.services import Actor, acting_as
 from registry.auth import services as auth_services
 from registry.auth.models import Role, User
+from registry.catalogue.commands import catalogue_group
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.organisations import services as org_services
@@ -117,8 +118,12 @@ def demo_load(if_empty: bool) -> None:
 
     if database_is_empty():
         with command_transaction("demo"):
-            load_demo()
-        click.echo("Demo data loaded.")
+            counts = load_demo()
+        click.echo(
+            "Demo data loaded: "
+            + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
+            + "."
+        )
     elif if_empty:
         click.echo("The database already has data; demo data not loaded again.")
     else:
@@ -151,7 +156,14 @@ def jobs_run(job: str | None, today: datetime | None) -> None:
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
-COMMANDS: list[Callable[..., Any]] = [org_group, user_group, token_group, demo_group, jobs_group]
+COMMANDS: list[Callable[..., Any]] = [
+    org_group,
+    user_group,
+    token_group,
+    demo_group,
+    jobs_group,
+    catalogue_group,
+]
 
 
 def register_commands(app: Flask) -> None:

@@ -41,12 +41,18 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     from registry.auth.views import bp as auth_bp
+    from registry.catalogue.views import bp as catalogue_bp
     from registry.home.views import bp as home_bp
+    from registry.items.views import bp as items_bp
+    from registry.organisations.credentials_views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(catalogue_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(items_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(credentials_bp)
 
     from registry.templating import init_templating
 

@@ -155,3 +155,13 @@ def api(app: Flask) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture
+def english(app: Flask) -> Iterator[None]:
+    """Messages rendered outside a request (service calls in a test) in English instead of the
+    default Vietnamese, for tests that read them."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

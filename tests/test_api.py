@@ -20,6 +20,17 @@ from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
 
 ORGS = "/api/v1/organisations"
+# An organisation's fields when only its code, name and kinds were given.
+NO_DETAILS = {
+    "tax_code": None,
+    "address": "",
+    "admin_unit": None,
+    "state_capital_pct": 0.0,
+    "foreign_capital_pct": 0.0,
+    "public_unit": False,
+    "ownership_class": "private",
+    "sectors": [],
+}
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
@@ -185,7 +196,20 @@ def test_without_a_limit_a_page_has_the_default_size(app, as_admin):
     assert len(body["items"]) == 4 <= app.config["API_PAGE_DEFAULT"]
     assert body["next_cursor"] is None
     item = next(item for item in body["items"] if item["code"].startswith("ORG"))
-    assert set(item) == {"code", "name", "kinds", "version"}
+    assert set(item) == {
+        "code",
+        "name",
+        "kinds",
+        "tax_code",
+        "address",
+        "admin_unit",
+        "state_capital_pct",
+        "foreign_capital_pct",
+        "public_unit",
+        "ownership_class",
+        "sectors",
+        "version",
+    }
 
 
 @pytest.mark.parametrize(
@@ -254,6 +278,7 @@ def test_the_department_registers_an_organisation(as_admin):
         "code": "CTCP-DL.01",
         "name": "Công ty CP Đo lường",
         "kinds": ["enterprise", "provider"],
+        **NO_DETAILS,
         "version": 1,
     }
     organisation = _organisation("CTCP-DL.01")
@@ -418,6 +443,7 @@ def test_a_change_bumps_the_version_and_is_audited_with_its_reason(as_admin, adm
         "code": "TARGET",
         "name": "Công ty Mới",
         "kinds": ["provider"],
+        **NO_DETAILS,
         "version": 2,
     }
     organisation = _organisation("TARGET")

@@ -123,3 +123,185 @@ def test_dates_are_shown_day_month_year(officer_client):
     html = officer_client.get("/organisations/DATED").get_data(as_text=True)
     # 20:00 UTC on 28 February is already 1 March in Asia/Ho_Chi_Minh (UTC+7).
     assert "01/03/2025" in html
+
+
+# --- Every field, the list, and contact details ----------------------------------------------------------
+
+FULL = {
+    "code": "XD-DH",
+    "name": "Cửa hàng Xăng dầu Đắk Hà",
+    "kinds": ["enterprise"],
+    "tax_code": "6100123454-001",
+    "address": "Thôn 3, thị trấn Đắk Hà",
+    "admin_unit": "615",
+    "sectors": "xăng dầu, khí hoá lỏng",
+    "state_capital_pct": "51",
+    "foreign_capital_pct": "12,5",
+    "public_unit": "",
+}
+
+
+def _english(client):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+
+
+def test_create_with_every_field_and_show_the_derived_ownership_class(officer_client):
+    data = {key: value for key, value in FULL.items() if key != "public_unit"}
+    response = _post_form(officer_client, "/organisations/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    organisation = db.session.scalar(select(Organisation).where(Organisation.code == "XD-DH"))
+    assert organisation.tax_code == "6100123454-001"
+    assert organisation.admin_unit.code == "615"
+    assert organisation.sectors == ["xăng dầu", "khí hoá lỏng"]
+    assert (str(organisation.state_capital_pct), str(organisation.foreign_capital_pct)) == ("51.00", "12.50")
+    assert organisation.public_unit is False
+    _english(officer_client)
+    html = officer_client.get("/organisations/XD-DH").get_data(as_text=True)
+    assert "6100123454-001" in html and "Huyện Đắk Hà (615)" in html and "xăng dầu, khí hoá lỏng" in html
+    assert '<dd class="col-sm-9" data-testid="ownership-class">With state capital</dd>' in html
+    # No credentials section for an enterprise without any.
+    assert 'data-testid="credentials"' not in html
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"tax_code": "6100123455"}, "tax_code"),
+        ({"tax_code": "12345"}, "tax_code"),
+        ({"admin_unit": "999"}, "admin_unit"),
+        ({"state_capital_pct": "-1"}, "state_capital_pct"),
+        ({"state_capital_pct": "abc"}, "state_capital_pct"),
+        ({"state_capital_pct": "1.234"}, "state_capital_pct"),
+        ({"foreign_capital_pct": "50"}, "foreign_capital_pct"),  # 51 + 50 > 100
+        ({"address": "x" * 501}, "address"),
+        ({"sectors": ",".join(str(n) for n in range(21))}, "sectors"),
+    ],
+)
+def test_bad_details_are_refused_by_field_and_nothing_is_stored(officer_client, changes, field):
+    before = db.session.scalar(select(func.count(Organisation.id)))
+    response = _post_form(officer_client, "/organisations/new", {**FULL, **changes})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'data-field="{field}"' in html
+    assert db.session.scalar(select(func.count(Organisation.id))) == before
+
+
+def test_the_department_edits_every_field(officer_client):
+    OrganisationFactory(code="EDIT-ALL")
+    db.session.commit()
+    data = {key: value for key, value in FULL.items() if key != "code"}
+    response = _post_form(
+        officer_client,
+        "/organisations/EDIT-ALL/edit",
+        {**data, "public_unit": "y", "reason": "Theo giấy phép", "version": "1"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    organisation = db.session.scalar(select(Organisation).where(Organisation.code == "EDIT-ALL"))
+    assert organisation.public_unit is True
+    assert organisation.ownership_class == "public_unit"
+    assert organisation.search_text == "edit-all cua hang xang dau dak ha"
+    form = officer_client.get("/organisations/EDIT-ALL/edit").get_data(as_text=True)
+    assert 'value="12.5"' in form and 'value="xăng dầu, khí hoá lỏng"' in form
+    assert '<option selected value="615">' in form
+
+
+def test_the_list_searches_filters_sorts_and_pages(officer_client):
+    for n in range(27):
+        OrganisationFactory(code=f"LIST{n:02d}", name=f"Doanh nghiệp {n:02d}")
+    OrganisationFactory(code="DAKHA", name="Cửa hàng Đắk Hà", is_provider=True, admin_unit_id=_unit("615"))
+    db.session.commit()
+    first = officer_client.get("/organisations/?sort=code").get_data(as_text=True)
+    assert "?page=2&amp;sort=code" in first
+    second = officer_client.get("/organisations/?sort=code&page=2").get_data(as_text=True)
+    assert "LIST26" in second and "LIST00" not in second
+    found = officer_client.get("/organisations/", query_string={"q": unicodedata.normalize("NFD", "ĐẮK HÀ")})
+    assert "DAKHA" in found.get_data(as_text=True) and "LIST01" not in found.get_data(as_text=True)
+    by_kind = officer_client.get("/organisations/?kind=provider").get_data(as_text=True)
+    assert "DAKHA" in by_kind and "LIST01" not in by_kind
+    by_unit = officer_client.get("/organisations/?admin_unit=615").get_data(as_text=True)
+    assert "DAKHA" in by_unit and "LIST01" not in by_unit
+    nothing = officer_client.get("/organisations/?q=zzzz")
+    assert nothing.status_code == 200 and "LIST01" not in nothing.get_data(as_text=True)
+    # Far past the last page: an empty page, not an error.
+    assert officer_client.get("/organisations/?page=999999999999").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("kind=bank", "kind"), ("sort=size", "sort"), ("admin_unit=999", "admin_unit"), ("q=" + "x" * 201, "q")],
+)
+def test_a_bad_filter_is_named(officer_client, query, field):
+    response = officer_client.get(f"/organisations/?{query}")
+    assert response.status_code == 422
+    assert f'data-field="{field}"' in response.get_data(as_text=True)
+
+
+def _unit(code):
+    from registry.catalogue.models import AdminUnit
+
+    return db.session.scalar(select(AdminUnit.id).where(AdminUnit.code == code))
+
+
+def test_the_list_shows_others_only_their_own_organisation(client, auth):
+    manager = user_with_role(Role.ENTERPRISE_MANAGER)
+    OrganisationFactory(code="SOMEONE-ELSE")
+    db.session.commit()
+    auth.login(manager.email)
+    html = client.get("/organisations/").get_data(as_text=True)
+    assert manager.organisation.code in html and "SOMEONE-ELSE" not in html
+
+
+@pytest.mark.parametrize("role", [Role.ENTERPRISE_MANAGER, Role.PROVIDER_MANAGER])
+def test_a_manager_changes_its_contact_details_but_not_the_rest(client, auth, role):
+    manager = user_with_role(role)
+    db.session.commit()
+    auth.login(manager.email)
+    code = manager.organisation.code
+    page = client.get(f"/organisations/{code}").get_data(as_text=True)
+    assert f"/organisations/{code}/contact" in page and f"/organisations/{code}/edit" not in page
+    form = client.get(f"/organisations/{code}/contact").get_data(as_text=True)
+    assert 'name="name"' not in form and 'name="tax_code"' not in form
+    nfd = unicodedata.normalize("NFD", "Số 5 Phan Đình Phùng")
+    response = _post_form(
+        client,
+        f"/organisations/{code}/contact",
+        {
+            "address": nfd,
+            "admin_unit": "608",
+            "sectors": "cấp nước",
+            "reason": "Chuyển trụ sở",
+            "version": "1",
+            # Fields of the full form are ignored here.
+            "name": "Tên lậu",
+            "public_unit": "y",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    organisation = db.session.get(Organisation, manager.organisation_id)
+    assert (organisation.address, organisation.admin_unit.code, organisation.sectors) == (
+        "Số 5 Phan Đình Phùng",
+        "608",
+        ["cấp nước"],
+    )
+    assert organisation.name != "Tên lậu" and organisation.public_unit is False
+    assert client.get(f"/organisations/{code}/edit").status_code == 403
+
+
+def test_a_contact_change_needs_a_reason_and_a_known_unit(client, auth):
+    manager = user_with_role(Role.ENTERPRISE_MANAGER)
+    db.session.commit()
+    auth.login(manager.email)
+    path = f"/organisations/{manager.organisation.code}/contact"
+    response = _post_form(client, path, {"address": "Số 1", "admin_unit": "12345", "version": "1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-field="reason"' in html
+    response = _post_form(
+        client, path, {"address": "Số 1", "admin_unit": "12345", "reason": "x", "version": "1"}
+    )
+    assert 'data-field="admin_unit"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Organisation, manager.organisation_id).address == ""

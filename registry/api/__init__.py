@@ -32,8 +32,12 @@ class RegistryApi(Api):
 def init_api(app: Flask) -> None:
     from registry.api.auth import init_token_auth
     from registry.api.blueprint import init_query_check
+    from registry.api.catalogue import blp as catalogue_blp
+    from registry.api.credentials import blp as credentials_blp
     from registry.api.errors import register_service_error_handler
+    from registry.api.items import blp as instruments_blp
     from registry.api.organisations import blp as organisations_blp
+    from registry.api.standards import reference_materials_blp, standards_blp
 
     api = RegistryApi(
         app,
@@ -45,7 +49,14 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
 
-    for blp in (organisations_blp,):
+    for blp in (
+        organisations_blp,
+        catalogue_blp,
+        credentials_blp,
+        instruments_blp,
+        standards_blp,
+        reference_materials_blp,
+    ):
         init_token_auth(app, blp)
         init_query_check(app, blp)
         csrf.exempt(blp)

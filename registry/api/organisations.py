@@ -18,7 +18,7 @@ from registry.auth.models import DEPARTMENT_ROLES
 from registry.core.errors import ForbiddenError
 from registry.core.validation import CODE_PATTERN
 from registry.organisations import services
-from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.models import Organisation, OrgKind, OwnershipClass
 
 blp = Blueprint("organisations_api", __name__, url_prefix="/organisations", description="Organisations")
 
@@ -27,7 +27,74 @@ F = TypeVar("F", bound=Callable[..., Any])
 CODE_HINT = _l("Use 1–40 letters, digits, dots, dashes or underscores, starting with a letter or digit.")
 
 
-class OrganisationSchema(ma.Schema):
+class Percent(ma.fields.Decimal):
+    """A share of capital in per cent: a JSON number from 0 to 100 (text and booleans are refused),
+    answered as a number. The service refuses more than two decimals."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        message = _l("Enter a number from 0 to 100.")
+        super().__init__(
+            allow_nan=False,
+            validate=ma.validate.Range(min=0, max=100),
+            error_messages={"invalid": message, "special": message, "too_large": message},
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(  # type: ignore[override]  # a JSON number, not text
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> float | None:
+        return None if value is None else float(value)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """true or false only (marshmallow would also take 1, "yes", "on"…)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ma.ValidationError(cast(str, _l("Use true or false.")))
+        return value
+
+
+class AdminUnitCode(ma.fields.String):
+    """An administrative unit by its code (the catalogue's ``admin_units``)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value.code)
+
+
+class DetailsSchema(ma.Schema):
+    """What both the organisation and its PATCH carry."""
+
+    tax_code = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(max=20),
+        metadata={
+            "description": 'Mã số thuế: 10 digits with a check digit, or 10 + "-" + 3 for a branch (stored '
+            '"0100109106-001"); a household business may give a 12-digit personal ID; or null.'
+        },
+    )
+    address = ma.fields.String(validate=ma.validate.Length(max=500))
+    admin_unit = AdminUnitCode(
+        allow_none=True,
+        validate=ma.validate.Length(max=20),
+        metadata={"description": "Code of the administrative unit (see the catalogue), or null."},
+    )
+    state_capital_pct = Percent(metadata={"description": "State capital, per cent (0–100, two decimals)."})
+    foreign_capital_pct = Percent(
+        metadata={"description": "Foreign capital, per cent; state + foreign may not exceed 100."}
+    )
+    public_unit = StrictBoolean(metadata={"description": "A public unit: a hospital, a school…"})
+    sectors = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=80)), validate=ma.validate.Length(max=20)
+    )
+
+
+class OrganisationSchema(DetailsSchema):
     code = ma.fields.String(
         required=True,
         validate=[
@@ -41,10 +108,18 @@ class OrganisationSchema(ma.Schema):
     kinds = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(KINDS)), required=True, validate=ma.validate.Length(min=1)
     )
+    ownership_class = ma.fields.String(
+        dump_only=True,
+        validate=ma.validate.OneOf([cls.value for cls in OwnershipClass]),
+        metadata={
+            "description": "Derived: public_unit if flagged, else state_capital if any state capital, else "
+            "fdi if any foreign capital, else private."
+        },
+    )
     version = ma.fields.Integer(dump_only=True)
 
 
-class OrganisationPatchSchema(ChangeSchema):
+class OrganisationPatchSchema(ChangeSchema, DetailsSchema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=255))
     kinds = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(KINDS)), validate=ma.validate.Length(min=1)
@@ -87,7 +162,7 @@ class Organisations(MethodView):
     @blp.response(201, OrganisationSchema)
     def post(self, data: dict[str, Any]) -> Organisation:
         """Register an organisation (the Department)."""
-        return services.create_organisation(code=data["code"], name=data["name"], kinds=data["kinds"])
+        return services.create_organisation(**data)
 
 
 @blp.route("/<code>")
@@ -102,13 +177,12 @@ class OrganisationByCode(MethodView):
     @blp.arguments(OrganisationPatchSchema)
     @blp.response(200, OrganisationSchema)
     def patch(self, data: dict[str, Any], code: str) -> Organisation:
-        """Change an organisation (the Department): ``reason`` is required; a stale ``version`` is a 409."""
+        """Change an organisation: the Department any field; a provider or enterprise manager only its own
+        organisation's ``address``, ``admin_unit`` and ``sectors``. ``reason`` is required; a stale
+        ``version`` is a 409."""
         organisation = services.get_visible_organisation(api_user(), code)
-        _require_department()
+        reason = data.pop("reason")
+        version = data.pop("version", None)
         return services.update_organisation(
-            organisation,
-            reason=data["reason"],
-            version=data.get("version"),
-            name=data.get("name"),
-            kinds=data.get("kinds"),
+            organisation, actor=api_user(), reason=reason, version=version, **data
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -16,13 +17,26 @@ from sqlalchemy.orm import InstrumentedAttribute
 from registry.core.errors import ServiceError
 from registry.extensions import db
 
-# The largest key a cursor may name: beyond any real row, within every database's integers.
-MAX_KEY = 2**62
+# The largest key a cursor may name: the largest id (ids are 32-bit INTEGER columns on PostgreSQL, and
+# SQLAlchemy binds the key as one: a larger value would be a database error, not an empty page).
+MAX_KEY = 2**31 - 1
+
+
+class PlainInteger(ma.fields.Integer):
+    """Digits only: Python's int() would also take "1_0", " 2" or Arabic-Indic digits."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not PLAIN_DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+PLAIN_DIGITS = re.compile(r"[0-9]+")
 
 
 class ListArgsSchema(ma.Schema):
     # Optional but never null: the spec says "leave it out", not "send null".
-    limit = ma.fields.Integer(
+    limit = PlainInteger(
         validate=ma.validate.Range(min=1, max=500),
         metadata={"description": "Rows per page (default 50)."},
     )

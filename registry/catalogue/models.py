@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -45,6 +45,11 @@ class AdminUnit(SyncedFromFile, Audited, Versioned, db.Model):  # type: ignore[n
             self.valid_to is None or day <= self.valid_to
         )
 
+    @property
+    def abolished_on(self) -> date | None:
+        """The first day the unit no longer existed (the day after ``valid_to``)."""
+        return None if self.valid_to is None else self.valid_to + timedelta(days=1)
+
 
 class InstrumentType(SyncedFromFile, Audited, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "instrument_types"
@@ -71,6 +76,10 @@ class InstrumentType(SyncedFromFile, Audited, Versioned, db.Model):  # type: ign
     @property
     def needs_verification(self) -> bool:
         return self.confidence == "verify" or any(rule.needs_verification for rule in self.rules)
+
+    @property
+    def rules_by_period(self) -> list[LegalRule]:
+        return sorted(self.rules, key=lambda rule: rule.effective_from)
 
 
 class LegalRule(SyncedFromFile, Audited, Versioned, db.Model):  # type: ignore[name-defined]

@@ -1,5 +1,6 @@
 """Reading the reference files shipped in ``registry/catalogue/data/``. Pure parsing, no database:
-the data migration and ``catalogue sync`` both use it."""
+the data migration and ``catalogue sync`` both use it. Files are read as utf-8-sig: one saved by a
+spreadsheet starts with a byte-order mark, which must not become part of the first column's name."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _date(value: str) -> str | None:
 def read_instrument_types(path: Path = INSTRUMENT_TYPES_FILE) -> list[dict[str, Any]]:
     """One dict per type code, with its rules (one per row of the file) under ``rules``."""
     types: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             code = row["code"].strip()
             entry = types.setdefault(
@@ -66,7 +67,7 @@ def read_instrument_types(path: Path = INSTRUMENT_TYPES_FILE) -> list[dict[str, 
 
 def read_admin_units(path: Path = ADMIN_UNITS_FILE) -> list[dict[str, Any]]:
     units = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             level = row["kind"].strip()
             confidence_text = row["confidence"].strip()

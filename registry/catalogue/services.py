@@ -1,142 +1,241 @@
-"""Catalogue rules: syncing the reference files without losing the Department's edits, and lookups."""
+"""Catalogue rules: the Department's edits of instrument types and of their legal rules by period, and the
+lookups other domains use. Syncing the reference files is in ``registry.catalogue.sync``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from registry.audit.services import set_reason
-from registry.catalogue import reference
-from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule, SyncedFromFile
-from registry.core.errors import ServiceError
+from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.catalogue.validation import Errors, clean_rule, overlap_error, overlapping_rule
+from registry.core.errors import NotFoundError, ServiceError
+from registry.core.services import check_version, require_reason
+from registry.core.text import fold, fold_all
+from registry.core.validation import CODE_PATTERN, clean_text
 from registry.extensions import db
 
-
-@dataclass
-class SyncReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    kept_edits: list[str] = field(default_factory=list)
-    missing_from_file: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "kept_edits": self.kept_edits,
-            "missing_from_file": self.missing_from_file,
-        }
+MAX_QUERY_LENGTH = 200
 
 
-def _stored(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+def local_today() -> date:
+    """Today in the Department's time zone (Asia/Ho_Chi_Minh), which decides the rule in force."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
-def _to_python(row: SyncedFromFile, name: str, value: Any) -> Any:
-    column_type = row.__table__.c[name].type  # type: ignore[attr-defined]
-    if value is not None and column_type.python_type is date:
-        return date.fromisoformat(value)
-    return value
+# --- the Department's edits -----------------------------------------------------------------------
 
 
-def _merge(row: SyncedFromFile, label: str, values: dict[str, Any], report: SyncReport) -> None:
-    """Three-way merge of one row: the file as last loaded (``row.source``), the row now, the file now.
-    A value nobody edited follows the file; a value the Department edited is kept, and reported."""
-    last_loaded = dict(row.source or {})
-    changed = False
-    for name, new in values.items():
-        current = _stored(getattr(row, name))
-        if name in last_loaded and current != last_loaded[name]:
-            if new != last_loaded[name]:
-                report.kept_edits.append(f"{label}.{name}")
-            continue
-        if current != new:
-            setattr(row, name, _to_python(row, name, new))
-            changed = True
-    row.source = {**last_loaded, **values}
-    if changed:
-        report.updated.append(label)
-
-
-def sync_instrument_types(path: Path = reference.INSTRUMENT_TYPES_FILE) -> SyncReport:
-    report = SyncReport()
-    existing = {t.code: t for t in db.session.scalars(select(InstrumentType))}
-    seen: set[str] = set()
-    set_reason("catalogue sync from " + path.name)
-    for entry in reference.read_instrument_types(path):
-        code = entry["code"]
-        seen.add(code)
-        type_values = {name: entry[name] for name in reference.TYPE_FIELDS}
-        instrument_type = existing.get(code)
-        if instrument_type is None:
-            instrument_type = InstrumentType(code=code, source=type_values, group2=True, **type_values)
-            db.session.add(instrument_type)
-            report.created.append(code)
-        else:
-            _merge(instrument_type, code, type_values, report)
-        rules = {rule.effective_from.isoformat(): rule for rule in instrument_type.rules}
-        for rule_entry in entry["rules"]:
-            rule_values = {name: rule_entry[name] for name in reference.RULE_FIELDS}
-            label = f"{code}@{rule_entry['effective_from']}"
-            rule = rules.get(rule_entry["effective_from"])
-            if rule is None:
-                rule = LegalRule(
-                    instrument_type=instrument_type,
-                    effective_from=date.fromisoformat(rule_entry["effective_from"]),
-                    source=rule_values,
-                    **{name: _to_python_value(name, value) for name, value in rule_values.items()},
-                )
-                db.session.add(rule)
-                report.created.append(label)
-            else:
-                _merge(rule, label, rule_values, report)
-    report.missing_from_file = sorted(set(existing) - seen)
+def update_instrument_type(
+    instrument_type: InstrumentType,
+    *,
+    reason: str | None,
+    version: int | None = None,
+    name_vi: str | None = None,
+    name_en: str | None = None,
+    quantity: str | None = None,
+    group2: bool | None = None,
+) -> InstrumentType:
+    """Change a type's names, quantity or Group 2 flag (``None``: unchanged)."""
+    check_version(instrument_type, version)
+    errors = Errors()
+    clean_reason = errors.check(lambda: require_reason(reason))
+    values: dict[str, Any] = {}
+    if name_vi is not None:
+        values["name_vi"] = errors.check(lambda: clean_text(name_vi, field="name_vi", max_length=255))
+    if name_en is not None:
+        values["name_en"] = errors.check(lambda: clean_text(name_en, field="name_en", max_length=255))
+    if quantity is not None:
+        values["quantity"] = errors.check(lambda: clean_text(quantity, field="quantity", max_length=60))
+    if group2 is not None:
+        if not isinstance(group2, bool):
+            errors.add("group2", _l("Use true or false."))
+        values["group2"] = group2
+    errors.raise_if_any()
+    for name, value in values.items():
+        setattr(instrument_type, name, value)
+    set_reason(clean_reason)
     db.session.flush()
-    return report
+    return instrument_type
 
 
-def _to_python_value(name: str, value: Any) -> Any:
-    return (
-        date.fromisoformat(value)
-        if value is not None and name in {"effective_to", "valid_from", "valid_to"}
-        else value
+def update_legal_rule(
+    rule: LegalRule,
+    *,
+    reason: str | None,
+    version: int | None = None,
+    controls: Iterable[str] | str | None,
+    cycle_months: int | None,
+    legal_basis: str | None,
+    effective_from: date | None,
+    effective_to: date | None,
+    confidence: str | None,
+    note: str | None,
+) -> LegalRule:
+    """Replace a legal rule's values; its period may not overlap another period of its type."""
+    check_version(rule, version)
+    errors = Errors()
+    clean_reason = errors.check(lambda: require_reason(reason))
+    values = clean_rule(
+        controls=controls,
+        cycle_months=cycle_months,
+        legal_basis=legal_basis,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        confidence=confidence,
+        note=note,
+        errors=errors,
     )
-
-
-def sync_admin_units(path: Path = reference.ADMIN_UNITS_FILE) -> SyncReport:
-    report = SyncReport()
-    existing = {u.code: u for u in db.session.scalars(select(AdminUnit))}
-    set_reason("catalogue sync from " + path.name)
-    seen = set()
-    for entry in reference.read_admin_units(path):
-        values = {name: entry[name] for name in reference.ADMIN_UNIT_FIELDS}
-        seen.add(entry["code"])
-        unit = existing.get(entry["code"])
-        if unit is None:
-            db.session.add(
-                AdminUnit(
-                    code=entry["code"],
-                    source=values,
-                    **{name: _to_python_value(name, value) for name, value in values.items()},
-                )
-            )
-            report.created.append(entry["code"])
-        else:
-            _merge(unit, entry["code"], values, report)
-    report.missing_from_file = sorted(set(existing) - seen)
+    other = overlapping_rule(rule.instrument_type, values.effective_from, values.effective_to, ignore=rule)
+    if other is not None:
+        raise overlap_error(other, values.effective_from)
+    if (
+        values.effective_from != rule.effective_from
+        and rule.source is not None
+        and "effective_from" not in rule.source
+    ):
+        # The file identifies its rows by type and start date: remember the start the file gave, so that
+        # `catalogue sync` still recognises this row (and keeps the Department's new start).
+        rule.source = {**rule.source, "effective_from": rule.effective_from.isoformat()}
+    for name, value in asdict(values).items():
+        setattr(rule, name, value)
+    set_reason(clean_reason)
     db.session.flush()
-    return report
+    return rule
+
+
+def add_rule_period(
+    instrument_type: InstrumentType,
+    *,
+    reason: str | None,
+    version: int | None = None,
+    controls: Iterable[str] | str | None,
+    cycle_months: int | None,
+    legal_basis: str | None,
+    effective_from: date | None,
+    effective_to: date | None = None,
+    confidence: str | None = "source",
+    note: str | None = "",
+) -> LegalRule:
+    """A new legal rule for ``instrument_type`` from ``effective_from`` (a new circular, say).
+    ``version`` is the type's version the caller read."""
+    check_version(instrument_type, version)
+    errors = Errors()
+    clean_reason = errors.check(lambda: require_reason(reason))
+    values = clean_rule(
+        controls=controls,
+        cycle_months=cycle_months,
+        legal_basis=legal_basis,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        confidence=confidence,
+        note=note,
+        errors=errors,
+    )
+    other = overlapping_rule(instrument_type, values.effective_from, values.effective_to)
+    if other is not None:
+        raise overlap_error(other, values.effective_from)
+    rule = LegalRule(instrument_type=instrument_type, source=None, **asdict(values))
+    db.session.add(rule)
+    set_reason(clean_reason)
+    db.session.flush()
+    return rule
+
+
+# --- lookups --------------------------------------------------------------------------------------
+
+
+def _code_or_none(code: str | None) -> str | None:
+    clean = (code or "").strip().upper()
+    # Something that cannot be a code (a NUL byte, say, which PostgreSQL refuses) is simply unknown.
+    return clean if CODE_PATTERN.match(clean) else None
+
+
+def find_instrument_type(code: str) -> InstrumentType:
+    """The type with ``code``, or a 404."""
+    clean = _code_or_none(code)
+    instrument_type = (
+        db.session.scalar(select(InstrumentType).where(InstrumentType.code == clean)) if clean else None
+    )
+    if instrument_type is None:
+        raise NotFoundError({"code": _l("No such instrument type.")})
+    return instrument_type
 
 
 def get_instrument_type(code: str, *, field_name: str = "type_code") -> InstrumentType:
-    instrument_type = db.session.scalar(
-        select(InstrumentType).where(InstrumentType.code == code.strip().upper())
+    """The type with ``code`` for a form or import field: an unknown code is a field error (422)."""
+    try:
+        return find_instrument_type(code)
+    except NotFoundError:
+        raise ServiceError(
+            {field_name: _l("Unknown instrument type %(code)s.", code=str(code)[:40])}
+        ) from None
+
+
+def find_rule(instrument_type: InstrumentType, rule_id: int) -> LegalRule:
+    for rule in instrument_type.rules:
+        if rule.id == rule_id:
+            return rule
+    raise NotFoundError({"rule_id": _l("No such legal rule.")})
+
+
+def rule_in_force(type_code: str, day: date) -> LegalRule | None:
+    """The legal rule of type ``type_code`` in force on ``day`` (None: not a Group 2 control then)."""
+    return find_instrument_type(type_code).rule_on(day)
+
+
+def search_instrument_types(q: str | None = None, quantity: str | None = None) -> Select[Any]:
+    """Types whose code or names contain every word of ``q`` (ignoring case and diacritics; NFC and
+    NFD alike), of ``quantity`` when given.
+
+    The catalogue is a bounded reference list (some hundred rows), so the names are folded here rather
+    than kept in a search column as the million-row tables do.
+    """
+    q = clean_text(q, field="q", max_length=MAX_QUERY_LENGTH, required=False)
+    quantity = clean_text(quantity, field="quantity", max_length=60, required=False)
+    stmt = select(InstrumentType)
+    if quantity:
+        stmt = stmt.where(InstrumentType.quantity == quantity)
+    words = fold(q).split()
+    if words:
+        rows = db.session.execute(
+            select(InstrumentType.id, InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)
+        )
+        ids = [
+            row.id
+            for row in rows
+            if all(word in fold_all(row.code, row.name_vi, row.name_en) for word in words)
+        ]
+        stmt = stmt.where(InstrumentType.id.in_(ids))
+    return stmt
+
+
+def quantities() -> list[str]:
+    return list(
+        db.session.scalars(select(InstrumentType.quantity).distinct().order_by(InstrumentType.quantity))
     )
-    if instrument_type is None:
-        raise ServiceError({field_name: _l("Unknown instrument type %(code)s.", code=code)})
-    return instrument_type
+
+
+LEVEL_ORDER = {"province": 0, "city": 1, "district": 1, "town": 1, "commune": 2, "ward": 2}
+
+
+def admin_units() -> list[AdminUnit]:
+    """Every unit, current and abolished: the province first, then its districts, then communes."""
+    units = db.session.scalars(select(AdminUnit)).all()
+    return sorted(units, key=lambda unit: (LEVEL_ORDER.get(unit.level, 3), unit.code))
+
+
+def get_admin_unit(code: str, *, field_name: str = "admin_unit") -> AdminUnit:
+    """The unit with ``code`` for a form or import field: an unknown code is a field error."""
+    clean = _code_or_none(code)
+    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == clean)) if clean else None
+    if unit is None:
+        raise ServiceError({field_name: _l("Unknown administrative unit %(code)s.", code=str(code)[:20])})
+    return unit

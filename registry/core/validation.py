@@ -19,7 +19,8 @@ def nfc(text: str) -> str:
 
 
 def clean_text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
-    text = nfc(value or "").strip()
+    # Browsers send line breaks in text areas as CR LF; keep plain LF.
+    text = nfc(value or "").replace("\r\n", "\n").strip()
     if required and not text:
         raise ServiceError({field: _l("This field is required.")})
     if len(text) > max_length:

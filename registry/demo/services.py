@@ -1,23 +1,29 @@
-"""A small believable province: the Department, a lab, an enterprise, and one login per role."""
+"""The demo province: the Department, four labs with their credentials, thirty enterprises across the
+districts with about 580 instruments, the labs' standards and reference materials, one login per role.
+
+Everything goes through the services, so the demo obeys the same rules as real input.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import random
+from datetime import date
+from typing import Any
 
-from registry.auth.models import Role
+from sqlalchemy import func, select
+from stdnum.vn import mst
+
+from registry.auth.models import Role, User
 from registry.auth.services import create_user
+from registry.demo.data import INSTRUMENT_PROFILES, ORGANISATIONS, REFERENCE_MATERIALS, STANDARDS
 from registry.extensions import db
+from registry.items.services import create_instrument, create_reference_material, create_standard
+from registry.organisations import credentials_services as credentials
 from registry.organisations.models import Organisation
 from registry.organisations.services import create_organisation
 
 # Shown by `make run` and in the README; demo databases only.
 DEMO_PASSWORD = "Kontum-demo-2026"  # noqa: S105
-
-DEMO_ORGANISATIONS = [
-    ("SKHCN-KT", "Sở Khoa học và Công nghệ tỉnh Kon Tum", ["department"]),
-    ("TTKT-KT", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Kon Tum", ["provider", "enterprise"]),
-    ("CTN-KT", "Công ty Cổ phần Cấp thoát nước Kon Tum", ["enterprise"]),
-]
 
 DEMO_USERS = [
     ("admin@skhcn.demo", "SKHCN-KT", Role.DEPARTMENT_ADMIN, "Nguyễn Văn An"),
@@ -28,17 +34,190 @@ DEMO_USERS = [
     ("viewer@water.demo", "CTN-KT", Role.ENTERPRISE_VIEWER, "Võ Thị Phương"),
 ]
 
+# The demo's "today": its dates are fixed so that the same demo comes out on every machine.
+DEMO_TODAY = date(2026, 11, 24)
+
 
 def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count(Organisation.id)))
 
 
-def load_demo() -> None:
-    organisations = {
-        code: create_organisation(code=code, name=name, kinds=kinds)
-        for code, name, kinds in DEMO_ORGANISATIONS
-    }
-    for email, org_code, role, name in DEMO_USERS:
-        create_user(
+def _tax_code(number: int) -> str:
+    """A valid Kon Tum-style tax code (61…) with its check digit; fictional."""
+    while True:
+        base = f"61{number:07d}"
+        check = mst.calc_check_digit(base)
+        if len(check) == 1:  # some bases have no check digit (it would be 10): take the next one
+            return base + check
+        number += 1
+
+
+def _organisations() -> dict[str, Organisation]:
+    created = {}
+    for number, (
+        code,
+        name,
+        kinds,
+        district,
+        address,
+        state,
+        foreign,
+        public,
+        sectors,
+        _profile,
+    ) in enumerate(ORGANISATIONS, start=1):
+        created[code] = create_organisation(
+            code=code,
+            name=name,
+            kinds=kinds,
+            tax_code=_tax_code(number * 7919),
+            address=address,
+            admin_unit=district,
+            state_capital_pct=state,
+            foreign_capital_pct=foreign,
+            public_unit=public,
+            sectors=sectors,
+        )
+    return created
+
+
+def _users(organisations: dict[str, Organisation]) -> dict[str, User]:
+    return {
+        email: create_user(
             email, organisation=organisations[org_code], roles={role}, password=DEMO_PASSWORD, name=name
         )
+        for email, org_code, role, name in DEMO_USERS
+    }
+
+
+DESIGNATED_TYPES = [
+    "FUEL_DISPENSER", "TANK_GAUGE", "CAPACITY_MEASURE", "WATER_METER_MECH", "WATER_METER_ELEC",
+    "SCALE_SPRING_DIAL", "SCALE_PLATFORM_COUNTER", "SCALE_VEHICLE", "SCALE_CRANE", "TAXIMETER",
+    "SPHYGMOMANOMETER", "THERMOMETER_CLINICAL_ELEC", "BALANCE_PRECISION", "BALANCE_ANALYTICAL",
+]  # fmt: skip
+
+
+def _credentials(organisations: dict[str, Organisation], admin: User) -> None:
+    lab, quatest, private_lab, power_lab = (
+        organisations[code] for code in ("TTKT-KT", "QUATEST3", "KDTN", "DLKT-LAB")
+    )
+    for number, (provider, services) in enumerate(
+        [
+            (lab, ["verification", "calibration", "testing"]),
+            (quatest, ["verification", "calibration", "testing"]),
+            (private_lab, ["verification", "calibration"]),
+            (power_lab, ["verification"]),
+        ],
+        start=1,
+    ):
+        credentials.create_registration(
+            provider,
+            actor=admin,
+            certificate_number=f"{number * 17}/ĐK-TĐC",
+            services=services,
+            fields="Đo lường: khối lượng, dung tích, lưu lượng, điện, áp suất, nhiệt độ",
+            issued_on=date(2017 + number, 3, 1 + number),
+        )
+    credentials.create_accreditation(
+        lab, actor=admin, scheme="ISO/IEC 17025", body="BoA", number="VILAS 216",
+        scope=[{"quantity": "mass", "range": "1 mg – 20 kg", "cmc": "0,05 mg"},
+               {"quantity": "volume", "range": "2 L – 1000 L", "cmc": "0,02 %"}],
+        valid_from=date(2023, 6, 1), valid_to=date(2026, 12, 31),
+    )  # fmt: skip
+    credentials.create_accreditation(
+        quatest, actor=admin, scheme="ISO/IEC 17025", body="BoA", number="VILAS 004",
+        scope=[{"quantity": "pressure", "range": "0 – 700 bar", "cmc": "0,01 %"}],
+        valid_from=date(2024, 1, 15), valid_to=date(2029, 1, 14),
+    )  # fmt: skip
+    credentials.create_designation(
+        lab, actor=admin, decision_number="1234/QĐ-TĐC",
+        scope=[{"type_code": code, "range": ""} for code in DESIGNATED_TYPES],
+        valid_from=date(2022, 1, 1), valid_to=date(2027, 12, 31),
+    )  # fmt: skip
+    credentials.create_designation(
+        power_lab, actor=admin, decision_number="456/QĐ-TĐC",
+        scope=[{"type_code": code, "range": ""} for code in
+               ("ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT")],
+        valid_from=date(2021, 7, 1), valid_to=date(2026, 6, 30),
+    )  # fmt: skip
+    for name, card, valid_to in (
+        ("Nguyễn Thành Công", "KĐV-0231", date(2027, 5, 31)),
+        ("Lê Thị Hồng", "KĐV-0232", date(2026, 12, 15)),
+        ("Trần Quốc Việt", "KĐV-0198", date(2025, 9, 30)),
+    ):
+        credentials.create_verifier(
+            lab, actor=admin, name=name, card_number=card, type_codes=DESIGNATED_TYPES, valid_to=valid_to
+        )
+    # A lab's own entry, waiting for the Department to confirm it.
+    credentials.create_verifier(
+        private_lab, actor=None, name="Đinh Văn Phúc", card_number="KĐV-0305",
+        type_codes=["FUEL_DISPENSER", "SCALE_VEHICLE"], valid_to=date(2028, 3, 31),
+    )  # fmt: skip
+
+
+def _instruments(organisations: dict[str, Organisation], rng: random.Random) -> int:
+    count = 0
+    for code, *_rest, profile in ORGANISATIONS:
+        if profile is None:
+            continue
+        owner = organisations[code]
+        for type_code, how_many, manufacturer, model in INSTRUMENT_PROFILES[profile]:
+            for number in range(1, how_many + 1):
+                acquired = date(rng.randint(2012, 2026), rng.randint(1, 12), rng.randint(1, 28))
+                internal = profile in {"coffee", "rubber"} and type_code.startswith("BALANCE")
+                values: dict[str, Any] = {
+                    "owner": owner.code,
+                    "type_code": type_code,
+                    "serial_number": f"{model.split()[0][:3].upper()}{acquired.year % 100:02d}-{number:05d}",
+                    "manufacturer": manufacturer,
+                    "model": model,
+                    "use": "internal" if internal else "legal",
+                    "interval_months": 12 if internal else None,
+                    "funding": "socialised" if profile == "market" and number <= 2 else "own",
+                    "purpose": "measurement_assurance" if internal else "service",
+                    "acquired_on": min(acquired, DEMO_TODAY),
+                }
+                create_instrument(None, values, today=DEMO_TODAY)
+                count += 1
+    return count
+
+
+def _standards_and_materials() -> None:
+    for (owner, name, level, quantity, serial, measuring_range, uncertainty, interval, funding, purpose,
+         acquired, traceable_to) in STANDARDS:  # fmt: skip
+        create_standard(
+            None,
+            {"owner": owner, "name": name, "level": level, "quantity": quantity, "serial_number": serial,
+             "range": measuring_range, "uncertainty": uncertainty, "interval_months": interval,
+             "funding": funding, "purpose": purpose, "acquired_on": acquired,
+             "traceable_to": traceable_to},
+            today=DEMO_TODAY,
+        )  # fmt: skip
+    for (owner, name, producer, iso17034, lot, value, uncertainty, unit, expiry, funding, purpose,
+         acquired) in REFERENCE_MATERIALS:  # fmt: skip
+        create_reference_material(
+            None,
+            {"owner": owner, "name": name, "producer": producer, "producer_iso17034": iso17034, "lot": lot,
+             "certified_value": value, "uncertainty": uncertainty, "unit": unit,
+             "expiry_date": expiry, "funding": funding, "purpose": purpose,
+             "acquired_on": acquired},
+            today=DEMO_TODAY,
+        )  # fmt: skip
+
+
+def load_demo() -> dict[str, int]:
+    """Load the demo into an empty database; flushes, the caller commits."""
+    rng = random.Random(2021)  # noqa: S311 - demo data, not security
+    organisations = _organisations()
+    users = _users(organisations)
+    _credentials(organisations, users["admin@skhcn.demo"])
+    instruments = _instruments(organisations, rng)
+    _standards_and_materials()
+    db.session.flush()
+    return {
+        "organisations": len(organisations),
+        "users": len(users),
+        "instruments": instruments,
+        "standards": len(STANDARDS),
+        "reference_materials": len(REFERENCE_MATERIALS),
+    }

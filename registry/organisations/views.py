@@ -1,21 +1,41 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from registry.audit.services import history
 from registry.auth.models import DEPARTMENT_ROLES
 from registry.auth.permissions import roles_required
+from registry.catalogue.services import admin_units
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.forms import apply_service_error
 from registry.extensions import db
 from registry.organisations import services
-from registry.organisations.forms import OrganisationEditForm, OrganisationForm
+from registry.organisations.credentials import credential_state, credentials_of, local_today
+from registry.organisations.credentials_forms import ReviewForm
+from registry.organisations.credentials_services import may_manage_credentials
+from registry.organisations.forms import (
+    ContactForm,
+    OrganisationEditForm,
+    OrganisationFilterForm,
+    OrganisationForm,
+    contact_arguments,
+    organisation_values,
+    profile_arguments,
+)
+from registry.organisations.labels import template_labels
 from registry.organisations.models import Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+PER_PAGE = 25
+MAX_PAGE = 10_000
 
 
 def _visible_or_404(code: str) -> Organisation:
@@ -25,68 +45,135 @@ def _visible_or_404(code: str) -> Organisation:
         abort(404)
 
 
+def _admin_unit_choices(empty_label: Any) -> list[SelectChoice]:
+    return [
+        SelectChoice("", empty_label),
+        *(SelectChoice(unit.code, f"{unit.name} ({unit.code})") for unit in admin_units()),
+    ]
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
 @bp.route("/")
 @login_required
-def index() -> str:
-    organisations = db.session.scalars(
-        services.visible_organisations(current_user).order_by(Organisation.name)
-    ).all()
-    return render_template("organisations/index.html", organisations=organisations)
+def index() -> tuple[str, int]:
+    form = OrganisationFilterForm(formdata=request.args)
+    form.admin_unit.choices = _admin_unit_choices(_l("All administrative units"))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    pagination = None
+    if form.validate():
+        try:
+            stmt = services.search_organisations(
+                current_user,
+                q=form.q.data,
+                kind=form.kind.data or None,
+                admin_unit=form.admin_unit.data or None,
+                sort=form.sort.data or None,
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+    filters = {
+        name: value for name in ("q", "kind", "admin_unit", "sort") if (value := request.args.get(name))
+    }
+    return render_template(
+        "organisations/index.html", form=form, pagination=pagination, filters=filters
+    ), _status(form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*DEPARTMENT_ROLES)
-def create() -> Response | str | tuple[str, int]:
+def create() -> Response | tuple[str, int]:
     form = OrganisationForm()
+    form.admin_unit.choices = _admin_unit_choices("—")
     if form.validate_on_submit():
         try:
-            organisation = services.create_organisation(
-                code=form.code.data or "", name=form.name.data or "", kinds=form.kinds.data or []
-            )
+            organisation = services.create_organisation(code=form.code.data or "", **profile_arguments(form))
         except ServiceError as error:
             apply_service_error(form, error)
         else:
             flash(_("Organisation %(code)s created.", code=organisation.code), "success")
             return redirect(url_for(".detail", code=organisation.code))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("organisations/form.html", form=form, organisation=None), status
+    return render_template("organisations/form.html", form=form, organisation=None), _status(form)
 
 
 @bp.route("/<code>")
 @login_required
 def detail(code: str) -> str:
     organisation = _visible_or_404(code)
+    today = local_today()
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
         history=history("organisations", organisation.id),
         can_edit=current_user.has_role(*DEPARTMENT_ROLES),
+        can_edit_contact=services.may_edit_contact(current_user, organisation),
+        can_add_credentials=organisation.is_provider and may_manage_credentials(current_user, organisation),
+        credentials=credentials_of(organisation),
+        can_review=current_user.has_role(*DEPARTMENT_ROLES),
+        review_form=ReviewForm(),
+        state_of=lambda credential: credential_state(credential, today),
+        today=today,
     )
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @login_required
-def edit(code: str) -> Response | str | tuple[str, int]:
+def edit(code: str) -> Response | tuple[str, int]:
     organisation = _visible_or_404(code)
     if not current_user.has_role(*DEPARTMENT_ROLES):
         abort(403)
-    form = OrganisationEditForm(obj=organisation)
+    form = OrganisationEditForm(data=organisation_values(organisation))
+    form.admin_unit.choices = _admin_unit_choices("—")
     if form.validate_on_submit():
         try:
             services.update_organisation(
                 organisation,
+                actor=current_user,
                 reason=form.reason.data,
                 version=form.version.data,
-                name=form.name.data,
-                kinds=form.kinds.data or [],
+                **profile_arguments(form),
             )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".detail", code=organisation.code))
-    elif not form.is_submitted():
-        form.kinds.data = organisation.kinds
-    status = 422 if form.errors or form.form_errors else 200
     # A stale form stays visible with the values the user typed: their work is not lost.
-    return render_template("organisations/form.html", form=form, organisation=organisation), status
+    return render_template("organisations/form.html", form=form, organisation=organisation), _status(form)
+
+
+@bp.route("/<code>/contact", methods=["GET", "POST"])
+@login_required
+def edit_contact(code: str) -> Response | tuple[str, int]:
+    """The address, administrative unit and sectors: the organisation's managers change them too."""
+    organisation = _visible_or_404(code)
+    if not services.may_edit_contact(current_user, organisation):
+        abort(403)
+    form = ContactForm(data=organisation_values(organisation))
+    form.admin_unit.choices = _admin_unit_choices("—")
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(
+                organisation,
+                actor=current_user,
+                reason=form.reason.data,
+                version=form.version.data,
+                **contact_arguments(form),
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".detail", code=organisation.code))
+    return render_template(
+        "organisations/form.html", form=form, organisation=organisation, contact_only=True
+    ), _status(form)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return template_labels()

@@ -1,0 +1,95 @@
+"""/api/v1/instrument-types: the legal catalogue, read-only (the Department edits it on the web)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from registry.api.blueprint import Blueprint
+from registry.api.pagination import ListArgsSchema, page_schema, paginate
+from registry.api.schemas import documents_errors
+from registry.catalogue import services
+from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
+
+blp = Blueprint(
+    "catalogue_api",
+    __name__,
+    url_prefix="/instrument-types",
+    description="The legal catalogue: instrument types and their legal rules by period.",
+)
+
+
+class LegalRuleSchema(ma.Schema):
+    controls = ma.fields.Method(
+        "get_controls",
+        metadata={
+            "type": "array",
+            "items": {"type": "string", "enum": list(CONTROLS)},
+            "description": "Required controls: PA type approval, IV initial, PV periodic, RV after-repair "
+            "verification. Empty while not yet confirmed.",
+        },
+    )
+    cycle_months = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Periodic verification cycle; null: none."}
+    )
+    legal_basis = ma.fields.String()
+    effective_from = ma.fields.Date()
+    effective_to = ma.fields.Date(allow_none=True, metadata={"description": "null: still in force."})
+    confidence = ma.fields.String(
+        metadata={"enum": ["source", "verify"], "description": "verify: the legal text is not yet confirmed."}
+    )
+    note = ma.fields.String()
+
+    def get_controls(self, rule: LegalRule) -> list[str]:
+        return [code for code in CONTROLS if code in rule.control_set]
+
+
+class InstrumentTypeSchema(ma.Schema):
+    code = ma.fields.String()
+    name_vi = ma.fields.String()
+    name_en = ma.fields.String()
+    quantity = ma.fields.String()
+    group2 = ma.fields.Boolean()
+    needs_verification = ma.fields.Boolean(
+        metadata={"description": "The type or one of its rules rests on a legal text not yet confirmed."}
+    )
+    rules = ma.fields.List(
+        ma.fields.Nested(LegalRuleSchema),
+        attribute="rules_by_period",
+        metadata={"description": "Every period, oldest first."},
+    )
+    version = ma.fields.Integer()
+
+
+class InstrumentTypeListArgsSchema(ListArgsSchema):
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=services.MAX_QUERY_LENGTH),
+        metadata={"description": "Words of the code or the names, ignoring case and Vietnamese diacritics."},
+    )
+    quantity = ma.fields.String(validate=ma.validate.Length(max=60), metadata={"description": "e.g. mass"})
+
+
+@blp.route("")
+class InstrumentTypes(MethodView):
+    @documents_errors(blp)
+    @blp.arguments(InstrumentTypeListArgsSchema, location="query")
+    @blp.response(200, page_schema(InstrumentTypeSchema))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue, every rule period of each type; any authenticated caller may read it."""
+        return paginate(
+            services.search_instrument_types(args.get("q"), args.get("quantity")),
+            InstrumentType.id,
+            limit=args.get("limit"),
+            cursor=args.get("cursor"),
+        )
+
+
+@blp.route("/<code>")
+class InstrumentTypeByCode(MethodView):
+    @documents_errors(blp, 404)
+    @blp.response(200, InstrumentTypeSchema)
+    def get(self, code: str) -> InstrumentType:
+        """One instrument type with its legal rules by period."""
+        return services.find_instrument_type(code)

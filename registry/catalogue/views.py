@@ -1,0 +1,192 @@
+"""Catalogue pages: every logged-in user may read the legal catalogue and the administrative units; only
+the department_admin edits them (DESIGN §3: "the catalogue")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from registry.audit.models import AuditEvent
+from registry.audit.services import history
+from registry.auth.models import Role
+from registry.auth.permissions import roles_required
+from registry.catalogue import services
+from registry.catalogue.forms import CatalogueFilterForm, InstrumentTypeForm, LegalRuleForm
+from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS, LEVEL_LABELS, quantity_label
+from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
+from registry.core.errors import NotFoundError, ServiceError
+from registry.core.forms import apply_service_error
+from registry.extensions import db
+from registry.i18n import format_day
+
+bp = Blueprint("catalogue", __name__)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "control_labels": CONTROL_LABELS,
+        "confidence_labels": CONFIDENCE_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "quantity_label": quantity_label,
+    }
+
+
+def _type_or_404(code: str) -> InstrumentType:
+    try:
+        return services.find_instrument_type(code)
+    except NotFoundError:
+        abort(404)
+
+
+def _rule_or_404(instrument_type: InstrumentType, rule_id: int) -> LegalRule:
+    try:
+        return services.find_rule(instrument_type, rule_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/catalogue/")
+@login_required
+def index() -> tuple[str, int]:
+    form = CatalogueFilterForm(request.args)
+    form.quantity.choices = [("", _("All quantities"))] + [
+        (quantity, quantity_label(quantity)) for quantity in services.quantities()
+    ]
+    instrument_types: list[InstrumentType] = []
+    if form.validate():
+        try:
+            stmt = services.search_instrument_types(form.q.data, form.quantity.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            instrument_types = list(db.session.scalars(stmt.order_by(InstrumentType.code)))
+    day = form.on.data or services.local_today()
+    return render_template(
+        "catalogue/index.html",
+        form=form,
+        instrument_types=instrument_types,
+        day=day,
+        can_edit=current_user_is_admin(),
+    ), _status(form)
+
+
+def current_user_is_admin() -> bool:
+    return bool(current_user.has_role(Role.DEPARTMENT_ADMIN))
+
+
+def _type_history(instrument_type: InstrumentType) -> list[AuditEvent]:
+    """The type's changes and its rules', oldest first."""
+    events = history("instrument_types", instrument_type.id)
+    for rule in instrument_type.rules:
+        events += history("legal_rules", rule.id)
+    return sorted(events, key=lambda event: event.id)
+
+
+@bp.route("/catalogue/<code>")
+@login_required
+def detail(code: str) -> str:
+    instrument_type = _type_or_404(code)
+    return render_template(
+        "catalogue/detail.html",
+        instrument_type=instrument_type,
+        rules=sorted(instrument_type.rules, key=lambda rule: rule.effective_from),
+        current_rule=instrument_type.rule_on(services.local_today()),
+        history=_type_history(instrument_type),
+        can_edit=current_user_is_admin(),
+    )
+
+
+@bp.route("/catalogue/<code>/edit", methods=["GET", "POST"])
+@roles_required(Role.DEPARTMENT_ADMIN)
+def edit_type(code: str) -> Response | tuple[str, int]:
+    instrument_type = _type_or_404(code)
+    form = InstrumentTypeForm(obj=instrument_type)
+    if form.validate_on_submit():
+        try:
+            services.update_instrument_type(
+                instrument_type,
+                reason=form.reason.data,
+                version=form.version.data,
+                name_vi=form.name_vi.data or "",
+                name_en=form.name_en.data or "",
+                quantity=form.quantity.data or "",
+                group2=bool(form.group2.data),
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".detail", code=instrument_type.code))
+    return render_template(
+        "catalogue/type_form.html",
+        form=form,
+        instrument_type=instrument_type,
+        quantities=services.quantities(),
+    ), _status(form)
+
+
+def _rule_form_data(rule: LegalRule) -> dict[str, Any]:
+    return {
+        "controls": [code for code in CONTROLS if code in rule.control_set],
+        "cycle_months": rule.cycle_months,
+        "legal_basis": rule.legal_basis,
+        "effective_from": rule.effective_from,
+        "effective_to": rule.effective_to,
+        "confidence": rule.confidence,
+        "note": rule.note,
+        "version": rule.version,
+    }
+
+
+@bp.route("/catalogue/<code>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.DEPARTMENT_ADMIN)
+def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
+    instrument_type = _type_or_404(code)
+    rule = _rule_or_404(instrument_type, rule_id)
+    form = LegalRuleForm(data=_rule_form_data(rule))
+    if form.validate_on_submit():
+        try:
+            services.update_legal_rule(rule, **form.values())
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".detail", code=instrument_type.code))
+    return render_template(
+        "catalogue/rule_form.html", form=form, instrument_type=instrument_type, rule=rule
+    ), _status(form)
+
+
+@bp.route("/catalogue/<code>/rules/new", methods=["GET", "POST"])
+@roles_required(Role.DEPARTMENT_ADMIN)
+def new_rule(code: str) -> Response | tuple[str, int]:
+    instrument_type = _type_or_404(code)
+    form = LegalRuleForm(data={"confidence": "source", "version": instrument_type.version})
+    if form.validate_on_submit():
+        try:
+            rule = services.add_rule_period(instrument_type, **form.values())
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Rule period from %(day)s added.", day=format_day(rule.effective_from)), "success")
+            return redirect(url_for(".detail", code=instrument_type.code))
+    return render_template(
+        "catalogue/rule_form.html", form=form, instrument_type=instrument_type, rule=None
+    ), _status(form)
+
+
+@bp.route("/admin-units/")
+@login_required
+def admin_units() -> str:
+    return render_template(
+        "catalogue/admin_units.html", units=services.admin_units(), today=services.local_today()
+    )

@@ -1,0 +1,190 @@
+"""Item editing pages: register, edit, relocate, transfer and retire. Each is form → one service call
+→ flash and redirect, or the form again with its field errors (422), keeping what the user typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from registry.core.errors import ServiceError
+from registry.core.forms import apply_service_error
+from registry.items import access, services
+from registry.items.fields import FIELDS
+from registry.items.forms import (
+    CREATE_FORMS,
+    EDIT_FORMS,
+    RelocateForm,
+    RetireForm,
+    TransferForm,
+    initial_values,
+)
+from registry.items.models import Instrument, Item, ItemKind
+from registry.items.views import bp, item_url, visible_or_404
+
+Page = Response | str | tuple[str, int]
+
+
+def _values(form: FlaskForm, kind: ItemKind) -> dict[str, Any]:
+    """The form's data under the services' field names (the site fields are set by relocating)."""
+    return {name: form[name].data for name in FIELDS[kind] if name in form._fields}
+
+
+def _status(form: FlaskForm) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+def _create(kind: ItemKind) -> Page:
+    if not access.may_create(current_user, kind):
+        abort(403)
+    form = CREATE_FORMS[kind]()
+    if form.validate_on_submit():
+        try:
+            item = services.create_item(current_user, kind, {**_values(form, kind), "owner": form.owner.data})
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Registered."), "success")
+            if access.is_department(current_user) or item.owner_id == current_user.organisation_id:
+                return redirect(item_url(item))
+            # Registered on an enterprise's behalf: the lab finds it again by owner and serial number.
+            return redirect(
+                url_for("items.instrument_lookup", owner=item.owner.code, serial_number=item.serial_number)
+            )
+    return render_template("items/form.html", kind=kind, form=form, item=None), _status(form)
+
+
+@bp.route("/instruments/new", methods=["GET", "POST"])
+@login_required
+def instrument_create() -> Page:
+    return _create(ItemKind.INSTRUMENT)
+
+
+@bp.route("/standards/new", methods=["GET", "POST"])
+@login_required
+def standard_create() -> Page:
+    return _create(ItemKind.STANDARD)
+
+
+@bp.route("/reference-materials/new", methods=["GET", "POST"])
+@login_required
+def reference_material_create() -> Page:
+    return _create(ItemKind.REFERENCE_MATERIAL)
+
+
+def _changeable(kind: ItemKind | None, item_id: int) -> Item:
+    """The item if the user may see it (404) and change it (403)."""
+    item = visible_or_404(kind, item_id)
+    if not access.may_change(current_user, item):
+        abort(403)
+    return item
+
+
+def _edit(kind: ItemKind, item_id: int) -> Page:
+    item = _changeable(kind, item_id)
+    form = EDIT_FORMS[kind](data=initial_values(item))
+    if form.validate_on_submit():
+        try:
+            services.update_item(
+                current_user, item, _values(form, kind), reason=form.reason.data, version=form.version.data
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(item_url(item))
+    return render_template("items/form.html", kind=kind, form=form, item=item), _status(form)
+
+
+@bp.route("/instruments/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def instrument_edit(item_id: int) -> Page:
+    return _edit(ItemKind.INSTRUMENT, item_id)
+
+
+@bp.route("/standards/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def standard_edit(item_id: int) -> Page:
+    return _edit(ItemKind.STANDARD, item_id)
+
+
+@bp.route("/reference-materials/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def reference_material_edit(item_id: int) -> Page:
+    return _edit(ItemKind.REFERENCE_MATERIAL, item_id)
+
+
+def _action_page(item: Item, form: FlaskForm, title: str, submit: str) -> Page:
+    return render_template(
+        "items/action.html", item=item, kind=ItemKind(item.kind), form=form, title=title, submit=submit
+    ), _status(form)
+
+
+@bp.route("/instruments/<int:item_id>/relocate", methods=["GET", "POST"])
+@login_required
+def instrument_relocate(item_id: int) -> Page:
+    item = _changeable(ItemKind.INSTRUMENT, item_id)
+    assert isinstance(item, Instrument)
+    form = RelocateForm(
+        data={
+            "site_address": item.site_address,
+            "site_admin_unit": item.site_admin_unit.code if item.site_admin_unit else "",
+            "version": item.version,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            services.relocate_instrument(
+                current_user,
+                item,
+                site_address=form.site_address.data,
+                site_admin_unit=form.site_admin_unit.data,
+                reason=form.reason.data,
+                version=form.version.data,
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("The instrument's site was changed."), "success")
+            return redirect(item_url(item))
+    return _action_page(item, form, _("Relocate"), _("Relocate"))
+
+
+@bp.route("/items/<int:item_id>/transfer", methods=["GET", "POST"])
+@login_required
+def transfer(item_id: int) -> Page:
+    item = visible_or_404(None, item_id)
+    if not access.may_transfer(current_user):
+        abort(403)
+    form = TransferForm(data={"version": item.version})
+    if form.validate_on_submit():
+        try:
+            services.transfer_item(
+                current_user, item, owner=form.owner.data, reason=form.reason.data, version=form.version.data
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("The item now belongs to %(name)s.", name=item.owner.name), "success")
+            return redirect(item_url(item))
+    return _action_page(item, form, _("Transfer to another owner"), _("Transfer"))
+
+
+@bp.route("/items/<int:item_id>/retire", methods=["GET", "POST"])
+@login_required
+def retire(item_id: int) -> Page:
+    item = _changeable(None, item_id)
+    form = RetireForm(data={"version": item.version})
+    if form.validate_on_submit():
+        try:
+            services.retire_item(current_user, item, reason=form.reason.data, version=form.version.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Retired. The item stays in the registry with its history."), "success")
+            return redirect(item_url(item))
+    return _action_page(item, form, _("Retire"), _("Retire"))

@@ -1,0 +1,137 @@
+"""Filtering and sorting item lists, the same for the web pages, their exports and the API.
+
+Filters are plain WHERE conditions (so a page, its count and its status tally share them); ``q`` is
+matched against the folded ``search_text`` column with ``LIKE``: lower case, no diacritics, đ → d,
+whatever the normalisation (NFC or NFD) the query was typed in.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from registry.auth.models import User
+from registry.catalogue.models import AdminUnit, InstrumentType
+from registry.core.errors import ServiceError
+from registry.core.text import fold
+from registry.core.validation import CODE_PATTERN
+from registry.items import access
+from registry.items.models import Item, ItemKind
+from registry.items.status import Status, status_expression
+from registry.organisations.models import Organisation
+
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    q: str = ""
+    owner: str = ""
+    type_code: str = ""
+    status: str = ""
+    admin_unit: str = ""
+    due_before: date | None = None
+
+
+def like_pattern(query: str) -> str | None:
+    """The LIKE pattern of a search query, or None when it folds to nothing."""
+    cleaned = "".join(ch for ch in query if unicodedata.category(ch) != "Cc")
+    folded = fold(cleaned)
+    if not folded:
+        return None
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _code(value: str) -> str | None:
+    code = value.strip()
+    return code.upper() if CODE_PATTERN.match(code) else None
+
+
+def filter_conditions(
+    user: User, kind: ItemKind, filters: ItemFilters, today: date
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the items of ``kind`` that ``user`` may see and that match ``filters``."""
+    conditions: list[ColumnElement[bool]] = [Item.kind == kind.value]
+    visible = access.visible_condition(user)
+    if visible is not None:
+        conditions.append(visible)
+    if len(filters.q) > MAX_QUERY_LENGTH:
+        raise ServiceError({"q": _l("Use at most %(n)d characters.", n=MAX_QUERY_LENGTH)})
+    if filters.q and (pattern := like_pattern(filters.q)) is not None:
+        conditions.append(Item.search_text.like(pattern, escape="\\"))
+    if filters.status:
+        if filters.status not in {status.value for status in Status}:
+            raise ServiceError(
+                {
+                    "status": _l(
+                        "Use one of: %(choices)s.", choices=", ".join(status.value for status in Status)
+                    )
+                }
+            )
+        conditions.append(status_expression(today) == filters.status)
+    if filters.due_before is not None:
+        conditions.append(Item.valid_until < filters.due_before)
+    if filters.owner:
+        code = _code(filters.owner)
+        conditions.append(
+            Item.owner_id.in_(select(Organisation.id).where(Organisation.code == code)) if code else false()
+        )
+    if filters.type_code:
+        code = _code(filters.type_code)
+        conditions.append(
+            Item.type_id.in_(select(InstrumentType.id).where(InstrumentType.code == code))
+            if code
+            else false()
+        )
+    if filters.admin_unit:
+        # A district, or a province with every district in it.
+        code = _code(filters.admin_unit)
+        units = select(AdminUnit.id).where(or_(AdminUnit.code == code, AdminUnit.parent_code == code))
+        conditions.append(Item.site_admin_unit_id.in_(units) if code else false())
+    return conditions
+
+
+# Sort keys per kind; "-key" sorts the other way. Unknown keys are refused by the form.
+SORT_KEYS: dict[ItemKind, tuple[str, ...]] = {
+    ItemKind.INSTRUMENT: ("valid_until", "serial_number", "type", "owner", "manufacturer", "site", "created"),
+    ItemKind.STANDARD: ("valid_until", "name", "serial_number", "owner", "created"),
+    ItemKind.REFERENCE_MATERIAL: ("valid_until", "name", "lot", "owner", "created"),
+}
+DEFAULT_SORT = "valid_until"
+
+
+def sorted_items(stmt: Select[Any], kind: ItemKind, sort: str) -> Select[Any]:
+    """``stmt`` (a select of items) ordered by the whitelisted ``sort`` key, ties broken by id."""
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    if key not in SORT_KEYS[kind]:
+        raise ServiceError({"sort": _l("Unknown sort order %(sort)s.", sort=sort[:40])})
+    column: Any
+    if key == "owner":
+        owner = aliased(Organisation)
+        stmt = stmt.join(owner, Item.owner_id == owner.id)
+        column = owner.name
+    elif key == "type":
+        instrument_type = aliased(InstrumentType)
+        stmt = stmt.outerjoin(instrument_type, Item.type_id == instrument_type.id)
+        column = instrument_type.code
+    elif key == "site":
+        unit = aliased(AdminUnit)
+        stmt = stmt.outerjoin(unit, Item.site_admin_unit_id == unit.id)
+        column = unit.name
+    elif key == "created":
+        column = Item.id
+    else:
+        column = getattr(Item, key)
+    # Rows without a value last, whichever the direction (the same on SQLite and PostgreSQL).
+    order = [column.is_(None), column.desc() if descending else column.asc()]
+    tie = Item.id.desc() if descending else Item.id.asc()
+    return stmt.order_by(*order, tie)

@@ -1,0 +1,139 @@
+"""An item's status on a day: ONE SQL expression for lists, counts, filters and reminders, and its
+Python twin for a single row already in memory (the tests prove the two agree on every branch).
+
+The order of the branches is the rule: a retired or out-of-service item is that first; then an item
+with no valid result has ``never``; a failed result is ``failed``; past its validity, or waiting for a
+verification after repair, ``overdue``; within ``due_soon_days`` of its end, ``due_soon``; else ``valid``.
+An item with a passing result and no end date (a type without periodic verification) stays valid.
+
+Dates are compared with bound parameters (``today`` and ``today + due_soon_days``), never subtracted in
+SQL, so the expression means the same on SQLite (dates as ISO text) and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from registry.extensions import db
+from registry.i18n import format_day
+from registry.items.models import Item, ItemState, Result
+
+DUE_SOON_DAYS = 30
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Status(enum.StrEnum):
+    RETIRED = "retired"
+    OUT_OF_SERVICE = "out_of_service"
+    NEVER = "never"
+    FAILED = "failed"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    VALID = "valid"
+
+
+STATUS_LABELS = {
+    Status.VALID: _l("Valid"),
+    Status.DUE_SOON: _l("Due soon"),
+    Status.OVERDUE: _l("Overdue"),
+    Status.FAILED: _l("Failed"),
+    Status.NEVER: _l("No valid result"),
+    Status.OUT_OF_SERVICE: _l("Out of service"),
+    Status.RETIRED: _l("Retired"),
+}
+
+# Bootstrap badge classes: colour and words together, never colour alone.
+STATUS_CLASSES = {
+    Status.VALID: "text-bg-success",
+    Status.DUE_SOON: "text-bg-warning",
+    Status.OVERDUE: "text-bg-danger",
+    Status.FAILED: "text-bg-danger",
+    Status.NEVER: "text-bg-secondary",
+    Status.OUT_OF_SERVICE: "text-bg-light border",
+    Status.RETIRED: "text-bg-dark",
+}
+
+
+def local_today() -> date:
+    """Today in Asia/Ho_Chi_Minh: the day the registry's users live in."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def status_expression(today: date, due_soon_days: int = DUE_SOON_DAYS) -> ColumnElement[str]:
+    """The status of each row of ``items`` on ``today``, as one CASE expression."""
+    soon = today + timedelta(days=due_soon_days)
+    return case(
+        (Item.state == ItemState.RETIRED.value, Status.RETIRED.value),
+        (Item.state == ItemState.OUT_OF_SERVICE.value, Status.OUT_OF_SERVICE.value),
+        (and_(Item.valid_until.is_(None), Item.last_result.is_(None)), Status.NEVER.value),
+        (Item.last_result == Result.FAIL.value, Status.FAILED.value),
+        (or_(Item.needs_reverification.is_(True), Item.valid_until < today), Status.OVERDUE.value),
+        (Item.valid_until <= soon, Status.DUE_SOON.value),
+        else_=Status.VALID.value,
+    )
+
+
+def status_of(item: Item, today: date, due_soon_days: int = DUE_SOON_DAYS) -> Status:
+    """The Python twin of :func:`status_expression`, branch for branch."""
+    if item.state == ItemState.RETIRED:
+        return Status.RETIRED
+    if item.state == ItemState.OUT_OF_SERVICE:
+        return Status.OUT_OF_SERVICE
+    if item.valid_until is None and item.last_result is None:
+        return Status.NEVER
+    if item.last_result == Result.FAIL:
+        return Status.FAILED
+    if item.needs_reverification or (item.valid_until is not None and item.valid_until < today):
+        return Status.OVERDUE
+    if item.valid_until is not None and item.valid_until <= today + timedelta(days=due_soon_days):
+        return Status.DUE_SOON
+    return Status.VALID
+
+
+def status_counts(conditions: list[ColumnElement[bool]], today: date) -> dict[Status, int]:
+    """How many rows meeting ``conditions`` have each status on ``today`` (zeros included)."""
+    expression = status_expression(today)
+    rows = db.session.execute(select(expression, func.count()).where(*conditions).group_by(expression))
+    counts = dict.fromkeys(Status, 0)
+    for value, count in rows:
+        counts[Status(value)] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What a page shows: the status, its words (with the date that matters) and its colour."""
+
+    status: Status
+    label: str
+    text: str
+    css: str
+
+
+def describe(item: Item, today: date) -> StatusView:
+    status = status_of(item, today)
+    day = format_day(item.valid_until)
+    texts: dict[Status, Any] = {
+        Status.RETIRED: _l("Retired"),
+        Status.OUT_OF_SERVICE: _l("Out of service"),
+        Status.NEVER: _l("No valid verification or calibration yet"),
+        Status.FAILED: _l("Failed on %(date)s", date=format_day(item.last_event_on))
+        if item.last_event_on
+        else _l("Failed"),
+        Status.OVERDUE: _l("Needs verification after repair")
+        if item.needs_reverification
+        else _l("Overdue: valid until %(date)s", date=day),
+        Status.DUE_SOON: _l("Due on %(date)s", date=day),
+        Status.VALID: _l("Valid until %(date)s", date=day)
+        if item.valid_until
+        else _l("Valid (no periodic verification)"),
+    }
+    return StatusView(status, str(STATUS_LABELS[status]), str(texts[status]), STATUS_CLASSES[status])

@@ -1,0 +1,215 @@
+"""Cleaning the values of organisations and credentials: tax codes, capital shares, lists, dates.
+
+Each cleaner takes what a form, the API or the command line hands over (possibly of the wrong type) and
+gives back the stored value, or raises a :class:`ServiceError` naming the field. :class:`FieldErrors`
+gathers the errors of several fields so that one answer names every field that is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.vn import mst
+
+from registry.catalogue.models import AdminUnit
+from registry.catalogue.services import get_admin_unit
+from registry.core.errors import ServiceError
+from registry.core.text import fold
+from registry.core.validation import clean_text, nfc
+
+T = TypeVar("T")
+
+PERSONAL_ID_LENGTH = 12  # căn cước công dân: a household business may give it instead of a tax code
+MAX_ADDRESS_LENGTH = 500
+MAX_SECTORS = 20
+MAX_SECTOR_LENGTH = 80
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+DIGITS = re.compile(r"^[0-9]+$")
+
+
+class Unset:
+    """The value of an argument the caller did not give (``None`` may be a real value: "clear it")."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = Unset()
+
+
+class FieldErrors:
+    """Runs cleaners and keeps every field error, so that one refusal names every wrong field."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, object] = {}
+
+    def run(self, cleaner: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return cleaner(*args, **kwargs)
+        except ServiceError as error:
+            for name, message in error.fields.items():
+                self.fields.setdefault(name, message)
+            return None  # type: ignore[return-value]  # never used: raise_if_any() raises first
+
+    def add(self, field: str, message: object) -> None:
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ServiceError(self.fields)
+
+
+def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:
+    """A Vietnamese tax code (mã số thuế), formatted ``0100109106`` or ``0100109106-001`` for a branch; or
+    a 12-digit personal ID (a household business); or ``None`` when none is given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ServiceError({field: _l("Enter the tax code as text.")})
+    text = nfc(value).strip()
+    if not text:
+        return None
+    compact = mst.compact(text)
+    if not DIGITS.match(compact):
+        raise ServiceError({field: _l('A tax code has digits only, with a "-" before a branch number.')})
+    if len(compact) == PERSONAL_ID_LENGTH and not re.search(r"[-.]", text):
+        return compact  # a personal ID: 12 digits (a dash or dot says it is a mistyped branch code)
+    try:
+        return str(mst.format(mst.validate(compact)))
+    except InvalidChecksum:
+        raise ServiceError(
+            {field: _l("The check digit of this tax code is wrong: check the number.")}
+        ) from None
+    except InvalidComponent:
+        raise ServiceError({field: _l("A branch number runs from 001 to 999.")}) from None
+    except ValidationError:
+        raise ServiceError(
+            {
+                field: _l(
+                    'Use 10 digits, 10 digits + "-" + 3 for a branch, or the 12-digit personal ID of a '
+                    "household business."
+                )
+            }
+        ) from None
+
+
+def clean_percent(value: object, *, field: str) -> Decimal:
+    """A share of capital in per cent: 0 to 100, at most two decimals. ``None`` or empty text is 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Decimal("0.00")
+    not_a_number = ServiceError({field: _l("Enter a number from 0 to 100.")})
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise not_a_number
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        text = str(value).strip()
+        if isinstance(value, str) and "," in text and "." not in text:
+            text = text.replace(",", ".")  # Vietnamese writes 12,5
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise not_a_number from None
+    if not number.is_finite() or number < 0 or number > HUNDRED:
+        raise not_a_number
+    rounded = (number + Decimal(0)).quantize(CENT)
+    if rounded != number:
+        raise ServiceError({field: _l("Use at most two decimal places.")})
+    return rounded
+
+
+def clean_address(value: object, *, field: str = "address") -> str:
+    if value is not None and not isinstance(value, str):
+        raise ServiceError({field: _l("Enter text.")})
+    return clean_text(value, field=field, max_length=MAX_ADDRESS_LENGTH, required=False)
+
+
+def clean_flag(value: object, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ServiceError({field: _l("Answer yes or no.")})
+    return value
+
+
+def clean_sectors(value: object, *, field: str = "sectors") -> list[str]:
+    """Short sector names, in order, without repeats (compared without case or diacritics). Text is split
+    at new lines, commas and semicolons."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[object] = list(re.split(r"[\n,;]", value))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ServiceError({field: _l("Send a list of sectors.")})
+    sectors: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, str):
+            raise ServiceError({field: _l("Each sector is a short text.")})
+        text = clean_text(item, field=field, max_length=MAX_SECTOR_LENGTH, required=False)
+        if text and fold(text) not in seen:
+            seen.add(fold(text))
+            sectors.append(text)
+    if len(sectors) > MAX_SECTORS:
+        raise ServiceError({field: _l("Give at most %(n)d sectors.", n=MAX_SECTORS)})
+    return sectors
+
+
+def find_admin_unit(value: object, *, field: str = "admin_unit") -> AdminUnit | None:
+    """The administrative unit with this code; ``None`` for none given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ServiceError({field: _l("Enter the code of an administrative unit.")})
+    code = value.strip()
+    if not code:
+        return None
+    return get_admin_unit(code, field_name=field)
+
+
+def clean_date(value: object, *, field: str, required: bool = True) -> date | None:
+    if value is None or value == "":
+        if required:
+            raise ServiceError({field: _l("This field is required.")})
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ServiceError({field: _l("Enter a date as YYYY-MM-DD.")}) from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ServiceError({field: _l("Enter a date as YYYY-MM-DD.")})
+    return value
+
+
+def clean_choices(value: object, *, field: str, allowed: Iterable[str], required: bool = True) -> list[str]:
+    """A list of distinct values from ``allowed``, in the order of ``allowed``."""
+    options = list(allowed)
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise ServiceError({field: _l("Send a list.")})
+    chosen: set[str] = set()
+    for item in value:
+        text = item.strip().lower() if isinstance(item, str) else ""
+        if text not in options:
+            raise ServiceError({field: _l("Use only: %(choices)s.", choices=", ".join(options))})
+        chosen.add(text)
+    if required and not chosen:
+        raise ServiceError({field: _l("Choose at least one.")})
+    return [option for option in options if option in chosen]

@@ -1,0 +1,207 @@
+"""Permission rows of organisations' contact details and of provider credentials (see
+tests/test_permissions.py; the organisation pages' own rows are in its EXPECTED table).
+
+- Contact details (address, administrative unit, sectors): the Department, and the provider or enterprise
+  manager of the organisation itself.
+- Credentials: everyone of the organisation reads them; the Department and the provider's manager enter
+  and amend them; only the Department confirms or rejects them. Another organisation's answer 404.
+
+The URL builders make the target organisation a provider (credentials belong to providers) and give it a
+credential awaiting confirmation, so that every refusal can only come from the permission check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from registry.extensions import db
+from registry.organisations.models import Organisation
+from tests.factories import AccreditationFactory, DesignationFactory, RegistrationFactory, VerifierFactory
+from tests.test_permissions import LOGIN, NONE, OTHER, OWN, SAVED, Expected, Redirect
+
+# (endpoint stem, URL segment, factory, valid new form, valid changes, API resource, valid API body)
+KINDS: list[tuple[str, str, Any, dict[str, Any], dict[str, Any], str, dict[str, Any]]] = [
+    (
+        "registration",
+        "registrations",
+        RegistrationFactory,
+        {
+            "certificate_number": "ĐK-QUYỀN/2025",
+            "services": ["verification"],
+            "fields": "Đo lường khối lượng",
+            "issued_on": "2025-01-15",
+        },
+        {
+            "certificate_number": "ĐK-SỬA/2025",
+            "services": ["calibration"],
+            "fields": "Đo lường dung tích",
+            "issued_on": "2025-02-01",
+        },
+        "Registrations",
+        {
+            "certificate_number": "ĐK-API/2025",
+            "services": ["calibration"],
+            "fields": "Khối lượng",
+            "issued_on": "2025-01-15",
+        },
+    ),
+    (
+        "accreditation",
+        "accreditations",
+        AccreditationFactory,
+        {
+            "scheme": "ISO/IEC 17025",
+            "body": "BoA",
+            "number": "VILAS 901",
+            "scope": "khối lượng | 1 mg – 50 kg | 0,1 mg",
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+        {
+            "scheme": "ISO/IEC 17025",
+            "body": "BoA",
+            "number": "VILAS 902",
+            "scope": "áp suất | 0 – 60 MPa | 0,05 %",
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+        "Accreditations",
+        {
+            "scheme": "ISO/IEC 17025",
+            "number": "VILAS 903",
+            "scope": [{"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0.1 mg"}],
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+    ),
+    (
+        "designation",
+        "designations",
+        DesignationFactory,
+        {
+            "decision_number": "901/QĐ-TĐC",
+            "type_codes": ["FUEL_DISPENSER"],
+            "ranges": "FUEL_DISPENSER | ≤ 200 L/min",
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+        {
+            "decision_number": "902/QĐ-TĐC",
+            "type_codes": ["TAXIMETER"],
+            "ranges": "",
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+        "Designations",
+        {
+            "decision_number": "903/QĐ-TĐC",
+            "type_codes": ["FUEL_DISPENSER"],
+            "valid_from": "2025-01-01",
+            "valid_to": "2028-01-01",
+        },
+    ),
+    (
+        "verifier",
+        "verifiers",
+        VerifierFactory,
+        {
+            "name": "Nguyễn Văn Kiểm",
+            "card_number": "KĐV-901",
+            "type_codes": ["TAXIMETER"],
+            "valid_to": "2028-06-30",
+        },
+        {
+            "name": "Nguyễn Văn Định",
+            "card_number": "KĐV-902",
+            "type_codes": ["TAXIMETER"],
+            "valid_to": "2028-06-30",
+        },
+        "Verifiers",
+        {
+            "name": "Trần Thị Đo",
+            "card_number": "KĐV-903",
+            "type_codes": ["FUEL_DISPENSER"],
+            "valid_to": "2028-06-30",
+        },
+    ),
+]
+
+CHANGE = {"reason": "Cập nhật theo bản gốc", "version": "1"}
+
+# fmt: off
+ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+    # (endpoint, method, target)                     anonym. d_admin d_offic p_manag p_tech  e_manag e_view
+    ("organisations.edit_contact", "GET", OWN):      (LOGIN, 200,    200,    200,    403,    200,    403),
+    ("organisations.edit_contact", "GET", OTHER):    (LOGIN, 200,    200,    404,    404,    404,    404),
+    ("organisations.edit_contact", "POST", OWN):     (LOGIN, SAVED,  SAVED,  SAVED,  403,    SAVED,  403),
+    ("organisations.edit_contact", "POST", OTHER):   (LOGIN, SAVED,  SAVED,  404,    404,    404,    404),
+    # The Department's queue of credentials to confirm; others see their own organisation's there.
+    ("credentials.pending", "GET", NONE):            (LOGIN, 200,    200,    200,    200,    200,    200),
+}
+# fmt: on
+
+FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("organisations.edit_contact", "POST"): {
+        "address": "12 Trần Hưng Đạo, phường Quyết Thắng",
+        "admin_unit": "608",
+        "sectors": "xăng dầu, cấp nước",
+        "reason": "Chuyển trụ sở",
+        "version": "{version}",
+    },
+}
+JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {}
+
+
+def _as_provider(organisation: Organisation) -> dict[str, Any]:
+    db.session.refresh(organisation)  # a request may have changed it since the test loaded it
+    if not organisation.is_provider:
+        organisation.is_provider = True
+        db.session.flush()
+    return {"code": organisation.code}
+
+
+def _with_credential(factory: Any) -> Callable[[Organisation], dict[str, Any]]:
+    def build(organisation: Organisation) -> dict[str, Any]:
+        values = _as_provider(organisation)
+        credential = factory(organisation=organisation, confirmation="pending")
+        return {**values, "credential_id": credential.id}
+
+    return build
+
+
+for name, path, factory, new_body, changes, resource, api_body in KINDS:
+    created = Redirect(f"/organisations/{{code}}/{path}/", prefix=True)
+    shown = Redirect(f"/organisations/{{code}}/{path}/{{credential_id}}")
+    for target in (OWN, OTHER):
+        hidden = 404 if target == OTHER else 403
+        # fmt: off
+        ROWS |= {
+            (f"credentials.new_{name}", "GET", target):
+                (LOGIN, 200,     200,     200 if target == OWN else 404,     hidden, hidden, hidden),
+            (f"credentials.new_{name}", "POST", target):
+                (LOGIN, created, created, created if target == OWN else 404, hidden, hidden, hidden),
+            (f"credentials.{name}", "GET", target):
+                (LOGIN, 200,     200,     *((200,) * 4 if target == OWN else (404,) * 4)),
+            (f"credentials.edit_{name}", "GET", target):
+                (LOGIN, 200,     200,     200 if target == OWN else 404,     hidden, hidden, hidden),
+            (f"credentials.edit_{name}", "POST", target):
+                (LOGIN, shown,   shown,   shown if target == OWN else 404,   hidden, hidden, hidden),
+            (f"credentials.review_{name}", "POST", target):
+                (LOGIN, shown,   shown,   hidden,                            hidden, hidden, hidden),
+        }
+        # fmt: on
+    # Lists: everyone with a token (filtered to what they may see). Entering: a provider's manager for its
+    # own organisation (the body names none); the Department must name a provider (its own organisation
+    # is none), so this body, valid for a provider, is refused with 422 for it (tests/test_api_credentials
+    # shows the Department entering any provider's credentials).
+    ROWS[(f"credentials_api.{resource}", "GET", NONE)] = (401, 200, 200, 200, 200, 200, 200)
+    ROWS[(f"credentials_api.{resource}", "POST", NONE)] = (401, 422, 422, 201, 403, 403, 403)
+    FORM_BODIES[(f"credentials.new_{name}", "POST")] = new_body
+    FORM_BODIES[(f"credentials.edit_{name}", "POST")] = {**changes, **CHANGE}
+    FORM_BODIES[(f"credentials.review_{name}", "POST")] = {"decision": "confirm", "reason": "Đã đối chiếu"}
+    JSON_BODIES[(f"credentials_api.{resource}", "POST")] = api_body
+    URL_VALUES[f"credentials.new_{name}"] = _as_provider
+    for endpoint in (f"credentials.{name}", f"credentials.edit_{name}", f"credentials.review_{name}"):
+        URL_VALUES[endpoint] = _with_credential(factory)

@@ -1,0 +1,164 @@
+"""GET /api/v1/instrument-types: the catalogue for any token holder, paginated, searchable."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from registry.auth.models import Role
+from registry.extensions import db
+from tests.factories import user_with_role
+from tests.test_api import assert_error
+
+TYPES = "/api/v1/instrument-types"
+
+
+@pytest.fixture
+def as_viewer(api):
+    user = user_with_role(Role.ENTERPRISE_VIEWER)
+    db.session.commit()
+    return api(user)
+
+
+def test_any_token_reads_the_whole_catalogue_page_by_page(as_viewer):
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": 40} if cursor is None else {"limit": 40, "cursor": cursor}
+        response = as_viewer.get(TYPES, query_string=query)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert set(body) == {"items", "next_cursor"}
+        seen += [item["code"] for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 89
+
+
+def test_a_type_has_its_rules_by_period(as_viewer):
+    response = as_viewer.get(f"{TYPES}/taximeter")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "code": "TAXIMETER",
+        "name_vi": "Taximet",
+        "name_en": "Taximeter",
+        "quantity": "distance/time",
+        "group2": True,
+        "needs_verification": True,
+        "rules": [
+            {
+                "controls": ["PA", "IV", "PV", "RV"],
+                "cycle_months": 12,
+                "legal_basis": "TT 23/2013",
+                "effective_from": "2013-11-15",
+                "effective_to": "2019-12-31",
+                "confidence": "verify",
+                "note": "2013 value from a secondary source",
+            },
+            {
+                "controls": ["PA", "IV", "PV", "RV"],
+                "cycle_months": 18,
+                "legal_basis": "TT 23/2013 amended by TT 07/2019",
+                "effective_from": "2020-01-01",
+                "effective_to": None,
+                "confidence": "source",
+                "note": "",
+            },
+        ],
+        "version": 1,
+    }
+
+
+def test_rules_without_periodic_verification_or_confirmed_controls(as_viewer):
+    tape = as_viewer.get(f"{TYPES}/TAPE_MEASURE").get_json()
+    assert tape["needs_verification"] is False
+    assert [(r["controls"], r["cycle_months"]) for r in tape["rules"]] == [(["IV"], None)]
+    charger = as_viewer.get(f"{TYPES}/EV_CHARGER_AC_CAR").get_json()
+    assert [(r["controls"], r["cycle_months"], r["confidence"]) for r in charger["rules"]] == [
+        ([], 36, "verify")
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"q": "công tơ điện 3 pha"}, ["ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"]),
+        (
+            {"q": unicodedata.normalize("NFD", "CÔNG TƠ ĐIỆN 3 pha")},
+            ["ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"],
+        ),
+        ({"q": "cong to dien 3 pha"}, ["ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"]),
+        ({"q": "taximeter"}, ["TAXIMETER"]),
+        ({"quantity": "density"}, ["HYDROMETER"]),
+        ({"quantity": "mass", "q": "can o to"}, ["SCALE_VEHICLE", "SCALE_VEHICLE_LOAD_CONTROL"]),
+        ({"quantity": "no such quantity"}, []),
+        ({"q": "không có"}, []),
+    ],
+)
+def test_filters(as_viewer, query, expected):
+    response = as_viewer.get(TYPES, query_string=query)
+    assert response.status_code == 200
+    assert sorted(item["code"] for item in response.get_json()["items"]) == expected
+
+
+def test_a_filtered_list_pages_too(as_viewer):
+    first = as_viewer.get(TYPES, query_string={"quantity": "mass", "limit": 10}).get_json()
+    assert len(first["items"]) == 10 and first["next_cursor"]
+    second = as_viewer.get(
+        TYPES, query_string={"quantity": "mass", "limit": 10, "cursor": first["next_cursor"]}
+    )
+    assert len(second.get_json()["items"]) == 3 and second.get_json()["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"quantity": "m\x00ass"}, "quantity"),
+        ({"quantity": "x" * 61}, "quantity"),
+        ({"limit": "0"}, "limit"),
+        ({"cursor": "zzz"}, "cursor"),
+        ({"code": "TAXIMETER"}, "code"),
+    ],
+)
+def test_bad_query_parameters_are_refused_by_name(as_viewer, query, field):
+    error = assert_error(as_viewer.get(TYPES, query_string=query), 422, "validation_error")
+    assert set(error["fields"]) == {field}
+
+
+@pytest.mark.parametrize("code", ["NO-SUCH", "%00", "a%00b", "%F0%9F%98%80", "x" * 300])
+def test_unknown_codes_answer_404(as_viewer, code):
+    assert_error(as_viewer.get(f"{TYPES}/{code}"), 404, "not_found")
+
+
+def test_a_query_parameter_on_one_type_is_refused(as_viewer):
+    error = assert_error(as_viewer.get(f"{TYPES}/TAXIMETER", query_string={"fields": "code"}), 422)
+    assert set(error["fields"]) == {"fields"}
+
+
+def test_the_catalogue_is_read_only(as_viewer, api):
+    admin = user_with_role(Role.DEPARTMENT_ADMIN)
+    db.session.commit()
+    for client in (as_viewer, api(admin)):
+        assert_error(client.post(TYPES, json={"code": "X"}), 405)
+        assert_error(client.patch(f"{TYPES}/TAXIMETER", json={"reason": "x"}), 405)
+
+
+def test_without_a_token_the_catalogue_is_401(client):
+    assert_error(client.get(TYPES), 401)
+    assert_error(client.get(f"{TYPES}/TAXIMETER"), 401)
+
+
+def test_the_openapi_document_describes_the_catalogue(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/instrument-types", "/api/v1/instrument-types/{code}"} <= set(spec["paths"])
+    rule = spec["components"]["schemas"]["LegalRule"]["properties"]
+    assert rule["controls"]["items"]["enum"] == ["PA", "IV", "PV", "RV"]
+    parameters = {p["name"] for p in spec["paths"]["/api/v1/instrument-types"]["get"]["parameters"]}
+    assert parameters >= {"q", "quantity", "limit", "cursor"}

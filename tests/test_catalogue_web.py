@@ -1,0 +1,321 @@
+"""Catalogue pages: the list with its "to be verified" badges, filters and search, a type's periods and
+history, the Department admin's edit forms, and the administrative units."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.audit.models import AuditEvent
+from registry.auth.models import Role
+from registry.catalogue import services
+from registry.catalogue.models import LegalRule
+from registry.extensions import db
+from tests.conftest import csrf_token_from
+from tests.factories import user_with_role
+
+
+def login(client, auth, role):
+    user = user_with_role(role)
+    db.session.commit()
+    assert auth.login(user.email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def viewer(client, auth):
+    return login(client, auth, Role.ENTERPRISE_VIEWER)
+
+
+@pytest.fixture
+def admin(client, auth):
+    return login(client, auth, Role.DEPARTMENT_ADMIN)
+
+
+def switch_to_english(client):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+
+
+def rows(html):
+    """{code: the row's HTML} of the catalogue table."""
+    return dict(re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S))
+
+
+def post(client, path, data):
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def audit_count():
+    return db.session.scalar(select(func.count(AuditEvent.id)))
+
+
+def rule(code, start):
+    db.session.expire_all()
+    return next(
+        r for r in services.find_instrument_type(code).rules if r.effective_from == date.fromisoformat(start)
+    )
+
+
+# --- the list -----------------------------------------------------------------------------------------
+
+
+def test_every_role_sees_the_whole_catalogue_with_verify_badges(viewer):
+    response = viewer.get("/catalogue/")
+    assert response.status_code == 200
+    listed = rows(response.get_data(as_text=True))
+    assert len(listed) == 89
+    # Vietnamese by default: Vietnamese names and quantities, and the badge on rows whose type or any
+    # rule is not yet confirmed.
+    assert "Taximet" in listed["TAXIMETER"] and "Taximeter" not in listed["TAXIMETER"]
+    for code in ("TAXIMETER", "ENERGY_METER_1P_IND", "EV_CHARGER_AC_CAR"):
+        assert 'data-testid="verify"' in listed[code], code
+    for code in ("TAPE_MEASURE", "EDM"):
+        assert 'data-testid="verify"' not in listed[code], code
+    # The cycle and controls in force today.
+    assert "18" in listed["TAXIMETER"] and ">PV<" in listed["TAXIMETER"]
+
+
+def test_names_follow_the_interface_language(viewer):
+    switch_to_english(viewer)
+    listed = rows(viewer.get("/catalogue/").get_data(as_text=True))
+    assert "Taximeter" in listed["TAXIMETER"]
+    assert "to be verified" in listed["TAXIMETER"]
+    assert "Distance/time" in listed["TAXIMETER"]
+
+
+def test_the_cycle_shown_is_the_one_in_force_on_the_chosen_day(viewer):
+    listed = rows(viewer.get("/catalogue/?on=2019-06-01").get_data(as_text=True))
+    assert "12" in listed["TAXIMETER"] and "18" not in listed["TAXIMETER"]
+    # The induction meter left the list on 2024-10-15.
+    assert "60" in listed["ENERGY_METER_1P_IND"]
+    today = rows(viewer.get("/catalogue/?on=15/10/2024").get_data(as_text=True))
+    assert "60" not in today["ENERGY_METER_1P_IND"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"q": "công tơ điện 3 pha"}, {"ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"}),
+        (
+            {"q": unicodedata.normalize("NFD", "Công tơ điện 3 PHA")},
+            {"ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"},
+        ),
+        ({"q": "cong to dien 3 pha"}, {"ENERGY_METER_3P_ELEC", "ENERGY_METER_3P_IND"}),
+        ({"q": "dak"}, set()),
+        ({"q": "taximeter"}, {"TAXIMETER"}),
+        ({"q": "ĐỒNG HỒ ĐO NƯỚC"}, {"WATER_METER_MECH", "WATER_METER_ELEC"}),
+        ({"quantity": "density"}, {"HYDROMETER"}),
+        ({"quantity": "mass", "q": "cân ô tô"}, {"SCALE_VEHICLE", "SCALE_VEHICLE_LOAD_CONTROL"}),
+        ({"quantity": "length", "q": "cân ô tô"}, set()),
+    ],
+)
+def test_search_and_filter(viewer, query, expected):
+    response = viewer.get("/catalogue/", query_string=query)
+    assert response.status_code == 200
+    assert set(rows(response.get_data(as_text=True))) == expected
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [({"q": "x" * 201}, "q"), ({"q": "a\x00b"}, "q"), ({"on": "2019-02-30"}, "on")],
+)
+def test_a_bad_filter_names_the_field(viewer, query, field):
+    response = viewer.get("/catalogue/", query_string=query)
+    assert response.status_code == 422
+    assert f'data-field="{field}"' in response.get_data(as_text=True)
+
+
+# --- a type's page ------------------------------------------------------------------------------------
+
+
+def test_the_detail_lists_every_period_with_verify_marks_and_notes(viewer):
+    response = viewer.get("/catalogue/taximeter")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    periods = dict(re.findall(r'<tr data-rule="([^"]+)"[^>]*>(.*?)</tr>', html, re.S))
+    assert set(periods) == {"2013-11-15", "2020-01-01"}
+    assert 'data-testid="verify"' in periods["2013-11-15"]
+    assert "2013 value from a secondary source" in periods["2013-11-15"]
+    assert "15/11/2013 – 31/12/2019" in periods["2013-11-15"]
+    assert 'data-testid="verify"' not in periods["2020-01-01"]
+    assert "/catalogue/TAXIMETER/edit" not in html  # not for an enterprise
+
+
+def test_an_unknown_type_is_404(viewer):
+    assert viewer.get("/catalogue/NO-SUCH-TYPE").status_code == 404
+
+
+def test_the_department_officer_reads_but_may_not_edit(client, auth):
+    officer = login(client, auth, Role.DEPARTMENT_OFFICER)
+    assert officer.get("/catalogue/TAXIMETER").status_code == 200
+    assert officer.get("/catalogue/TAXIMETER/edit").status_code == 403
+
+
+# --- editing ------------------------------------------------------------------------------------------
+
+
+def test_the_admin_edits_a_rule_and_the_history_shows_it(admin):
+    taximeter_2013 = rule("TAXIMETER", "2013-11-15")
+    path = f"/catalogue/TAXIMETER/rules/{taximeter_2013.id}/edit"
+    page = admin.get(path).get_data(as_text=True)
+    assert len(re.findall(r'<input checked[^>]*name="controls"', page)) == 4
+    assert 'name="version" type="hidden" value="1"' in page
+    response = post(
+        admin,
+        path,
+        {
+            "controls": ["PA", "IV", "PV", "RV"],
+            "cycle_months": "12",
+            "legal_basis": "TT 23/2013",
+            "effective_from": "2013-11-15",
+            "effective_to": "31/12/2019",
+            "confidence": "source",
+            "note": "Đã đối chiếu bản gốc TT 23/2013",
+            "reason": "Đối chiếu văn bản gốc",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/catalogue/TAXIMETER"
+    assert rule("TAXIMETER", "2013-11-15").confidence == "source"
+    html = admin.get("/catalogue/TAXIMETER").get_data(as_text=True)
+    assert 'data-testid="history"' in html and "Đối chiếu văn bản gốc" in html
+    assert 'data-testid="verify"' not in html  # nothing left to verify for this type
+
+
+def test_the_admin_edits_a_type_in_nfc(admin):
+    name = unicodedata.normalize("NFD", "Taximet (đồng hồ tính tiền)")
+    response = post(
+        admin,
+        "/catalogue/TAXIMETER/edit",
+        {
+            "name_vi": name,
+            "name_en": "Taximeter",
+            "quantity": "distance/time",
+            "group2": "y",
+            "reason": "Tên",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.find_instrument_type("TAXIMETER").name_vi == unicodedata.normalize("NFC", name)
+
+
+def test_unticking_group2_is_stored(admin):
+    data = {"name_vi": "Taximet", "name_en": "Taximeter", "quantity": "distance/time", "reason": "Thử"}
+    assert post(admin, "/catalogue/TAXIMETER/edit", data).status_code == 302
+    db.session.expire_all()
+    assert services.find_instrument_type("TAXIMETER").group2 is False
+
+
+VALID_RULE = {
+    "controls": ["IV", "PV"],
+    "cycle_months": "24",
+    "legal_basis": "TT 99/2030",
+    "effective_from": "2030-01-01",
+    "effective_to": "",
+    "confidence": "verify",
+    "note": "",
+    "reason": "Thông tư mới",
+}
+
+
+def test_the_admin_adds_a_rule_period(admin):
+    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", VALID_RULE)
+    assert response.status_code == 302
+    db.session.expire_all()
+    meter = services.find_instrument_type("ENERGY_METER_1P_IND")
+    added = meter.rule_on(date(2030, 6, 1))
+    assert (added.controls, added.cycle_months, added.confidence) == ("IV+PV", 24, "verify")
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"cycle_months": "abc"}, "cycle_months"),
+        ({"cycle_months": "0"}, "cycle_months"),
+        ({"cycle_months": "1.5"}, "cycle_months"),
+        ({"cycle_months": ""}, "cycle_months"),  # PV needs a cycle
+        ({"controls": ["IV", "XX"]}, "controls"),
+        ({"legal_basis": ""}, "legal_basis"),
+        ({"legal_basis": "x" * 121}, "legal_basis"),
+        ({"effective_from": ""}, "effective_from"),
+        ({"effective_from": "2030-02-30"}, "effective_from"),
+        ({"effective_to": "2029-12-31"}, "effective_to"),
+        ({"effective_from": "2024-01-01"}, "effective_from"),  # overlaps the 2020–2024 period
+        ({"confidence": "perhaps"}, "confidence"),
+        ({"reason": ""}, "reason"),
+    ],
+)
+def test_a_bad_rule_names_the_field_and_stores_nothing(admin, changes, field):
+    count = db.session.scalar(select(func.count(LegalRule.id)))
+    before = audit_count()
+    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, **changes})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'data-field="{field}"' in html
+    assert db.session.scalar(select(func.count(LegalRule.id))) == count
+    assert audit_count() == before
+
+
+def test_errors_are_in_the_users_language(admin):
+    switch_to_english(admin)
+    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "cycle_months": "abc"})
+    assert "Enter a whole number." in response.get_data(as_text=True)
+    response = post(
+        admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "effective_from": "2024-01-01"}
+    )
+    assert "overlaps the rule in force from 01/01/2020 to 14/10/2024" in response.get_data(as_text=True)
+
+
+def test_a_stale_rule_edit_keeps_what_the_user_typed(admin):
+    current = rule("TAXIMETER", "2020-01-01")
+    path = f"/catalogue/TAXIMETER/rules/{current.id}/edit"
+    token = csrf_token_from(admin.get(path).get_data(as_text=True))
+    current.note = "Người khác sửa"
+    db.session.commit()
+    response = admin.post(
+        path,
+        data={
+            "csrf_token": token,
+            "controls": ["PA", "IV", "PV", "RV"],
+            "cycle_months": "24",
+            "legal_basis": "TT 23/2013 amended by TT 07/2019",
+            "effective_from": "2020-01-01",
+            "confidence": "source",
+            "reason": "Sửa chu kỳ",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-testid="conflict"' in html
+    assert 'value="24"' in html
+    assert rule("TAXIMETER", "2020-01-01").cycle_months == 18
+
+
+def test_a_rule_of_another_type_is_404(admin):
+    other = rule("EDM", "2013-11-15")
+    assert admin.get(f"/catalogue/TAXIMETER/rules/{other.id}/edit").status_code == 404
+    assert admin.get("/catalogue/NOPE/rules/new").status_code == 404
+
+
+# --- administrative units -----------------------------------------------------------------------------
+
+
+def test_admin_units_show_validity_successor_and_verify_marks(viewer):
+    response = viewer.get("/admin-units/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    units = dict(re.findall(r'<tr data-code="([^"]+)"[^>]*>(.*?)</tr>', html, re.S))
+    assert len(units) == 11
+    assert "51 (Tỉnh Quảng Ngãi)" in units["62"]
+    assert "01/07/2025" in units["615"] and 'data-testid="abolished"' in units["615"]
+    assert 'data-testid="verify"' in units["615"] and 'data-testid="verify"' not in units["62"]
+    assert "Huyện Đắk Hà" in units["615"]

@@ -1,0 +1,362 @@
+"""Item pages: lists with filters and pages, the item page with its status and history, and the forms
+(field errors in place, nothing half-stored, stale edits kept)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.audit.services import history
+from registry.auth.models import Role
+from registry.extensions import db
+from registry.items.models import Instrument, Item
+from registry.items.status import local_today
+from tests.conftest import csrf_token_from
+from tests.factories import (
+    InstrumentFactory,
+    OrganisationFactory,
+    ReferenceMaterialFactory,
+    StandardFactory,
+    user_with_role,
+)
+
+
+@pytest.fixture
+def enterprise():
+    return OrganisationFactory(code="CTN", name="Công ty Cấp thoát nước")
+
+
+def logged_in(client, auth, user, language="en"):
+    db.session.commit()
+    assert auth.login(user.email).status_code == 302
+    if language:
+        token = csrf_token_from(client.get("/").get_data(as_text=True))
+        client.post("/language", data={"csrf_token": token, "lang": language, "next": "/"})
+    return client
+
+
+def post_form(client, path, data):
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-item="(\d+)"', html)
+
+
+def field_errors(html: str) -> set[str]:
+    return set(re.findall(r'data-field="([^"]+)"', html))
+
+
+def count_items() -> int:
+    return db.session.scalar(select(func.count(Item.id))) or 0
+
+
+# --- Lists ------------------------------------------------------------------------------------------------
+
+
+def test_an_enterprise_lists_its_own_instruments_with_their_status(client, auth, enterprise):
+    mine = [
+        InstrumentFactory(owner=enterprise, serial_number="N-1", valid=True),
+        InstrumentFactory(owner=enterprise, serial_number="N-2", overdue=True),
+    ]
+    InstrumentFactory(serial_number="THEIRS")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_VIEWER, enterprise))
+    html = client.get("/instruments/").get_data(as_text=True)
+    assert sorted(rows(html)) == sorted(str(item.id) for item in mine)
+    assert "THEIRS" not in html
+    assert 'data-status="overdue"' in html and 'data-status="valid"' in html
+    assert f"Valid until {mine[0].valid_until:%d/%m/%Y}" in html
+    assert 'data-count="overdue">1<' in html and 'data-count="valid">1<' in html
+    # A viewer sees no way to register.
+    assert "/instruments/new" not in html
+
+
+@pytest.mark.parametrize(
+    "query", ["Phú Thịnh", unicodedata.normalize("NFD", "phú thịnh"), "phu thinh", "PHU", "đồng hồ"]
+)
+def test_the_search_box_ignores_diacritics(client, auth, enterprise, query):
+    hit = InstrumentFactory(owner=enterprise, manufacturer="Đồng hồ Phú Thịnh", model="PT-15")
+    InstrumentFactory(owner=enterprise, manufacturer="Itron", model="Multimag")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    html = client.get("/instruments/", query_string={"q": query}).get_data(as_text=True)
+    assert rows(html) == [str(hit.id)]
+
+
+def test_filters_and_pages(client, auth):
+    owner = OrganisationFactory()
+    for n in range(53):
+        InstrumentFactory(owner=owner, serial_number=f"P-{n:02d}")
+    InstrumentFactory(owner=owner, serial_number="T-1", type_code="TAXIMETER", due_soon=True)
+    logged_in(client, auth, user_with_role(Role.DEPARTMENT_OFFICER))
+    first = client.get("/instruments/", query_string={"owner": owner.code, "sort": "serial_number"})
+    html = first.get_data(as_text=True)
+    assert len(rows(html)) == 50
+    assert "Page 1 of 2" in html
+    second = client.get(
+        "/instruments/", query_string={"owner": owner.code, "sort": "serial_number", "page": 2}
+    )
+    assert len(rows(second.get_data(as_text=True))) == 4
+    assert "T-1" in second.get_data(as_text=True)
+    taxi = client.get("/instruments/", query_string={"type_code": "TAXIMETER", "status": "due_soon"})
+    assert "T-1" in taxi.get_data(as_text=True) and len(rows(taxi.get_data(as_text=True))) == 1
+    due = client.get(
+        "/instruments/", query_string={"due_before": f"{local_today() + timedelta(days=30):%d/%m/%Y}"}
+    )
+    assert len(rows(due.get_data(as_text=True))) == 1
+    # A page past the end shows the last one.
+    assert len(rows(client.get("/instruments/", query_string={"owner": owner.code, "page": 9}).text)) == 4
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"due_before": "31/02/2025"}, "due_before"),
+        ({"due_before": "tomorrow"}, "due_before"),
+        ({"status": "lost"}, "status"),
+        ({"sort": "search_text"}, "sort"),
+        ({"page": "0"}, "page"),
+        ({"page": "two"}, "page"),
+        ({"q": "x" * 201}, "q"),
+    ],
+)
+def test_bad_filters_are_named(client, auth, query, field):
+    logged_in(client, auth, user_with_role(Role.DEPARTMENT_OFFICER))
+    response = client.get("/instruments/", query_string=query)
+    assert response.status_code == 422
+    assert field in field_errors(response.get_data(as_text=True))
+
+
+def test_standards_and_reference_materials_have_their_lists(client, auth):
+    lab = OrganisationFactory(provider=True)
+    standard = StandardFactory(owner=lab, name="Bình chuẩn 20 L")
+    material = ReferenceMaterialFactory(owner=lab, name="Khí chuẩn CO")
+    logged_in(client, auth, user_with_role(Role.PROVIDER_TECHNICIAN, lab))
+    assert rows(client.get("/standards/").text) == [str(standard.id)]
+    assert rows(client.get("/reference-materials/").text) == [str(material.id)]
+    assert rows(client.get("/reference-materials/", query_string={"q": "khi chuan"}).text) == [
+        str(material.id)
+    ]
+    assert rows(client.get("/instruments/").text) == []
+
+
+# --- The item page ----------------------------------------------------------------------------------------
+
+
+def test_the_item_page_shows_status_fields_rule_and_history(client, auth, enterprise):
+    instrument = InstrumentFactory(
+        owner=enterprise,
+        type_code="TAXIMETER",
+        valid_until=date(2025, 2, 28),
+        last_result="pass",
+        acquired_on=date(2020, 5, 4),
+    )
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    logged_in(client, auth, officer)
+    response = post_form(
+        client,
+        f"/items/{instrument.id}/transfer",
+        {
+            "owner": OrganisationFactory(code="MOI", name="Hợp tác xã Taxi Mới").code,
+            "reason": "Bán xe",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(f"/instruments/{instrument.id}").get_data(as_text=True)
+    assert "Overdue: valid until 28/02/2025" in html
+    assert "04/05/2020" in html
+    assert "Periodic verification every 18 months" in html
+    history = html.split('data-testid="history"')[1]
+    assert "Bán xe" in history
+    assert "<del>CTN</del> → MOI" in history
+
+
+def test_another_organisations_item_is_not_found(client, auth, enterprise):
+    theirs = InstrumentFactory()
+    standard = StandardFactory(owner=enterprise)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    for path in (
+        f"/instruments/{theirs.id}",
+        f"/instruments/{theirs.id}/edit",
+        f"/items/{theirs.id}/retire",
+        f"/instruments/{standard.id}",  # a standard is not an instrument
+        "/instruments/999999999",
+    ):
+        assert client.get(path).status_code == 404, path
+
+
+# --- Forms ------------------------------------------------------------------------------------------------
+
+
+def test_registering_an_instrument_stores_nfc_and_goes_to_its_page(client, auth, enterprise):
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    response = post_form(
+        client,
+        "/instruments/new",
+        {
+            "type_code": "WATER_METER_MECH",
+            "serial_number": "ĐH-2025-01",
+            "manufacturer": unicodedata.normalize("NFD", "Đồng hồ Phú Thịnh"),
+            "use": "legal",
+            "state": "in_service",
+            "funding": "own",
+            "purpose": "other",
+            "acquired_on": "15/01/2025",
+            "site_admin_unit": "615",
+        },
+    )
+    assert response.status_code == 302, field_errors(response.text)
+    instrument = db.session.scalar(select(Instrument).where(Instrument.serial_number == "ĐH-2025-01"))
+    assert response.headers["Location"] == f"/instruments/{instrument.id}"
+    assert instrument.manufacturer == "Đồng hồ Phú Thịnh"
+    assert (instrument.acquired_on, instrument.site_admin_unit.code) == (date(2025, 1, 15), "615")
+
+
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({}, {"serial_number", "type_code"}),
+        ({"serial_number": "X", "type_code": "NOPE"}, {"type_code"}),
+        ({"serial_number": "X" * 81, "type_code": "FUEL_DISPENSER"}, {"serial_number"}),
+        ({"serial_number": "X", "type_code": "TAXIMETER", "interval_months": "24"}, {"interval_months"}),
+        ({"serial_number": "X", "type_code": "TAXIMETER", "interval_months": "1,5"}, {"interval_months"}),
+        ({"serial_number": "X", "type_code": "TAXIMETER", "use": "internal"}, {"interval_months"}),
+        ({"serial_number": "X", "type_code": "FUEL_DISPENSER", "acquired_on": "2999-01-01"}, {"acquired_on"}),
+        ({"serial_number": "X", "type_code": "FUEL_DISPENSER", "acquired_on": "30/02/2024"}, {"acquired_on"}),
+        ({"serial_number": "X", "type_code": "FUEL_DISPENSER", "owner": "SOMEONE"}, {"owner"}),
+        ({"serial_number": "X", "type_code": "FUEL_DISPENSER", "state": "lost"}, {"state"}),
+    ],
+)
+def test_bad_input_names_the_field_and_stores_nothing(client, auth, enterprise, data, fields):
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    before = count_items()
+    base = {"use": "legal", "state": "in_service", "funding": "own", "purpose": "other"}
+    response = post_form(client, "/instruments/new", {**base, **data})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == fields
+    assert count_items() == before
+
+
+def test_a_duplicate_serial_number_is_a_field_error(client, auth, enterprise):
+    InstrumentFactory(owner=enterprise, serial_number="DUP-1")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    data = {"type_code": "FUEL_DISPENSER", "serial_number": "DUP-1", "use": "legal", "state": "in_service"}
+    response = post_form(client, "/instruments/new", {**data, "funding": "own", "purpose": "other"})
+    assert response.status_code == 422
+    assert field_errors(response.text) == {"serial_number"}
+    assert "DUP-1" in response.text
+
+
+def test_a_technician_registers_for_an_enterprise_and_finds_it_by_lookup(client, auth, enterprise):
+    logged_in(client, auth, user_with_role(Role.PROVIDER_TECHNICIAN))
+    data = {"owner": "ctn", "type_code": "FUEL_DISPENSER", "serial_number": "HỘ-7", "use": "legal"}
+    response = post_form(
+        client, "/instruments/new", {**data, "state": "in_service", "funding": "own", "purpose": "other"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/instruments/lookup?")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert len(rows(page)) == 1 and "HỘ-7" in page
+    assert client.get(f"/instruments/{rows(page)[0]}").status_code == 404
+    assert (
+        "No instrument"
+        in client.get("/instruments/lookup", query_string={"owner": "CTN", "serial_number": "HỘ"}).text
+    )
+    missing = client.get("/instruments/lookup", query_string={"owner": "", "serial_number": ""})
+    assert missing.status_code == 422 and field_errors(missing.text) == {"owner", "serial_number"}
+
+
+def test_a_stale_edit_is_refused_and_keeps_the_input(client, auth, enterprise):
+    instrument = InstrumentFactory(owner=enterprise, manufacturer="Ban đầu")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    page = client.get(f"/instruments/{instrument.id}/edit").get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in page
+    instrument.manufacturer = "Người khác sửa"
+    db.session.commit()
+    response = client.post(
+        f"/instruments/{instrument.id}/edit",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "manufacturer": "Tôi sửa",
+            "reason": "Sửa",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert 'data-testid="conflict"' in response.text
+    assert 'value="Tôi sửa"' in response.text
+    db.session.refresh(instrument)
+    assert instrument.manufacturer == "Người khác sửa"
+
+
+def test_edit_needs_a_reason_then_saves_with_it(client, auth, enterprise):
+    instrument = InstrumentFactory(owner=enterprise)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    path = f"/instruments/{instrument.id}/edit"
+    refused = post_form(client, path, {"model": "M2", "reason": "", "version": "1"})
+    assert refused.status_code == 422 and field_errors(refused.text) == {"reason"}
+    # Browsers send a text area's line breaks as CR LF.
+    data = {"model": "M2", "reason": "Đổi mẫu\r\ntheo nhãn", "notes": "a\r\nb", "version": "1"}
+    saved = post_form(client, path, {**data, "interval_months": "6"})
+    assert saved.status_code == 302, field_errors(saved.text)
+    db.session.refresh(instrument)
+    assert (instrument.model, instrument.interval_months, instrument.version) == ("M2", 6, 2)
+    assert instrument.notes == "a\nb"
+    assert history("items", instrument.id)[-1].reason == "Đổi mẫu\ntheo nhãn"
+
+
+def test_relocate_and_retire_from_their_pages(client, auth, enterprise):
+    instrument = InstrumentFactory(owner=enterprise)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    moved = post_form(
+        client,
+        f"/instruments/{instrument.id}/relocate",
+        {"site_address": "Trạm bơm số 2", "site_admin_unit": "612", "reason": "Chuyển trạm", "version": "1"},
+    )
+    assert moved.status_code == 302
+    bad = post_form(client, f"/items/{instrument.id}/retire", {"reason": "", "version": "2"})
+    assert bad.status_code == 422 and field_errors(bad.text) == {"reason"}
+    retired = post_form(client, f"/items/{instrument.id}/retire", {"reason": "Hỏng", "version": "2"})
+    assert retired.status_code == 302
+    db.session.refresh(instrument)
+    assert (instrument.site_admin_unit.code, instrument.state) == ("612", "retired")
+    page = client.get(f"/instruments/{instrument.id}").text
+    assert 'data-status="retired"' in page and "Trạm bơm số 2" in page
+    again = post_form(client, f"/items/{instrument.id}/retire", {"reason": "Lần nữa", "version": "3"})
+    assert again.status_code == 422 and "already retired" in again.text
+
+
+def test_a_lab_registers_its_standards_and_reference_materials(client, auth):
+    lab = OrganisationFactory(provider=True)
+    logged_in(client, auth, user_with_role(Role.PROVIDER_MANAGER, lab))
+    common = {"state": "in_service", "funding": "own", "purpose": "service"}
+    missing = post_form(
+        client, "/standards/new", {**common, "name": "Bình chuẩn", "level": "working", "quantity": ""}
+    )
+    assert missing.status_code == 422 and field_errors(missing.text) == {"quantity", "interval_months"}
+    standard = post_form(
+        client,
+        "/standards/new",
+        {
+            **common,
+            "name": "Bình chuẩn",
+            "level": "working",
+            "quantity": "volume",
+            "interval_months": "12",
+            "range": "20 L",
+        },
+    )
+    assert standard.status_code == 302 and standard.headers["Location"].startswith("/standards/")
+    material = post_form(
+        client,
+        "/reference-materials/new",
+        {**common, "name": "pH 7", "lot": "A1", "expiry_date": "2099-01-31", "producer_iso17034": "y"},
+    )
+    assert material.status_code == 302
+    page = client.get(material.headers["Location"]).text
+    assert "Valid until 31/01/2099" in page and "ISO 17034" in page
