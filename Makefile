@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# Two workers: the machines have two cores. Override with `make test PYTEST_ARGS=...`.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint translations messages install install-dev clean
 

@@ -305,3 +305,28 @@ def test_a_contact_change_needs_a_reason_and_a_known_unit(client, auth):
     assert 'data-field="admin_unit"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Organisation, manager.organisation_id).address == ""
+
+
+def test_the_organisation_list_downloads_as_csv_and_xlsx_with_its_filters(officer_client):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    OrganisationFactory(code="XD-ONE", name="Công ty Xăng dầu Một", search_text="xd-one cong ty xang dau mot")
+    OrganisationFactory(code="NUOC-ONE", name="Công ty Nước Một", search_text="nuoc-one cong ty nuoc mot")
+    db.session.commit()
+
+    response = officer_client.get("/organisations/?q=xang+dau&format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="organisations-')
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Mã", "Tên", "Loại hình"]
+    assert [row[0] for row in rows[1:]] == ["XD-ONE"]
+
+    response = officer_client.get("/organisations/?q=mot&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    codes = sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert codes == ["NUOC-ONE", "XD-ONE"]
+
+    assert officer_client.get("/organisations/?format=pdf").status_code == 400

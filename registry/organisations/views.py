@@ -14,6 +14,7 @@ from registry.auth.models import DEPARTMENT_ROLES
 from registry.auth.permissions import roles_required
 from registry.catalogue.services import admin_units
 from registry.core.errors import NotFoundError, ServiceError
+from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error
 from registry.extensions import db
 from registry.organisations import services
@@ -29,8 +30,9 @@ from registry.organisations.forms import (
     organisation_values,
     profile_arguments,
 )
-from registry.organisations.labels import template_labels
+from registry.organisations.labels import OWNERSHIP_LABELS, template_labels
 from registry.organisations.models import Organisation
+from registry.templating import KIND_LABELS
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -52,13 +54,29 @@ def _admin_unit_choices(empty_label: Any) -> list[SelectChoice]:
     ]
 
 
+EXPORT_COLUMNS = [
+    Column(_l("Code"), lambda o: o.code, 16),
+    Column(_l("Name"), lambda o: o.name, 48),
+    Column(_l("Kinds"), lambda o: ", ".join(str(KIND_LABELS[kind]) for kind in o.kinds), 24),
+    Column(_l("Tax code"), lambda o: o.tax_code or "", 16),
+    Column(_l("Address"), lambda o: o.address, 40),
+    Column(_l("Administrative unit"), lambda o: o.admin_unit.name if o.admin_unit else "", 24),
+    Column(_l("State capital (%)"), lambda o: o.state_capital_pct, 12),
+    Column(_l("Foreign capital (%)"), lambda o: o.foreign_capital_pct, 12),
+    Column(_l("Ownership"), lambda o: str(OWNERSHIP_LABELS[o.ownership_class]), 20),
+]
+
+
 def _status(form: Any) -> int:
     return 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/")
 @login_required
-def index() -> tuple[str, int]:
+def index() -> Response | tuple[str, int]:
+    fmt = request.args.get("format", "")
+    if fmt and fmt not in FORMATS:
+        abort(400)
     form = OrganisationFilterForm(formdata=request.args)
     form.admin_unit.choices = _admin_unit_choices(_l("All administrative units"))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
@@ -75,6 +93,9 @@ def index() -> tuple[str, int]:
         except ServiceError as error:
             apply_service_error(form, error)
         else:
+            if fmt:
+                return export_response(fmt, f"organisations-{local_today().isoformat()}", EXPORT_COLUMNS,
+                                       db.session.scalars(stmt))  # fmt: skip
             pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
     filters = {
         name: value for name in ("q", "kind", "admin_unit", "sort") if (value := request.args.get(name))
