@@ -15,8 +15,8 @@ from sqlalchemy import Select, select
 
 from registry.audit.services import set_reason
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
-from registry.catalogue.validation import Errors, clean_rule, overlap_error, overlapping_rule
-from registry.core.errors import NotFoundError, ServiceError
+from registry.catalogue.validation import clean_rule, overlap_error, overlapping_rule
+from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import CODE_PATTERN, clean_text
@@ -45,15 +45,15 @@ def update_instrument_type(
 ) -> InstrumentType:
     """Change a type's names, quantity or Group 2 flag (``None``: unchanged)."""
     check_version(instrument_type, version)
-    errors = Errors()
-    clean_reason = errors.check(lambda: require_reason(reason))
+    errors = FieldErrors()
+    clean_reason = errors.run(lambda: require_reason(reason))
     values: dict[str, Any] = {}
     if name_vi is not None:
-        values["name_vi"] = errors.check(lambda: clean_text(name_vi, field="name_vi", max_length=255))
+        values["name_vi"] = errors.run(lambda: clean_text(name_vi, field="name_vi", max_length=255))
     if name_en is not None:
-        values["name_en"] = errors.check(lambda: clean_text(name_en, field="name_en", max_length=255))
+        values["name_en"] = errors.run(lambda: clean_text(name_en, field="name_en", max_length=255))
     if quantity is not None:
-        values["quantity"] = errors.check(lambda: clean_text(quantity, field="quantity", max_length=60))
+        values["quantity"] = errors.run(lambda: clean_text(quantity, field="quantity", max_length=60))
     if group2 is not None:
         if not isinstance(group2, bool):
             errors.add("group2", _l("Use true or false."))
@@ -81,8 +81,8 @@ def update_legal_rule(
 ) -> LegalRule:
     """Replace a legal rule's values; its period may not overlap another period of its type."""
     check_version(rule, version)
-    errors = Errors()
-    clean_reason = errors.check(lambda: require_reason(reason))
+    errors = FieldErrors()
+    clean_reason = errors.run(lambda: require_reason(reason))
     values = clean_rule(
         controls=controls,
         cycle_months=cycle_months,
@@ -127,8 +127,8 @@ def add_rule_period(
     """A new legal rule for ``instrument_type`` from ``effective_from`` (a new circular, say).
     ``version`` is the type's version the caller read."""
     check_version(instrument_type, version)
-    errors = Errors()
-    clean_reason = errors.check(lambda: require_reason(reason))
+    errors = FieldErrors()
+    clean_reason = errors.run(lambda: require_reason(reason))
     values = clean_rule(
         controls=controls,
         cycle_months=cycle_months,

@@ -3,7 +3,7 @@ file cannot load what the forms would refuse."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -11,7 +11,7 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
-from registry.core.errors import ServiceError
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import clean_text
 from registry.i18n import format_day
 
@@ -20,28 +20,6 @@ MAX_CYCLE_MONTHS = 240
 MAX_NOTE_LENGTH = 2000
 
 T = TypeVar("T")
-
-
-class Errors:
-    """Collects the field errors of a whole form, so the user sees them all at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, object] = {}
-
-    def check(self, clean: Callable[[], T]) -> T | None:
-        try:
-            return clean()
-        except ServiceError as error:
-            for name, message in error.fields.items():
-                self.fields.setdefault(name, message)
-            return None
-
-    def add(self, name: str, message: object) -> None:
-        self.fields.setdefault(name, message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ServiceError(self.fields)
 
 
 def parse_controls(values: Iterable[str] | str | None, *, field: str = "controls") -> str:
@@ -116,16 +94,16 @@ def clean_rule(
     effective_to: date | None,
     confidence: str | None,
     note: str | None,
-    errors: Errors | None = None,
+    errors: FieldErrors | None = None,
 ) -> RuleValues:
-    errors = errors or Errors()
-    clean_controls = errors.check(lambda: parse_controls(controls))
-    cycle = errors.check(lambda: clean_cycle(cycle_months))
-    basis = errors.check(lambda: clean_text(legal_basis, field="legal_basis", max_length=120))
-    start = errors.check(lambda: clean_day(effective_from, field="effective_from", required=True))
-    end = errors.check(lambda: clean_day(effective_to, field="effective_to", required=False))
-    clean_confidence_value = errors.check(lambda: clean_confidence(confidence))
-    clean_note = errors.check(
+    errors = errors or FieldErrors()
+    clean_controls = errors.run(lambda: parse_controls(controls))
+    cycle = errors.run(lambda: clean_cycle(cycle_months))
+    basis = errors.run(lambda: clean_text(legal_basis, field="legal_basis", max_length=120))
+    start = errors.run(lambda: clean_day(effective_from, field="effective_from", required=True))
+    end = errors.run(lambda: clean_day(effective_to, field="effective_to", required=False))
+    clean_confidence_value = errors.run(lambda: clean_confidence(confidence))
+    clean_note = errors.run(
         lambda: clean_text(note, field="note", max_length=MAX_NOTE_LENGTH, required=False)
     )
     if start is not None and end is not None and end < start:

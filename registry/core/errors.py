@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ServiceError(Exception):
@@ -39,3 +42,30 @@ class ForbiddenError(ServiceError):
 
     status_code = 403
     code = "forbidden"
+
+
+class FieldErrors:
+    """Collects field errors while a whole input is checked, so that one refusal names every wrong field."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, object] = {}
+
+    def run(self, cleaner: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``cleaner(*args, **kwargs)``; on a ServiceError, keep its messages and return None (unused:
+        :meth:`raise_if_any` raises before the value is used)."""
+        try:
+            return cleaner(*args, **kwargs)
+        except ServiceError as error:
+            self.absorb(error)
+            return None  # type: ignore[return-value]
+
+    def add(self, field: str, message: object) -> None:
+        self.fields.setdefault(field, message)
+
+    def absorb(self, error: ServiceError) -> None:
+        for name, message in error.fields.items():
+            self.fields.setdefault(name, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ServiceError(self.fields)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from registry.catalogue.models import AdminUnit
 from registry.catalogue.services import get_instrument_type
-from registry.core.errors import ServiceError
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_text
 from registry.extensions import db
 from registry.items.models import Funding, ItemKind, ItemState, Purpose, StandardLevel, Use
@@ -36,21 +36,6 @@ class Field:
     clean: Cleaner
     required: bool = False
     default: Any = None
-
-
-class Errors:
-    """Collects field errors so that one answer names every broken field."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, object] = {}
-
-    def add(self, error: ServiceError) -> None:
-        for name, message in error.fields.items():
-            self.fields.setdefault(name, message)
-
-    def check(self) -> None:
-        if self.fields:
-            raise ServiceError(self.fields)
 
 
 def text(limit: int, *, required: bool = False) -> Cleaner:
@@ -181,7 +166,7 @@ FIELDS: dict[ItemKind, dict[str, Field]] = {
 
 
 def clean_fields(
-    kind: ItemKind, values: Mapping[str, Any], *, creating: bool, errors: Errors
+    kind: ItemKind, values: Mapping[str, Any], *, creating: bool, errors: FieldErrors
 ) -> dict[str, Any]:
     """Model attribute → clean value for the fields given in ``values`` (all of them when creating,
     with the defaults of those left out). Unknown names are a programming error."""
@@ -193,17 +178,17 @@ def clean_fields(
     for name, spec in fields.items():
         if name not in values:
             if creating and spec.required:
-                errors.add(ServiceError({name: _l("This field is required.")}))
+                errors.add(name, _l("This field is required."))
             elif creating and spec.default is not None:
                 cleaned[spec.attribute] = spec.default
             continue
         try:
             value = spec.clean(name, values[name])
         except ServiceError as error:
-            errors.add(error)
+            errors.absorb(error)
             continue
         if spec.required and value is None:
-            errors.add(ServiceError({name: _l("This field is required.")}))
+            errors.add(name, _l("This field is required."))
             continue
         cleaned[spec.attribute] = value
     return cleaned

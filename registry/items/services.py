@@ -20,13 +20,13 @@ from sqlalchemy import bindparam, select, update
 
 from registry.audit.services import set_reason
 from registry.auth.models import User
-from registry.core.errors import ServiceError
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold_all
 from registry.core.validation import clean_text
 from registry.extensions import db
 from registry.items import access
-from registry.items.fields import Errors, clean_fields
+from registry.items.fields import clean_fields
 from registry.items.models import (
     Instrument,
     Item,
@@ -121,15 +121,17 @@ def _check_rules(
     values: dict[str, Any],
     item_id: int | None,
     today: date,
-    errors: Errors,
+    errors: FieldErrors,
 ) -> None:
     acquired_on = values.get("acquired_on")
     if acquired_on is not None and acquired_on > today:
-        errors.add(ServiceError({"acquired_on": _l("The acquisition date cannot be in the future.")}))
+        errors.add("acquired_on", _l("The acquisition date cannot be in the future."))
     if kind == ItemKind.REFERENCE_MATERIAL:
         expiry = values.get("expiry_date")
         if expiry is not None and acquired_on is not None and expiry < acquired_on:
-            errors.add(ServiceError({"expiry_date": _l("The expiry date is before the acquisition date.")}))
+            errors.absorb(
+                ServiceError({"expiry_date": _l("The expiry date is before the acquisition date.")})
+            )
     if kind == ItemKind.INSTRUMENT:
         _check_interval(values, today, errors)
     if "serial_number" in errors.fields or "lot" in errors.fields:
@@ -137,15 +139,15 @@ def _check_rules(
     try:
         _check_unique(kind, owner, values, item_id)
     except ServiceError as error:
-        errors.add(error)
+        errors.absorb(error)
 
 
-def _check_interval(values: dict[str, Any], today: date, errors: Errors) -> None:
+def _check_interval(values: dict[str, Any], today: date, errors: FieldErrors) -> None:
     """Internal-use instruments are calibrated: the owner sets the interval. Legal-use ones are verified
     on the legal cycle: an interval may only shorten it."""
     interval, use = values.get("interval_months"), values.get("use")
     if use == Use.INTERNAL and interval is None:
-        errors.add(
+        errors.absorb(
             ServiceError(
                 {
                     "interval_months": _l(
@@ -160,7 +162,7 @@ def _check_interval(values: dict[str, Any], today: date, errors: Errors) -> None
         return
     rule = instrument_type.rule_on(today)
     if rule is not None and rule.cycle_months is not None and interval > rule.cycle_months:
-        errors.add(
+        errors.absorb(
             ServiceError(
                 {
                     "interval_months": _l(
@@ -191,18 +193,18 @@ def create_item(
     optionally ``owner`` (an organisation code; the user's own organisation when left out)."""
     access.require_create(user, kind)
     today = today or local_today()
-    errors = Errors()
+    errors = FieldErrors()
     owner: Organisation | None = None
     try:
         owner = access.resolve_owner(user, kind, values.get("owner"))
     except ServiceError as error:
-        errors.add(error)
+        errors.absorb(error)
     cleaned = clean_fields(
         kind, {name: value for name, value in values.items() if name != "owner"}, creating=True, errors=errors
     )
     if owner is not None:
         _check_rules(kind, owner, cleaned, None, today, errors)
-    errors.check()
+    errors.raise_if_any()
     assert owner is not None
     item = MODELS[kind](owner=owner, **cleaned)
     if kind == ItemKind.INSTRUMENT:
@@ -273,22 +275,22 @@ def update_item(
     check_version(item, version)
     today = today or local_today()
     kind = ItemKind(item.kind)
-    errors = Errors()
+    errors = FieldErrors()
     try:
         reason = require_reason(reason)
     except ServiceError as error:
-        errors.add(error)
+        errors.absorb(error)
     owner = item.owner
     if "owner" in changes:
         try:
             owner = _new_owner(item, changes["owner"])
         except ServiceError as error:
-            errors.add(error)
+            errors.absorb(error)
     fields = {name: value for name, value in changes.items() if name != "owner"}
     cleaned = clean_fields(kind, fields, creating=False, errors=errors)
     prospective = {name: getattr(item, name) for name in _RULE_ATTRIBUTES} | cleaned
     _check_rules(kind, owner, prospective, item.id, today, errors)
-    errors.check()
+    errors.raise_if_any()
 
     for name, value in cleaned.items():
         setattr(item, name, value)
@@ -343,17 +345,17 @@ def lookup_instruments(
     """The instruments of the organisation with code ``owner`` whose serial number is exactly
     ``serial_number`` (one per type at most): what a lab may see of an instrument it is about to serve."""
     access.require_look_up(user)
-    errors = Errors()
+    errors = FieldErrors()
     code = serial = ""
     try:
         code = clean_text(owner, field="owner", max_length=40)
     except ServiceError as error:
-        errors.add(error)
+        errors.absorb(error)
     try:
         serial = clean_text(serial_number, field="serial_number", max_length=80)
     except ServiceError as error:
-        errors.add(error)
-    errors.check()
+        errors.absorb(error)
+    errors.raise_if_any()
     organisation = access.organisation_by_code(code)
     if organisation is None:
         return []

@@ -9,10 +9,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry.catalogue.services import get_instrument_type
-from registry.core.errors import ServiceError
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_text
 from registry.organisations.credentials import Suspension
-from registry.organisations.parsing import FieldErrors, clean_choices, clean_date
+from registry.organisations.parsing import clean_choices, clean_date
 
 SERVICES = ("verification", "calibration", "testing")
 SCHEMES = ("ISO/IEC 17025", "ISO 9001", "ISO 15189", "ISO/IEC 17034", "ISO/IEC 17020")

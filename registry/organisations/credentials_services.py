@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from registry.audit.services import set_reason
 from registry.auth.models import DEPARTMENT_ROLES, Role, User
-from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
+from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, ServiceError
 from registry.core.models import utcnow
 from registry.core.services import check_version, require_reason
 from registry.extensions import db
@@ -40,7 +40,7 @@ from registry.organisations.models import (
     Registration,
     Verifier,
 )
-from registry.organisations.parsing import UNSET, FieldErrors
+from registry.organisations.parsing import UNSET
 
 DECISIONS = ("confirm", "reject")
 

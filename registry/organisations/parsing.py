@@ -8,10 +8,10 @@ gathers the errors of several fields so that one answer names every field that i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
@@ -52,28 +52,6 @@ class Unset:
 
 
 UNSET = Unset()
-
-
-class FieldErrors:
-    """Runs cleaners and keeps every field error, so that one refusal names every wrong field."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, object] = {}
-
-    def run(self, cleaner: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
-            return cleaner(*args, **kwargs)
-        except ServiceError as error:
-            for name, message in error.fields.items():
-                self.fields.setdefault(name, message)
-            return None  # type: ignore[return-value]  # never used: raise_if_any() raises first
-
-    def add(self, field: str, message: object) -> None:
-        self.fields.setdefault(field, message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ServiceError(self.fields)
 
 
 def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:

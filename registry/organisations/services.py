@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select
 from registry.audit.services import set_reason
 from registry.auth.models import DEPARTMENT_ROLES, Role, User
 from registry.catalogue.models import AdminUnit
-from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
+from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import CODE_PATTERN, clean_code, clean_text
@@ -20,7 +20,6 @@ from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
 from registry.organisations.parsing import (
     UNSET,
-    FieldErrors,
     Unset,
     clean_address,
     clean_flag,
