@@ -319,3 +319,25 @@ def test_admin_units_show_validity_successor_and_verify_marks(viewer):
     assert "01/07/2025" in units["615"] and 'data-testid="abolished"' in units["615"]
     assert 'data-testid="verify"' in units["615"] and 'data-testid="verify"' not in units["62"]
     assert "Huyện Đắk Hà" in units["615"]
+
+
+def test_the_catalogue_downloads_with_the_rule_in_force_and_the_verify_marks(client, auth):
+    import csv
+    import io
+
+    from registry.auth.models import Role
+    from registry.extensions import db
+    from tests.factories import user_with_role
+
+    viewer = user_with_role(Role.ENTERPRISE_VIEWER)
+    db.session.commit()
+    auth.login(viewer.email)
+    response = client.get("/catalogue/?q=taximet&on=2019-06-01&format=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header, taximeter = rows
+    assert header[0] == "Mã"
+    assert taximeter[0] == "TAXIMETER"
+    assert taximeter[header.index("Chu kỳ")] == "12"  # the 2013 rule, in force in 2019
+    assert taximeter[-1] == "có"
+    assert client.get("/catalogue/?format=doc").status_code == 400

@@ -3,10 +3,14 @@ the department_admin edits them (DESIGN §3: "the catalogue")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -19,6 +23,7 @@ from registry.catalogue.forms import CatalogueFilterForm, InstrumentTypeForm, Le
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS, LEVEL_LABELS, quantity_label
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
 from registry.core.errors import NotFoundError, ServiceError
+from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error
 from registry.extensions import db
 from registry.i18n import format_day
@@ -56,7 +61,10 @@ def _status(form: Any) -> int:
 
 @bp.route("/catalogue/")
 @login_required
-def index() -> tuple[str, int]:
+def index() -> Response | tuple[str, int]:
+    fmt = request.args.get("format", "")
+    if fmt and fmt not in FORMATS:
+        abort(400)
     form = CatalogueFilterForm(request.args)
     form.quantity.choices = [("", _("All quantities"))] + [
         (quantity, quantity_label(quantity)) for quantity in services.quantities()
@@ -70,6 +78,8 @@ def index() -> tuple[str, int]:
         else:
             instrument_types = list(db.session.scalars(stmt.order_by(InstrumentType.code)))
     day = form.on.data or services.local_today()
+    if fmt and form.validate():
+        return export_response(fmt, f"catalogue-{day.isoformat()}", export_columns(day), instrument_types)
     return render_template(
         "catalogue/index.html",
         form=form,
@@ -77,6 +87,31 @@ def index() -> tuple[str, int]:
         day=day,
         can_edit=current_user_is_admin(),
     ), _status(form)
+
+
+def export_columns(day: date) -> list[Column]:
+    """The catalogue as a spreadsheet: the rule in force on ``day`` for each type, verify marks included."""
+
+    def rule_value(name: str) -> Callable[[InstrumentType], Any]:
+        def value(instrument_type: InstrumentType) -> Any:
+            rule = instrument_type.rule_on(day)
+            return getattr(rule, name) if rule is not None else None
+
+        return value
+
+    return [
+        Column(_l("Code"), lambda t: t.code, 26),
+        Column(_l("Name"), lambda t: t.name_vi if get_locale_code() == "vi" else t.name_en, 48),
+        Column(_l("Quantity"), lambda t: quantity_label(t.quantity), 18),
+        Column(_l("Cycle"), rule_value("cycle_months"), 10),
+        Column(_l("Controls"), rule_value("controls"), 14),
+        Column(_l("Legal basis"), rule_value("legal_basis"), 30),
+        Column(_l("To be verified"), lambda t: _("yes") if t.needs_verification else "", 12),
+    ]
+
+
+def get_locale_code() -> str:
+    return str(get_locale() or "vi")
 
 
 def current_user_is_admin() -> bool:
