@@ -1,0 +1,1 @@
+"""Verification, calibration and test events, and the validity they give an item."""
