@@ -3,6 +3,7 @@
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.events.models import Event
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
@@ -12,6 +13,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Designation",
+    "Event",
     "Instrument",
     "InstrumentType",
     "Item",

@@ -1,0 +1,92 @@
+"""Events: what a lab (or an enterprise, for its own Group 1 items) did to an item, and what it found.
+
+Rows are never edited in place nor deleted: an amendment is a new revision referring to the original,
+a void keeps the row with its reason (ISO/IEC 17025 §7.8.8)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
+from registry.extensions import db
+from registry.items.models import Item
+from registry.organisations.models import Organisation, Verifier
+
+
+class EventKind(enum.StrEnum):
+    VERIFICATION_INITIAL = "verification_initial"
+    VERIFICATION_PERIODIC = "verification_periodic"
+    VERIFICATION_AFTER_REPAIR = "verification_after_repair"
+    CALIBRATION = "calibration"
+    INTERNAL_CALIBRATION = "internal_calibration"
+    TEST = "test"
+    INTERMEDIATE_CHECK = "intermediate_check"
+
+    @property
+    def is_verification(self) -> bool:
+        return self.value.startswith("verification_")
+
+    @property
+    def is_calibration(self) -> bool:
+        return self in (EventKind.CALIBRATION, EventKind.INTERNAL_CALIBRATION)
+
+    @property
+    def by_the_owner(self) -> bool:
+        """Kinds an enterprise records itself, on its own Group 1 items."""
+        return self in (EventKind.INTERNAL_CALIBRATION, EventKind.INTERMEDIATE_CHECK)
+
+
+class EventState(enum.StrEnum):
+    CURRENT = "current"
+    AMENDED = "amended"
+    VOID = "void"
+
+
+event_standards = Table(
+    "event_standards",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id"), primary_key=True),
+    Column("item_id", ForeignKey("items.id"), primary_key=True),
+)
+
+
+class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "events"
+    __table_args__ = (
+        # Certificate identity: (provider, number, revision).
+        Index("uq_events_certificate", "provider_id", "certificate_number", "revision", unique=True),
+        Index("ix_events_item_performed", "item_id", "performed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    performed_on: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(12))
+    certificate_number: Mapped[str | None] = mapped_column(String(80))
+    record_number: Mapped[str | None] = mapped_column(String(80))
+    stamp_number: Mapped[str | None] = mapped_column(String(80))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    state: Mapped[str] = mapped_column(String(10), default=EventState.CURRENT.value)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("verifiers.id"))
+    technician: Mapped[str] = mapped_column(String(200), default="")
+    # [{"nominal", "as_found", "as_left", "error", "mpe", "uncertainty", "unit"}, …]
+    measurement_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    outside_accredited_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    provider: Mapped[Organisation] = relationship(lazy="joined")
+    verifier: Mapped[Verifier | None] = relationship()
+    standards_used: Mapped[list[Item]] = relationship(secondary=event_standards)

@@ -1,0 +1,201 @@
+"""Recording events through the service: who may, the document each needs, the validity it gives, and
+the item's status following in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from registry.auth.models import Role
+from registry.core.errors import ForbiddenError, ServiceError
+from registry.events.services import record_event
+from registry.items.status import Status, status_of
+from tests.factories import (
+    DesignationFactory,
+    InstrumentFactory,
+    OrganisationFactory,
+    RegistrationFactory,
+    StandardFactory,
+    VerifierFactory,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.usefixtures("english")
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def lab():
+    """A lab registered for verification and calibration, designated for fuel dispensers, one verifier."""
+    lab = OrganisationFactory(provider=True)
+    RegistrationFactory(organisation=lab, issued_on=date(2020, 1, 1))
+    DesignationFactory(organisation=lab, valid_from=date(2020, 1, 1))
+    VerifierFactory(organisation=lab, card_number="KĐV-0001")
+    return lab
+
+
+@pytest.fixture
+def technician(lab):
+    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
+
+
+def verify(user, item, **changes):
+    values = {
+        "kind": "verification_periodic",
+        "performed_on": date(2026, 3, 10),
+        "result": "pass",
+        "certificate_number": "GCN-001",
+        "stamp_number": "T-123",
+        "verifier_card": "KĐV-0001",
+        "today": TODAY,
+    }
+    return record_event(user, item, **{**values, **changes})
+
+
+def test_a_passed_group2_verification_gives_the_legal_cycle_and_a_valid_status(technician):
+    dispenser = InstrumentFactory()
+    event = verify(technician, dispenser)
+    assert event.valid_until == date(2027, 3, 10)  # fuel dispensers: 12 months
+    assert (dispenser.valid_until, dispenser.last_result) == (date(2027, 3, 10), "pass")
+    assert status_of(dispenser, TODAY) == Status.VALID
+    assert status_of(dispenser, date(2027, 2, 20)) == Status.DUE_SOON
+    assert status_of(dispenser, date(2027, 3, 11)) == Status.OVERDUE
+
+
+def test_a_failed_verification_needs_a_record_number_no_stamp_and_leaves_no_validity(technician):
+    dispenser = InstrumentFactory()
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, dispenser, result="fail", certificate_number=None, stamp_number="T-9")
+    assert set(caught.value.fields) == {"record_number", "stamp_number"}
+    event = verify(
+        technician, dispenser, result="fail", certificate_number=None, stamp_number=None, record_number="BB-7"
+    )
+    assert event.valid_until is None
+    assert status_of(dispenser, TODAY) == Status.FAILED
+
+
+def test_a_pass_needs_its_certificate_and_stamp_numbers(technician):
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), certificate_number="", stamp_number="")
+    assert set(caught.value.fields) == {"certificate_number", "stamp_number"}
+
+
+def test_events_dated_in_the_future_are_refused(technician):
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), performed_on=date(2026, 11, 25))
+    assert "future" in str(caught.value.fields["performed_on"])
+
+
+def test_without_a_registration_for_the_service_the_event_is_refused_naming_the_rule(technician):
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), kind="test", certificate_number="TN-1", stamp_number=None)
+    assert "registration for testing" in str(caught.value.fields["provider"])
+    assert "105/2016" in str(caught.value.fields["provider"])
+
+
+def test_a_group2_verification_needs_a_designation_for_the_type(technician):
+    taximeter = InstrumentFactory(type_code="SCALE_VEHICLE")
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, taximeter)
+    assert "not designated to verify SCALE_VEHICLE" in str(caught.value.fields["provider"])
+
+
+def test_a_group2_verification_needs_a_verifier_card_valid_that_day(technician, lab):
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), verifier_card="")
+    assert "verifier" in caught.value.fields
+    VerifierFactory(organisation=lab, card_number="KĐV-OLD", valid_to=date(2025, 12, 31))
+    with pytest.raises(ServiceError):
+        verify(technician, InstrumentFactory(), verifier_card="KĐV-OLD")
+
+
+def test_a_verifier_may_shorten_the_validity_never_lengthen_it(technician):
+    dispenser = InstrumentFactory()
+    assert verify(technician, dispenser, valid_until=date(2026, 12, 31)).valid_until == date(2026, 12, 31)
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), certificate_number="GCN-2", valid_until=date(2027, 3, 11))
+    assert "10/03/2027" in str(caught.value.fields["valid_until"])
+
+
+def test_a_calibration_uses_the_owners_interval(technician):
+    balance = InstrumentFactory(internal=True, interval_months=6)
+    event = record_event(
+        technician,
+        balance,
+        kind="calibration",
+        performed_on=date(2026, 2, 28),
+        result="not_stated",
+        certificate_number="HC-1",
+        today=TODAY,
+    )
+    assert event.valid_until == date(2026, 8, 28)
+
+
+def test_only_a_calibration_may_state_no_result(technician):
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), result="not_stated")
+    assert "result" in caught.value.fields
+
+
+def test_an_enterprise_checks_its_own_group1_items_only(lab):
+    owner = OrganisationFactory()
+    manager = user_with_role(Role.ENTERPRISE_MANAGER, organisation=owner)
+    balance = InstrumentFactory(owner=owner, internal=True)
+    event = record_event(
+        manager,
+        balance,
+        kind="internal_calibration",
+        performed_on=date(2026, 5, 1),
+        result="pass",
+        certificate_number="NB-1",
+        today=TODAY,
+    )
+    assert event.provider == owner and balance.valid_until == date(2027, 5, 1)
+    with pytest.raises(ServiceError):  # a Group 2 instrument in legal use
+        record_event(
+            manager,
+            InstrumentFactory(owner=owner),
+            kind="intermediate_check",
+            performed_on=date(2026, 5, 1),
+            result="pass",
+            today=TODAY,
+        )
+    with pytest.raises(ForbiddenError):  # someone else's item
+        record_event(
+            manager,
+            InstrumentFactory(internal=True),
+            kind="intermediate_check",
+            performed_on=date(2026, 5, 1),
+            result="pass",
+            today=TODAY,
+        )
+
+
+def test_an_overdue_standard_is_refused_unless_a_reason_is_given(technician, lab):
+    standard = StandardFactory(owner=lab)  # never calibrated
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory(), standards_used=[standard])
+    assert "give a reason" in str(caught.value.fields["standards_used"])
+    event = verify(
+        technician,
+        InstrumentFactory(),
+        standards_used=[standard],
+        override_reason="Chuẩn dự phòng đang hiệu chuẩn lại",
+    )
+    assert event.standards_used == [standard] and event.override_reason
+
+
+def test_a_certificate_number_is_issued_once_per_provider(technician):
+    verify(technician, InstrumentFactory())
+    with pytest.raises(ServiceError) as caught:
+        verify(technician, InstrumentFactory())
+    assert "already issued certificate GCN-001" in str(caught.value.fields["certificate_number"])
+
+
+def test_a_late_older_result_does_not_replace_a_newer_one(technician):
+    dispenser = InstrumentFactory()
+    verify(technician, dispenser, performed_on=date(2026, 6, 1), certificate_number="NEW")
+    verify(technician, dispenser, performed_on=date(2025, 6, 1), certificate_number="OLD")
+    assert dispenser.valid_until == date(2027, 6, 1)
