@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
-from registry.api.pagination import ListArgsSchema, page_schema, paginate
-from registry.api.schemas import documents_errors
+from registry.api.pagination import ListArgsSchema, paginate
+from registry.api.schemas import register_collection
 from registry.auth.models import DEPARTMENT_ROLES, Role
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
 from registry.organisations import credentials_services as services
@@ -179,18 +178,9 @@ class CredentialListArgsSchema(ListArgsSchema):
     confirmation = ma.fields.String(validate=ma.validate.OneOf(CONFIRMATIONS))
 
 
-def writers_only(func: F) -> F:
-    """Refuse callers who may enter no credential before their body is read: 403 rather than 422."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not api_user().has_role(*DEPARTMENT_ROLES, Role.PROVIDER_MANAGER):
-            raise ForbiddenError(
-                message=_l("Only a provider's manager or the Department may enter credentials.")
-            )
-        return func(*args, **kwargs)
-
-    return cast(F, wrapper)
+def _may_enter_credentials() -> None:
+    if not api_user().has_role(*DEPARTMENT_ROLES, Role.PROVIDER_MANAGER):
+        raise ForbiddenError(message=_l("Only a provider's manager or the Department may enter credentials."))
 
 
 def _organisation(code: str | None) -> Organisation:
@@ -219,78 +209,34 @@ def _create(model: Any, data: dict[str, Any]) -> Any:
     return services.create_credential(model, organisation, actor=api_user(), **data)
 
 
-@blp.route("/registrations")
-class Registrations(MethodView):
-    @documents_errors(blp)
-    @blp.arguments(CredentialListArgsSchema, location="query")
-    @blp.response(200, page_schema(RegistrationSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Registrations (Decree 105/2016)."""
-        return _list(Registration, args)
-
-    @documents_errors(blp, 403)
-    @writers_only
-    @blp.arguments(RegistrationSchema)
-    @blp.response(201, RegistrationSchema)
-    def post(self, data: dict[str, Any]) -> Registration:
-        """Enter a registration: a provider's manager for its own organisation, or the Department."""
-        registration: Registration = _create(Registration, data)
-        return registration
+def _create_designation(data: dict[str, Any]) -> Designation:
+    data["scope"] = scope_from_type_codes(data.pop("type_codes"), data.get("scope"))
+    designation: Designation = _create(Designation, data)
+    return designation
 
 
-@blp.route("/accreditations")
-class Accreditations(MethodView):
-    @documents_errors(blp)
-    @blp.arguments(CredentialListArgsSchema, location="query")
-    @blp.response(200, page_schema(AccreditationSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Accreditations and certifications (ISO/IEC 17025…)."""
-        return _list(Accreditation, args)
-
-    @documents_errors(blp, 403)
-    @writers_only
-    @blp.arguments(AccreditationSchema)
-    @blp.response(201, AccreditationSchema)
-    def post(self, data: dict[str, Any]) -> Accreditation:
-        """Enter an accreditation: a provider's manager for its own organisation, or the Department."""
-        accreditation: Accreditation = _create(Accreditation, data)
-        return accreditation
-
-
-@blp.route("/designations")
-class Designations(MethodView):
-    @documents_errors(blp)
-    @blp.arguments(CredentialListArgsSchema, location="query")
-    @blp.response(200, page_schema(DesignationSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Designations (chỉ định) for Group 2 verification."""
-        return _list(Designation, args)
-
-    @documents_errors(blp, 403)
-    @writers_only
-    @blp.arguments(DesignationSchema)
-    @blp.response(201, DesignationSchema)
-    def post(self, data: dict[str, Any]) -> Designation:
-        """Enter a designation: ``type_codes``, and optionally ``scope`` entries giving their ranges."""
-        data["scope"] = scope_from_type_codes(data.pop("type_codes"), data.get("scope"))
-        designation: Designation = _create(Designation, data)
-        return designation
-
-
-@blp.route("/verifiers")
-class Verifiers(MethodView):
-    @documents_errors(blp)
-    @blp.arguments(CredentialListArgsSchema, location="query")
-    @blp.response(200, page_schema(VerifierSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Verifiers (kiểm định viên) and their cards."""
-        return _list(Verifier, args)
-
-    @documents_errors(blp, 403)
-    @writers_only
-    @blp.arguments(VerifierSchema)
-    @blp.response(201, VerifierSchema)
-    def post(self, data: dict[str, Any]) -> Verifier:
-        """Enter a verifier: a provider's manager for its own organisation, or the Department."""
-        verifier: Verifier = _create(Verifier, data)
-        return verifier
+ENTER = "a provider's manager for its own organisation, or the Department."
+for _path, _name, _model, _schema, _list_doc, _create_doc, _creator in (
+    ("/registrations", "Registrations", Registration, RegistrationSchema, "Registrations (Decree 105/2016).",
+     f"Enter a registration: {ENTER}", None),
+    ("/accreditations", "Accreditations", Accreditation, AccreditationSchema,
+     "Accreditations and certifications (ISO/IEC 17025…).", f"Enter an accreditation: {ENTER}", None),
+    ("/designations", "Designations", Designation, DesignationSchema,
+     "Designations (chỉ định) for Group 2 verification.",
+     f"Enter a designation (``type_codes``, and optionally ``scope`` entries giving their ranges): {ENTER}",
+     _create_designation),
+    ("/verifiers", "Verifiers", Verifier, VerifierSchema, "Verifiers (kiểm định viên) and their cards.",
+     f"Enter a verifier: {ENTER}", None),
+):  # fmt: skip
+    register_collection(
+        blp,
+        _path,
+        _name,
+        schema=_schema,
+        list_args=CredentialListArgsSchema,
+        list_rows=functools.partial(_list, _model),
+        create=_creator or functools.partial(_create, _model),
+        may_create=_may_enter_credentials,
+        list_doc=_list_doc,
+        create_doc=_create_doc,
+    )

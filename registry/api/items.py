@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
-from registry.api.pagination import ListArgsSchema, page_schema, paginate
-from registry.api.schemas import ChangeSchema, documents_errors
+from registry.api.pagination import ListArgsSchema, paginate
+from registry.api.schemas import ChangeSchema, documents_errors, register_collection
 from registry.items import access, services
 from registry.items.fields import MAX_INTERVAL_MONTHS
 from registry.items.models import Funding, Instrument, Item, ItemKind, ItemState, Purpose, Use
@@ -209,20 +209,6 @@ class LookupSchema(ma.Schema):
 # --- Helpers the three kinds share -----------------------------------------------------------------------
 
 
-def creates(kind: ItemKind) -> Callable[[F], F]:
-    """Refuse callers whose roles never register items of ``kind`` before the body is read (403)."""
-
-    def decorator(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            access.require_create(api_user(), kind)
-            return func(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorator
-
-
 def list_items(kind: ItemKind, args: dict[str, Any]) -> dict[str, Any]:
     """One page of the items of ``kind`` the caller may see that match the filters in ``args``."""
     filters = ItemFilters(
@@ -247,22 +233,18 @@ def changes_of(data: dict[str, Any]) -> dict[str, Any]:
 # --- Endpoints -------------------------------------------------------------------------------------------
 
 
-@blp.route("")
-class Instruments(MethodView):
-    @documents_errors(blp)
-    @blp.arguments(InstrumentListArgsSchema, location="query")
-    @blp.response(200, page_schema(InstrumentSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Instruments the caller may see (the Department: all; others: their organisation's)."""
-        return list_items(ItemKind.INSTRUMENT, args)
-
-    @documents_errors(blp, 403)
-    @creates(ItemKind.INSTRUMENT)
-    @blp.arguments(InstrumentSchema)
-    @blp.response(201, InstrumentSchema)
-    def post(self, data: dict[str, Any]) -> Item:
-        """Register an instrument: of your own organisation, or, for a lab, on an enterprise's behalf."""
-        return services.create_instrument(api_user(), data)
+register_collection(
+    blp,
+    "",
+    "Instruments",
+    schema=InstrumentSchema,
+    list_args=InstrumentListArgsSchema,
+    list_rows=functools.partial(list_items, ItemKind.INSTRUMENT),
+    create=lambda data: services.create_instrument(api_user(), data),
+    may_create=lambda: access.require_create(api_user(), ItemKind.INSTRUMENT),
+    list_doc="Instruments the caller may see (the Department: all; others: their organisation's).",
+    create_doc="Register an instrument: of your own organisation, or, for a lab, on an enterprise's behalf.",
+)
 
 
 def looks_up(func: F) -> F:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import marshmallow as ma
-from flask.views import MethodView
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
@@ -14,14 +13,12 @@ from registry.api.items import (
     ItemSchema,
     Reads,
     StrictBoolean,
-    creates,
     day,
     interval,
     list_items,
 )
-from registry.api.pagination import page_schema
-from registry.api.schemas import documents_errors
-from registry.items import services
+from registry.api.schemas import register_collection
+from registry.items import access, services
 from registry.items.models import Item, ItemKind, StandardLevel
 
 standards_blp = Blueprint(
@@ -65,37 +62,36 @@ class ReferenceMaterialSchema(ItemSchema):
     expiry_date = day(required=True, metadata={"description": "Its validity: valid_until is this date."})
 
 
-@standards_blp.route("")
-class Standards(MethodView):
-    @documents_errors(standards_blp)
-    @standards_blp.arguments(ItemListArgsSchema, location="query")
-    @standards_blp.response(200, page_schema(StandardSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Measurement standards the caller may see (the Department: all; others: their own)."""
-        return list_items(ItemKind.STANDARD, args)
+def _register(
+    blp: Blueprint, name: str, kind: ItemKind, schema: type[ma.Schema], create: Callable[..., Item], what: str
+) -> None:
+    register_collection(
+        blp,
+        "",
+        name,
+        schema=schema,
+        list_args=ItemListArgsSchema,
+        list_rows=lambda args: list_items(kind, args),
+        create=lambda data: create(api_user(), data),
+        may_create=lambda: access.require_create(api_user(), kind),
+        list_doc=f"The {what}s the caller may see (the Department: all; others: their own).",
+        create_doc=f"Register a {what} of your own organisation (the Department: of any).",
+    )
 
-    @documents_errors(standards_blp, 403)
-    @creates(ItemKind.STANDARD)
-    @standards_blp.arguments(StandardSchema)
-    @standards_blp.response(201, StandardSchema)
-    def post(self, data: dict[str, Any]) -> Item:
-        """Register a measurement standard of your own organisation (the Department: of any)."""
-        return services.create_standard(api_user(), data)
 
-
-@reference_materials_blp.route("")
-class ReferenceMaterials(MethodView):
-    @documents_errors(reference_materials_blp)
-    @reference_materials_blp.arguments(ItemListArgsSchema, location="query")
-    @reference_materials_blp.response(200, page_schema(ReferenceMaterialSchema))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Reference materials the caller may see (the Department: all; others: their own)."""
-        return list_items(ItemKind.REFERENCE_MATERIAL, args)
-
-    @documents_errors(reference_materials_blp, 403)
-    @creates(ItemKind.REFERENCE_MATERIAL)
-    @reference_materials_blp.arguments(ReferenceMaterialSchema)
-    @reference_materials_blp.response(201, ReferenceMaterialSchema)
-    def post(self, data: dict[str, Any]) -> Item:
-        """Register a reference material of your own organisation (the Department: of any)."""
-        return services.create_reference_material(api_user(), data)
+_register(
+    standards_blp,
+    "Standards",
+    ItemKind.STANDARD,
+    StandardSchema,
+    services.create_standard,
+    "measurement standard",
+)
+_register(
+    reference_materials_blp,
+    "ReferenceMaterials",
+    ItemKind.REFERENCE_MATERIAL,
+    ReferenceMaterialSchema,
+    services.create_reference_material,
+    "reference material",
+)

@@ -3,7 +3,6 @@ lookups other domains use. Syncing the reference files is in ``registry.catalogu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import Select, select
 
 from registry.audit.services import set_reason
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
-from registry.catalogue.validation import clean_rule, overlap_error, overlapping_rule
+from registry.catalogue.validation import RuleValues, clean_rule, overlap_error, overlapping_rule
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
@@ -46,7 +45,7 @@ def update_instrument_type(
     """Change a type's names, quantity or Group 2 flag (``None``: unchanged)."""
     check_version(instrument_type, version)
     errors = FieldErrors()
-    clean_reason = errors.run(lambda: require_reason(reason))
+    clean_reason = errors.run(require_reason, reason)
     values: dict[str, Any] = {}
     if name_vi is not None:
         values["name_vi"] = errors.run(lambda: clean_text(name_vi, field="name_vi", max_length=255))
@@ -66,36 +65,35 @@ def update_instrument_type(
     return instrument_type
 
 
+def _checked_rule(
+    instrument_type: InstrumentType,
+    reason: str | None,
+    fields: dict[str, Any],
+    *,
+    ignore: LegalRule | None = None,
+) -> tuple[str, RuleValues]:
+    """The reason and the clean values of a rule period of ``instrument_type``, every field error at once;
+    a period overlapping another one of the type (``ignore``: the rule being changed) is refused."""
+    errors = FieldErrors()
+    clean_reason = errors.run(require_reason, reason)
+    values = clean_rule(**fields, errors=errors)
+    other = overlapping_rule(instrument_type, values.effective_from, values.effective_to, ignore=ignore)
+    if other is not None:
+        raise overlap_error(other, values.effective_from)
+    return clean_reason, values
+
+
 def update_legal_rule(
     rule: LegalRule,
     *,
     reason: str | None,
     version: int | None = None,
-    controls: Iterable[str] | str | None,
-    cycle_months: int | None,
-    legal_basis: str | None,
-    effective_from: date | None,
-    effective_to: date | None,
-    confidence: str | None,
-    note: str | None,
+    **fields: Any,
 ) -> LegalRule:
-    """Replace a legal rule's values; its period may not overlap another period of its type."""
+    """Replace a legal rule's values (every field of :func:`clean_rule`); its period may not overlap
+    another period of its type."""
     check_version(rule, version)
-    errors = FieldErrors()
-    clean_reason = errors.run(lambda: require_reason(reason))
-    values = clean_rule(
-        controls=controls,
-        cycle_months=cycle_months,
-        legal_basis=legal_basis,
-        effective_from=effective_from,
-        effective_to=effective_to,
-        confidence=confidence,
-        note=note,
-        errors=errors,
-    )
-    other = overlapping_rule(rule.instrument_type, values.effective_from, values.effective_to, ignore=rule)
-    if other is not None:
-        raise overlap_error(other, values.effective_from)
+    clean_reason, values = _checked_rule(rule.instrument_type, reason, fields, ignore=rule)
     if (
         values.effective_from != rule.effective_from
         and rule.source is not None
@@ -116,32 +114,14 @@ def add_rule_period(
     *,
     reason: str | None,
     version: int | None = None,
-    controls: Iterable[str] | str | None,
-    cycle_months: int | None,
-    legal_basis: str | None,
-    effective_from: date | None,
-    effective_to: date | None = None,
-    confidence: str | None = "source",
-    note: str | None = "",
+    **fields: Any,
 ) -> LegalRule:
-    """A new legal rule for ``instrument_type`` from ``effective_from`` (a new circular, say).
+    """A new legal rule for ``instrument_type`` from ``effective_from`` (a new circular, say), with the
+    fields of :func:`clean_rule` (``effective_to`` open, ``confidence`` source and no note unless given).
     ``version`` is the type's version the caller read."""
     check_version(instrument_type, version)
-    errors = FieldErrors()
-    clean_reason = errors.run(lambda: require_reason(reason))
-    values = clean_rule(
-        controls=controls,
-        cycle_months=cycle_months,
-        legal_basis=legal_basis,
-        effective_from=effective_from,
-        effective_to=effective_to,
-        confidence=confidence,
-        note=note,
-        errors=errors,
-    )
-    other = overlapping_rule(instrument_type, values.effective_from, values.effective_to)
-    if other is not None:
-        raise overlap_error(other, values.effective_from)
+    fields = {"effective_to": None, "confidence": "source", "note": "", **fields}
+    clean_reason, values = _checked_rule(instrument_type, reason, fields)
     rule = LegalRule(instrument_type=instrument_type, source=None, **asdict(values))
     db.session.add(rule)
     set_reason(clean_reason)

@@ -24,7 +24,7 @@ from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS, LEVEL_L
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.export import FORMATS, Column, export_response
-from registry.core.forms import apply_service_error
+from registry.core.forms import apply_service_error, form_status, submitted
 from registry.extensions import db
 from registry.i18n import format_day
 
@@ -55,10 +55,6 @@ def _rule_or_404(instrument_type: InstrumentType, rule_id: int) -> LegalRule:
         abort(404)
 
 
-def _status(form: Any) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
 @bp.route("/catalogue/")
 @login_required
 def index() -> Response | tuple[str, int]:
@@ -86,7 +82,7 @@ def index() -> Response | tuple[str, int]:
         instrument_types=instrument_types,
         day=day,
         can_edit=current_user_is_admin(),
-    ), _status(form)
+    ), form_status(form)
 
 
 def export_columns(day: date) -> list[Column]:
@@ -145,28 +141,26 @@ def detail(code: str) -> str:
 def edit_type(code: str) -> Response | tuple[str, int]:
     instrument_type = _type_or_404(code)
     form = InstrumentTypeForm(obj=instrument_type)
-    if form.validate_on_submit():
-        try:
-            services.update_instrument_type(
-                instrument_type,
-                reason=form.reason.data,
-                version=form.version.data,
-                name_vi=form.name_vi.data or "",
-                name_en=form.name_en.data or "",
-                quantity=form.quantity.data or "",
-                group2=bool(form.group2.data),
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".detail", code=instrument_type.code))
+    if submitted(
+        form,
+        lambda: services.update_instrument_type(
+            instrument_type,
+            reason=form.reason.data,
+            version=form.version.data,
+            name_vi=form.name_vi.data or "",
+            name_en=form.name_en.data or "",
+            quantity=form.quantity.data or "",
+            group2=bool(form.group2.data),
+        ),
+    ):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for(".detail", code=instrument_type.code))
     return render_template(
         "catalogue/type_form.html",
         form=form,
         instrument_type=instrument_type,
         quantities=services.quantities(),
-    ), _status(form)
+    ), form_status(form)
 
 
 def _rule_form_data(rule: LegalRule) -> dict[str, Any]:
@@ -188,17 +182,12 @@ def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
     instrument_type = _type_or_404(code)
     rule = _rule_or_404(instrument_type, rule_id)
     form = LegalRuleForm(data=_rule_form_data(rule))
-    if form.validate_on_submit():
-        try:
-            services.update_legal_rule(rule, **form.values())
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".detail", code=instrument_type.code))
+    if submitted(form, lambda: services.update_legal_rule(rule, **form.values())):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for(".detail", code=instrument_type.code))
     return render_template(
         "catalogue/rule_form.html", form=form, instrument_type=instrument_type, rule=rule
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/catalogue/<code>/rules/new", methods=["GET", "POST"])
@@ -206,17 +195,13 @@ def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
 def new_rule(code: str) -> Response | tuple[str, int]:
     instrument_type = _type_or_404(code)
     form = LegalRuleForm(data={"confidence": "source", "version": instrument_type.version})
-    if form.validate_on_submit():
-        try:
-            rule = services.add_rule_period(instrument_type, **form.values())
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Rule period from %(day)s added.", day=format_day(rule.effective_from)), "success")
-            return redirect(url_for(".detail", code=instrument_type.code))
+    rule = submitted(form, lambda: services.add_rule_period(instrument_type, **form.values()))
+    if rule:
+        flash(_("Rule period from %(day)s added.", day=format_day(rule.effective_from)), "success")
+        return redirect(url_for(".detail", code=instrument_type.code))
     return render_template(
         "catalogue/rule_form.html", form=form, instrument_type=instrument_type, rule=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/admin-units/")

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length
 
 from registry.core.errors import ServiceError
+
+T = TypeVar("T")
+
+
+def submitted(form: FlaskForm, action: Callable[[], T]) -> T | None:
+    """The one service call behind a posted form: ``action()``'s result when the form is posted, valid and
+    accepted by the service; None otherwise — not posted, invalid, or refused (the service's messages then
+    stand under their fields). The view flashes and redirects on a result and renders the form again on
+    None, with :func:`form_status`."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return action()
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return None
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 when the form shows errors (so the request's commit point rolls back), 200 otherwise."""
+    return 422 if form.errors or form.form_errors else 200
 
 
 def apply_service_error(form: FlaskForm, error: ServiceError) -> None:

@@ -11,8 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from registry.core.errors import ServiceError
-from registry.core.forms import apply_service_error
+from registry.core.forms import form_status, submitted
 from registry.items import access, services
 from registry.items.fields import FIELDS
 from registry.items.forms import (
@@ -34,28 +33,23 @@ def _values(form: FlaskForm, kind: ItemKind) -> dict[str, Any]:
     return {name: form[name].data for name in FIELDS[kind] if name in form._fields}
 
 
-def _status(form: FlaskForm) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
 def _create(kind: ItemKind) -> Page:
     if not access.may_create(current_user, kind):
         abort(403)
     form = CREATE_FORMS[kind]()
-    if form.validate_on_submit():
-        try:
-            item = services.create_item(current_user, kind, {**_values(form, kind), "owner": form.owner.data})
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Registered."), "success")
-            if access.is_department(current_user) or item.owner_id == current_user.organisation_id:
-                return redirect(item_url(item))
-            # Registered on an enterprise's behalf: the lab finds it again by owner and serial number.
-            return redirect(
-                url_for("items.instrument_lookup", owner=item.owner.code, serial_number=item.serial_number)
-            )
-    return render_template("items/form.html", kind=kind, form=form, item=None), _status(form)
+    item = submitted(
+        form,
+        lambda: services.create_item(current_user, kind, {**_values(form, kind), "owner": form.owner.data}),
+    )
+    if item:
+        flash(_("Registered."), "success")
+        if access.is_department(current_user) or item.owner_id == current_user.organisation_id:
+            return redirect(item_url(item))
+        # Registered on an enterprise's behalf: the lab finds it again by owner and serial number.
+        return redirect(
+            url_for("items.instrument_lookup", owner=item.owner.code, serial_number=item.serial_number)
+        )
+    return render_template("items/form.html", kind=kind, form=form, item=None), form_status(form)
 
 
 @bp.route("/instruments/new", methods=["GET", "POST"])
@@ -87,17 +81,15 @@ def _changeable(kind: ItemKind | None, item_id: int) -> Item:
 def _edit(kind: ItemKind, item_id: int) -> Page:
     item = _changeable(kind, item_id)
     form = EDIT_FORMS[kind](data=initial_values(item))
-    if form.validate_on_submit():
-        try:
-            services.update_item(
-                current_user, item, _values(form, kind), reason=form.reason.data, version=form.version.data
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(item_url(item))
-    return render_template("items/form.html", kind=kind, form=form, item=item), _status(form)
+    if submitted(
+        form,
+        lambda: services.update_item(
+            current_user, item, _values(form, kind), reason=form.reason.data, version=form.version.data
+        ),
+    ):
+        flash(_("Changes saved."), "success")
+        return redirect(item_url(item))
+    return render_template("items/form.html", kind=kind, form=form, item=item), form_status(form)
 
 
 @bp.route("/instruments/<int:item_id>/edit", methods=["GET", "POST"])
@@ -121,7 +113,7 @@ def reference_material_edit(item_id: int) -> Page:
 def _action_page(item: Item, form: FlaskForm, title: str, submit: str) -> Page:
     return render_template(
         "items/action.html", item=item, kind=ItemKind(item.kind), form=form, title=title, submit=submit
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/instruments/<int:item_id>/relocate", methods=["GET", "POST"])
@@ -136,21 +128,19 @@ def instrument_relocate(item_id: int) -> Page:
             "version": item.version,
         }
     )
-    if form.validate_on_submit():
-        try:
-            services.relocate_instrument(
-                current_user,
-                item,
-                site_address=form.site_address.data,
-                site_admin_unit=form.site_admin_unit.data,
-                reason=form.reason.data,
-                version=form.version.data,
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("The instrument's site was changed."), "success")
-            return redirect(item_url(item))
+    if submitted(
+        form,
+        lambda: services.relocate_instrument(
+            current_user,
+            item,
+            site_address=form.site_address.data,
+            site_admin_unit=form.site_admin_unit.data,
+            reason=form.reason.data,
+            version=form.version.data,
+        ),
+    ):
+        flash(_("The instrument's site was changed."), "success")
+        return redirect(item_url(item))
     return _action_page(item, form, _("Relocate"), _("Relocate"))
 
 
@@ -161,16 +151,14 @@ def transfer(item_id: int) -> Page:
     if not access.may_transfer(current_user):
         abort(403)
     form = TransferForm(data={"version": item.version})
-    if form.validate_on_submit():
-        try:
-            services.transfer_item(
-                current_user, item, owner=form.owner.data, reason=form.reason.data, version=form.version.data
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("The item now belongs to %(name)s.", name=item.owner.name), "success")
-            return redirect(item_url(item))
+    if submitted(
+        form,
+        lambda: services.transfer_item(
+            current_user, item, owner=form.owner.data, reason=form.reason.data, version=form.version.data
+        ),
+    ):
+        flash(_("The item now belongs to %(name)s.", name=item.owner.name), "success")
+        return redirect(item_url(item))
     return _action_page(item, form, _("Transfer to another owner"), _("Transfer"))
 
 
@@ -179,12 +167,10 @@ def transfer(item_id: int) -> Page:
 def retire(item_id: int) -> Page:
     item = _changeable(None, item_id)
     form = RetireForm(data={"version": item.version})
-    if form.validate_on_submit():
-        try:
-            services.retire_item(current_user, item, reason=form.reason.data, version=form.version.data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Retired. The item stays in the registry with its history."), "success")
-            return redirect(item_url(item))
+    if submitted(
+        form,
+        lambda: services.retire_item(current_user, item, reason=form.reason.data, version=form.version.data),
+    ):
+        flash(_("Retired. The item stays in the registry with its history."), "success")
+        return redirect(item_url(item))
     return _action_page(item, form, _("Retire"), _("Retire"))

@@ -20,8 +20,8 @@ from wtforms import SelectChoice
 
 from registry.audit.services import history
 from registry.catalogue.models import InstrumentType
-from registry.core.errors import NotFoundError, ServiceError
-from registry.core.forms import apply_service_error
+from registry.core.errors import NotFoundError
+from registry.core.forms import form_status, submitted
 from registry.extensions import db
 from registry.i18n import select_locale
 from registry.organisations import credentials_services as services
@@ -118,10 +118,6 @@ def _prepare(kind: KindView, form: FlaskForm, *, new: bool) -> FlaskForm:
     return form
 
 
-def _status(form: FlaskForm) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
 def _detail_url(kind: KindView, credential: Any) -> str:
     return url_for(f".{kind.name}", code=credential.organisation.code, credential_id=credential.id)
 
@@ -131,22 +127,16 @@ def _new(kind: KindView, code: str) -> Response | tuple[str, int]:
     if not services.may_manage_credentials(current_user, organisation):
         abort(403)
     form = _prepare(kind, kind.form(), new=True)
-    if form.validate_on_submit():
-        try:
-            credential = services.create_credential(
-                kind.model,
-                organisation,
-                actor=current_user,
-                **form.arguments(),
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(_detail_url(kind, credential))
+    credential = submitted(
+        form,
+        lambda: services.create_credential(kind.model, organisation, actor=current_user, **form.arguments()),
+    )
+    if credential:
+        flash(_("Saved."), "success")
+        return redirect(_detail_url(kind, credential))
     return render_template(
         "credentials/form.html", form=form, kind=kind, organisation=organisation, credential=None
-    ), _status(form)
+    ), form_status(form)
 
 
 def _render_detail(
@@ -177,23 +167,22 @@ def _edit(kind: KindView, code: str, credential_id: int) -> Response | tuple[str
         abort(403)
     initial = {**kind.form.values(credential), "version": credential.version}
     form = _prepare(kind, EDIT_FORMS[kind.form](data=initial), new=False)
-    if form.validate_on_submit():
-        try:
-            services.amend_credential(
-                credential,
-                actor=current_user,
-                reason=form.reason.data,
-                version=form.version.data,
-                **form.arguments(),
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(_detail_url(kind, credential))
+    amended = submitted(
+        form,
+        lambda: services.amend_credential(
+            credential,
+            actor=current_user,
+            reason=form.reason.data,
+            version=form.version.data,
+            **form.arguments(),
+        ),
+    )
+    if amended:
+        flash(_("Changes saved."), "success")
+        return redirect(_detail_url(kind, amended))
     return render_template(
         "credentials/form.html", form=form, kind=kind, organisation=organisation, credential=credential
-    ), _status(form)
+    ), form_status(form)
 
 
 def _review(kind: KindView, code: str, credential_id: int) -> Response | tuple[str, int]:
@@ -202,17 +191,15 @@ def _review(kind: KindView, code: str, credential_id: int) -> Response | tuple[s
     if not services.is_department(current_user):
         abort(403)
     form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            services.review_credential(
-                credential, actor=current_user, decision=form.decision.data or "", reason=form.reason.data
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            message = _("Confirmed.") if form.decision.data == "confirm" else _("Rejected.")
-            flash(message, "success")
-            return redirect(_detail_url(kind, credential))
+    reviewed = submitted(
+        form,
+        lambda: services.review_credential(
+            credential, actor=current_user, decision=form.decision.data or "", reason=form.reason.data
+        ),
+    )
+    if reviewed:
+        flash(_("Confirmed.") if form.decision.data == "confirm" else _("Rejected."), "success")
+        return redirect(_detail_url(kind, reviewed))
     return _render_detail(kind, credential, form, 422)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from registry.auth.permissions import roles_required
 from registry.catalogue.services import admin_units
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.export import FORMATS, Column, export_response
-from registry.core.forms import apply_service_error
+from registry.core.forms import apply_service_error, form_status, submitted
 from registry.extensions import db
 from registry.organisations import services
 from registry.organisations.credentials import credential_state, credentials_of, local_today
@@ -67,10 +68,6 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _status(form: Any) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
 @bp.route("/")
 @login_required
 def index() -> Response | tuple[str, int]:
@@ -102,7 +99,7 @@ def index() -> Response | tuple[str, int]:
     }
     return render_template(
         "organisations/index.html", form=form, pagination=pagination, filters=filters
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -110,15 +107,13 @@ def index() -> Response | tuple[str, int]:
 def create() -> Response | tuple[str, int]:
     form = OrganisationForm()
     form.admin_unit.choices = _admin_unit_choices("—")
-    if form.validate_on_submit():
-        try:
-            organisation = services.create_organisation(code=form.code.data or "", **profile_arguments(form))
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Organisation %(code)s created.", code=organisation.code), "success")
-            return redirect(url_for(".detail", code=organisation.code))
-    return render_template("organisations/form.html", form=form, organisation=None), _status(form)
+    created = submitted(
+        form, lambda: services.create_organisation(code=form.code.data or "", **profile_arguments(form))
+    )
+    if created:
+        flash(_("Organisation %(code)s created.", code=created.code), "success")
+        return redirect(url_for(".detail", code=created.code))
+    return render_template("organisations/form.html", form=form, organisation=None), form_status(form)
 
 
 @bp.route("/<code>")
@@ -149,22 +144,10 @@ def edit(code: str) -> Response | tuple[str, int]:
         abort(403)
     form = OrganisationEditForm(data=organisation_values(organisation))
     form.admin_unit.choices = _admin_unit_choices("—")
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(
-                organisation,
-                actor=current_user,
-                reason=form.reason.data,
-                version=form.version.data,
-                **profile_arguments(form),
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".detail", code=organisation.code))
+    if _saved(organisation, form, profile_arguments):
+        return redirect(url_for(".detail", code=organisation.code))
     # A stale form stays visible with the values the user typed: their work is not lost.
-    return render_template("organisations/form.html", form=form, organisation=organisation), _status(form)
+    return render_template("organisations/form.html", form=form, organisation=organisation), form_status(form)
 
 
 @bp.route("/<code>/contact", methods=["GET", "POST"])
@@ -176,23 +159,28 @@ def edit_contact(code: str) -> Response | tuple[str, int]:
         abort(403)
     form = ContactForm(data=organisation_values(organisation))
     form.admin_unit.choices = _admin_unit_choices("—")
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(
-                organisation,
-                actor=current_user,
-                reason=form.reason.data,
-                version=form.version.data,
-                **contact_arguments(form),
-            )
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".detail", code=organisation.code))
+    if _saved(organisation, form, contact_arguments):
+        return redirect(url_for(".detail", code=organisation.code))
     return render_template(
         "organisations/form.html", form=form, organisation=organisation, contact_only=True
-    ), _status(form)
+    ), form_status(form)
+
+
+def _saved(organisation: Organisation, form: Any, arguments: Callable[[Any], dict[str, Any]]) -> bool:
+    """Apply the edit form (the full profile or the contact details) with its reason and version."""
+    saved = submitted(
+        form,
+        lambda: services.update_organisation(
+            organisation,
+            actor=current_user,
+            reason=form.reason.data,
+            version=form.version.data,
+            **arguments(form),
+        ),
+    )
+    if saved:
+        flash(_("Changes saved."), "success")
+    return saved is not None
 
 
 @bp.context_processor
