@@ -132,19 +132,8 @@ def _check_type_entry(path: Path, entry: dict[str, Any]) -> None:
     _checked(path, code or "?", lambda: clean_code(code))
     if code != code.upper():
         raise _file_error(path, code, _l("codes are written in upper case"))
-    for name, limit, required in (
-        ("name_vi", 255, True),
-        ("name_en", 255, True),
-        ("quantity", 60, True),
-        ("list_row", 20, False),
-    ):
-        entry[name] = _checked(
-            path,
-            code,
-            lambda name=name, limit=limit, required=required: clean_text(
-                entry[name], field=name, max_length=limit, required=required
-            ),
-        )
+    _check_texts(path, entry, (("name_vi", 255, True), ("name_en", 255, True), ("quantity", 60, True),
+                               ("list_row", 20, False)))  # fmt: skip
     periods: list[tuple[str, date, date | None]] = []
     for rule in entry["rules"]:
         label = f"{code}@{rule['effective_from']}"
@@ -240,22 +229,23 @@ def _sync_rules(instrument_type: InstrumentType, entries: list[dict[str, Any]], 
     )
 
 
-def _check_unit_entry(path: Path, entry: dict[str, Any]) -> None:
-    code = entry["code"]
-    _checked(path, code or "?", lambda: clean_code(code))
-    for name, limit, required in (
-        ("name", 120, True),
-        ("level", 20, True),
-        ("successor", 120, False),
-        ("note", 2000, False),
-    ):
+def _check_texts(path: Path, entry: dict[str, Any], specs: tuple[tuple[str, int, bool], ...]) -> None:
+    """Each (name, maximum length, required) text of a file row, checked and stored as the forms do."""
+    for name, limit, required in specs:
         entry[name] = _checked(
             path,
-            code,
+            entry["code"],
             lambda name=name, limit=limit, required=required: clean_text(
                 entry[name], field=name, max_length=limit, required=required
             ),
         )
+
+
+def _check_unit_entry(path: Path, entry: dict[str, Any]) -> None:
+    code = entry["code"]
+    _checked(path, code or "?", lambda: clean_code(code))
+    _check_texts(path, entry, (("name", 120, True), ("level", 20, True), ("successor", 120, False),
+                               ("note", 2000, False)))  # fmt: skip
     if entry["valid_from"] and entry["valid_to"] and entry["valid_to"] < entry["valid_from"]:
         raise _file_error(path, code, _l("valid_to comes before valid_from"))
 

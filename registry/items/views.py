@@ -28,26 +28,17 @@ from registry.items.status import STATUS_LABELS, Status, describe, local_today, 
 bp = Blueprint("items", __name__)
 
 PER_PAGE = 50
-LIST_ENDPOINTS = {
-    ItemKind.INSTRUMENT: "items.instruments",
-    ItemKind.STANDARD: "items.standards",
-    ItemKind.REFERENCE_MATERIAL: "items.reference_materials",
+# Each kind's pages are endpoints named after it: items.instruments (the list), items.instrument (one),
+# items.instrument_create, items.instrument_edit; likewise for standards and reference materials.
+_ENDPOINT_STEMS = {
+    ItemKind.INSTRUMENT: "instrument",
+    ItemKind.STANDARD: "standard",
+    ItemKind.REFERENCE_MATERIAL: "reference_material",
 }
-DETAIL_ENDPOINTS = {
-    ItemKind.INSTRUMENT: "items.instrument",
-    ItemKind.STANDARD: "items.standard",
-    ItemKind.REFERENCE_MATERIAL: "items.reference_material",
-}
-CREATE_ENDPOINTS = {
-    ItemKind.INSTRUMENT: "items.instrument_create",
-    ItemKind.STANDARD: "items.standard_create",
-    ItemKind.REFERENCE_MATERIAL: "items.reference_material_create",
-}
-EDIT_ENDPOINTS = {
-    ItemKind.INSTRUMENT: "items.instrument_edit",
-    ItemKind.STANDARD: "items.standard_edit",
-    ItemKind.REFERENCE_MATERIAL: "items.reference_material_edit",
-}
+LIST_ENDPOINTS = {kind: f"items.{stem}s" for kind, stem in _ENDPOINT_STEMS.items()}
+DETAIL_ENDPOINTS = {kind: f"items.{stem}" for kind, stem in _ENDPOINT_STEMS.items()}
+CREATE_ENDPOINTS = {kind: f"items.{stem}_create" for kind, stem in _ENDPOINT_STEMS.items()}
+EDIT_ENDPOINTS = {kind: f"items.{stem}_edit" for kind, stem in _ENDPOINT_STEMS.items()}
 EXPORT_NAMES = {
     ItemKind.INSTRUMENT: "instruments",
     ItemKind.STANDARD: "standards",
