@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -230,3 +231,40 @@ class ReferenceMaterialFactory(_ItemFactory):
     expiry_date = _days(365)
     valid_until = factory.SelfAttribute("expiry_date")
     last_result = "pass"
+
+
+# --- Events (registry/events): recorded through the service, so the item's validity follows.
+
+
+def lab_with_credentials(**kwargs: Any) -> Organisation:
+    """A lab registered for verification, calibration and testing since 2020, designated for fuel
+    dispensers, accredited for mass, with one verifier whose card number is ``KĐV-<lab code>``."""
+    lab = OrganisationFactory(provider=True, **kwargs)
+    RegistrationFactory(
+        organisation=lab, issued_on=date(2020, 1, 1), services=["verification", "calibration", "testing"]
+    )
+    DesignationFactory(organisation=lab, valid_from=date(2020, 1, 1))
+    AccreditationFactory(organisation=lab, valid_from=date(2020, 1, 1))
+    VerifierFactory(organisation=lab, card_number=f"KĐV-{lab.code}")
+    return lab
+
+
+def record_verification(user: User, item: Any, **changes: Any) -> Any:
+    """A passed periodic verification of ``item`` by ``user``'s lab 30 days ago (override by keyword)."""
+    from registry.events.services import record_event
+    from registry.items.status import local_today
+
+    today = local_today()
+    values: dict[str, Any] = {
+        "kind": "verification_periodic",
+        "performed_on": today - timedelta(days=30),
+        "result": "pass",
+        "certificate_number": f"GCN-{next(_certificates):05d}",
+        "stamp_number": "T-1",
+        "verifier_card": f"KĐV-{user.organisation.code}",
+        "today": today,
+    }
+    return record_event(user, item, **(values | changes))
+
+
+_certificates = itertools.count(1)

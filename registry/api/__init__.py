@@ -35,6 +35,7 @@ def init_api(app: Flask) -> None:
     from registry.api.catalogue import blp as catalogue_blp
     from registry.api.credentials import blp as credentials_blp
     from registry.api.errors import register_service_error_handler
+    from registry.api.events import blp as events_blp
     from registry.api.items import blp as instruments_blp
     from registry.api.organisations import blp as organisations_blp
     from registry.api.standards import reference_materials_blp, standards_blp
@@ -56,6 +57,7 @@ def init_api(app: Flask) -> None:
         instruments_blp,
         standards_blp,
         reference_materials_blp,
+        events_blp,
     ):
         init_token_auth(app, blp)
         init_query_check(app, blp)

@@ -1,7 +1,8 @@
 """Who may see and change which items (DESIGN §3).
 
 - The Department (admin, officer) sees every item and may change any of them, with a reason.
-- Everyone else sees its own organisation's items; another organisation's item answers 404.
+- Everyone else sees its own organisation's items, and a lab also the items it has served (recorded an
+  event on); another organisation's item answers 404.
 - Managers (enterprise or provider) create, edit, relocate and retire their own organisation's items;
   viewers and technicians only read them.
 - A lab (provider manager or technician) may register an instrument on an enterprise's behalf, and may
@@ -14,12 +15,13 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from registry.auth.models import DEPARTMENT_ROLES, PROVIDER_ROLES, Role, User
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
 from registry.core.validation import CODE_PATTERN
+from registry.events.models import Event
 from registry.extensions import db
 from registry.items.models import Item, ItemKind
 from registry.organisations.models import Organisation
@@ -39,6 +41,9 @@ def visible_condition(user: User | None) -> ColumnElement[bool] | None:
     """The WHERE clause of the items ``user`` may see (None: all of them)."""
     if user is None or is_department(user):
         return None
+    if user.has_role(*PROVIDER_ROLES):
+        served = select(Event.item_id).where(Event.provider_id == user.organisation_id)
+        return or_(Item.owner_id == user.organisation_id, Item.id.in_(served))
     return Item.owner_id == user.organisation_id
 
 

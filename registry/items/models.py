@@ -89,8 +89,9 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     valid_until: Mapped[date | None] = mapped_column(Date)
     last_result: Mapped[str | None] = mapped_column(String(12))
     last_event_on: Mapped[date | None] = mapped_column(Date)
-    # A repair or a broken seal: out of validity until a verification after repair.
+    # A repair or a broken seal (on ``repaired_on``): out of validity until a verification after repair.
     needs_reverification: Mapped[bool] = mapped_column(Boolean, default=False)
+    repaired_on: Mapped[date | None] = mapped_column(Date)
 
     # Serial number, manufacturer, model, name and owner name folded (lower case, no diacritics,
     # đ → d) for searching: written with the row, indexable (pg_trgm) on PostgreSQL.

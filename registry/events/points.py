@@ -1,0 +1,89 @@
+"""Measurement points of an event: what was measured at each nominal value, as found and as left.
+
+Numbers are kept as the decimal text the lab gave ("0.05", never 0.05000000000000000277), so a stored
+certificate says exactly what was issued; a Vietnamese decimal comma ("0,05") is read as a point.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry.core.errors import ServiceError
+from registry.core.validation import clean_text
+
+NUMBERS = ("nominal", "as_found", "as_left", "error", "mpe", "uncertainty")
+POINT_FIELDS = (*NUMBERS, "unit")
+MAX_POINTS = 100
+MAX_NUMBER_LENGTH = 30
+
+
+def _number(value: object, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ServiceError({field: _l("Enter a number.")})
+    text = str(value).strip().replace(",", ".")
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ServiceError({field: _l("Use at most %(n)d characters.", n=MAX_NUMBER_LENGTH)})
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ServiceError({field: _l("Enter a number.")}) from None
+    if not number.is_finite():
+        raise ServiceError({field: _l("Enter a number.")})
+    return text
+
+
+def clean_points(points: object) -> list[dict[str, str]]:
+    """The points given, checked; rows with nothing in them are dropped. Field errors are named
+    ``measurement_points.<row>.<field>`` (rows counted from 1)."""
+    if points is None:
+        return []
+    if not isinstance(points, list):
+        raise ServiceError({"measurement_points": _l("Give a list of measurement points.")})
+    if len(points) > MAX_POINTS:
+        raise ServiceError({"measurement_points": _l("Give at most %(n)d measurement points.", n=MAX_POINTS)})
+    cleaned: list[dict[str, str]] = []
+    errors: dict[str, Any] = {}
+    for row, point in enumerate(points, start=1):
+        prefix = f"measurement_points.{row}"
+        if not isinstance(point, dict):
+            errors[prefix] = _l("Each measurement point is an object of numbers and a unit.")
+            continue
+        unknown = sorted(set(point) - set(POINT_FIELDS))
+        if unknown:
+            errors[f"{prefix}.{unknown[0]}"] = _l("Unknown field.")
+            continue
+        values: dict[str, str] = {}
+        for name in NUMBERS:
+            try:
+                number = _number(point.get(name), f"{prefix}.{name}")
+            except ServiceError as error:
+                errors.update(error.fields)
+                continue
+            if number is not None:
+                values[name] = number
+        unit = point.get("unit")
+        try:
+            unit_text = clean_text(
+                unit if isinstance(unit, str) else None, field=f"{prefix}.unit", max_length=20, required=False
+            )
+        except ServiceError as error:
+            errors.update(error.fields)
+            continue
+        if unit is not None and not isinstance(unit, str):
+            errors[f"{prefix}.unit"] = _l("Enter a text.")
+            continue
+        if not values:
+            if unit_text:
+                errors[f"{prefix}.nominal"] = _l("Give at least one value for this point.")
+            continue
+        if unit_text:
+            values["unit"] = unit_text
+        cleaned.append(values)
+    if errors:
+        raise ServiceError(errors)
+    return cleaned

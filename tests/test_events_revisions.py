@@ -1,0 +1,307 @@
+"""Events after they are recorded: amendments, voids, repairs, the accredited scope, measurement
+points, finding the item, and who sees what — through the service, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from registry.audit.services import history
+from registry.auth.models import Role
+from registry.core.errors import ConflictError, ForbiddenError, NotFoundError, ServiceError
+from registry.events.access import get_visible_event
+from registry.events.services import (
+    amend_event,
+    find_item,
+    record_event,
+    report_repair,
+    revisions,
+    void_event,
+)
+from registry.items.access import get_visible_item
+from registry.items.models import Item
+from registry.items.status import Status, local_today, status_of
+from tests.factories import (
+    InstrumentFactory,
+    OrganisationFactory,
+    StandardFactory,
+    lab_with_credentials,
+    record_verification,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def lab():
+    return lab_with_credentials()
+
+
+@pytest.fixture
+def technician(lab):
+    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
+
+
+def test_an_amendment_is_a_new_revision_of_the_same_certificate_and_the_item_follows_it(technician):
+    dispenser = InstrumentFactory()
+    first = record_verification(technician, dispenser)
+    today = local_today()
+    second = amend_event(
+        technician,
+        first,
+        {"performed_on": today - timedelta(days=40)},
+        reason="Ngày kiểm định ghi nhầm",
+        version=first.version,
+        today=today,
+    )
+    assert (second.certificate_number, second.revision, second.original_id) == (
+        first.certificate_number,
+        1,
+        first.id,
+    )
+    assert (first.state, first.state_reason, second.state) == (
+        "amended",
+        "Ngày kiểm định ghi nhầm",
+        "current",
+    )
+    assert dispenser.last_event_on == today - timedelta(days=40)
+    third = amend_event(
+        technician, second, {"stamp_number": "T-2"}, reason="Số tem", version=None, today=today
+    )
+    assert (third.revision, third.original_id) == (2, first.id)
+    assert revisions(first) == revisions(third) == [first, second, third]
+    assert history("events", first.id)[-1].reason == "Ngày kiểm định ghi nhầm"
+
+
+def test_an_amendment_needs_a_reason_a_change_and_the_current_revision(technician):
+    event = record_verification(technician, InstrumentFactory())
+    today = local_today()
+    with pytest.raises(ServiceError) as caught:
+        amend_event(technician, event, {"stamp_number": "T-9"}, reason="  ", version=None, today=today)
+    assert "reason" in caught.value.fields
+    with pytest.raises(ServiceError) as caught:
+        amend_event(
+            technician, event, {"stamp_number": event.stamp_number}, reason="x", version=None, today=today
+        )
+    assert "Nothing was changed" in str(caught.value.fields["_"])
+    with pytest.raises(ConflictError):
+        amend_event(
+            technician, event, {"stamp_number": "T-9"}, reason="x", version=event.version + 1, today=today
+        )
+    amend_event(technician, event, {"stamp_number": "T-9"}, reason="x", version=None, today=today)
+    with pytest.raises(ServiceError) as caught:
+        amend_event(technician, event, {"stamp_number": "T-10"}, reason="x", version=None, today=today)
+    assert "amend or void the current one" in str(caught.value.fields["_"])
+
+
+def test_an_amendment_meets_every_rule_of_a_new_event(technician):
+    event = record_verification(technician, InstrumentFactory())
+    today = local_today()
+    with pytest.raises(ServiceError) as caught:  # a pass turned into a fail needs a record and no stamp
+        amend_event(technician, event, {"result": "fail"}, reason="x", version=None, today=today)
+    assert set(caught.value.fields) == {"record_number", "stamp_number"}
+    with pytest.raises(ServiceError) as caught:
+        amend_event(
+            technician,
+            event,
+            {"performed_on": today + timedelta(days=1)},
+            reason="x",
+            version=None,
+            today=today,
+        )
+    assert "future" in str(caught.value.fields["performed_on"])
+    with pytest.raises(ServiceError) as caught:
+        amend_event(technician, event, {"kind": "calibration"}, reason="x", version=None, today=today)
+    assert "kind" in caught.value.fields
+    assert event.state == "current"
+
+
+def test_a_failed_amendment_leaves_the_item_as_it_was(technician):
+    dispenser = InstrumentFactory()
+    event = record_verification(technician, dispenser)
+    before = (dispenser.valid_until, dispenser.last_result)
+    with pytest.raises(ServiceError):
+        amend_event(
+            technician,
+            event,
+            {"valid_until": date(2099, 1, 1)},
+            reason="x",
+            version=None,
+            today=local_today(),
+        )
+    assert (dispenser.valid_until, dispenser.last_result, event.state) == (*before, "current")
+
+
+def test_a_void_keeps_the_event_with_its_reason_and_the_item_falls_back_to_its_previous_result(technician):
+    dispenser = InstrumentFactory()
+    today = local_today()
+    older = record_verification(technician, dispenser, performed_on=today - timedelta(days=400))
+    newer = record_verification(technician, dispenser)
+    assert dispenser.valid_until == newer.valid_until
+    void_event(technician, newer, reason="Ghi nhầm thiết bị", version=newer.version)
+    assert (newer.state, newer.state_reason) == ("void", "Ghi nhầm thiết bị")
+    assert dispenser.valid_until == older.valid_until and status_of(dispenser, today) == Status.OVERDUE
+    void_event(technician, older, reason="Ghi nhầm", version=None)
+    assert status_of(dispenser, today) == Status.NEVER
+    with pytest.raises(ServiceError):
+        void_event(technician, older, reason="again", version=None)
+    with pytest.raises(ServiceError) as caught:
+        void_event(technician, record_verification(technician, InstrumentFactory()), reason="", version=None)
+    assert "reason" in caught.value.fields
+
+
+def test_only_the_recording_lab_or_the_departments_admin_amends_or_voids(technician, lab):
+    event = record_verification(technician, InstrumentFactory())
+    other_lab = user_with_role(Role.PROVIDER_MANAGER, organisation=lab_with_credentials())
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    for outsider in (
+        other_lab,
+        officer,
+        user_with_role(Role.ENTERPRISE_MANAGER, organisation=event.item.owner),
+    ):
+        with pytest.raises(ForbiddenError):
+            void_event(outsider, event, reason="x", version=None)
+    admin = user_with_role(Role.DEPARTMENT_ADMIN)
+    assert void_event(admin, event, reason="Quyết định thu hồi", version=None).state == "void"
+
+
+def test_the_departments_admin_records_on_a_labs_behalf_with_a_reason_and_the_officer_may_not(lab):
+    admin = user_with_role(Role.DEPARTMENT_ADMIN)
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    dispenser = InstrumentFactory()
+    with pytest.raises(ServiceError) as caught:
+        record_verification(admin, dispenser, verifier_card=f"KĐV-{lab.code}")
+    assert "provider" in caught.value.fields
+    with pytest.raises(ServiceError) as caught:
+        record_verification(admin, dispenser, verifier_card=f"KĐV-{lab.code}", provider=lab.code)
+    assert "reason" in caught.value.fields
+    event = record_verification(
+        admin, dispenser, verifier_card=f"KĐV-{lab.code}", provider=lab.code, reason="Nhập hộ từ hồ sơ giấy"
+    )
+    assert event.provider == lab
+    assert history("events", event.id)[0].reason == "Nhập hộ từ hồ sơ giấy"
+    with pytest.raises(ForbiddenError):
+        record_verification(officer, InstrumentFactory(), provider=lab.code, reason="x")
+
+
+def test_a_lab_records_for_its_own_organisation_only(technician):
+    other = lab_with_credentials()
+    with pytest.raises(ServiceError) as caught:
+        record_verification(technician, InstrumentFactory(), provider=other.code)
+    assert "own organisation" in str(caught.value.fields["provider"])
+
+
+def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_after_repair(technician):
+    dispenser = InstrumentFactory()
+    owner_manager = user_with_role(Role.ENTERPRISE_MANAGER, organisation=dispenser.owner)
+    today = local_today()
+    record_verification(technician, dispenser, performed_on=today - timedelta(days=60))
+    report_repair(
+        owner_manager,
+        dispenser,
+        repaired_on=today - timedelta(days=10),
+        reason="Thay bo mạch",
+        version=None,
+        today=today,
+    )
+    assert status_of(dispenser, today) == Status.OVERDUE and dispenser.needs_reverification
+    record_verification(technician, dispenser, performed_on=today - timedelta(days=5))  # periodic: not enough
+    assert dispenser.needs_reverification
+    after = record_verification(
+        technician, dispenser, kind="verification_after_repair", performed_on=today - timedelta(days=2)
+    )
+    assert not dispenser.needs_reverification and status_of(dispenser, today) == Status.VALID
+    void_event(technician, after, reason="Ghi nhầm", version=None)
+    assert dispenser.needs_reverification  # the void brings the repair back
+    with pytest.raises(ServiceError) as caught:
+        report_repair(
+            owner_manager,
+            dispenser,
+            repaired_on=today + timedelta(days=1),
+            reason="x",
+            version=None,
+            today=today,
+        )
+    assert "future" in str(caught.value.fields["repaired_on"])
+    with pytest.raises(ForbiddenError):
+        report_repair(technician, dispenser, repaired_on=today, reason="x", version=None, today=today)
+
+
+def test_a_calibration_outside_the_accredited_scope_is_stored_and_marked(technician, lab):
+    today = local_today()
+    balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)  # mass: in scope
+    pressure = InstrumentFactory(type_code="PRESSURE_GAUGE", internal=True)  # pressure: not accredited
+    common = {
+        "kind": "calibration",
+        "performed_on": today - timedelta(days=3),
+        "result": "pass",
+        "today": today,
+    }
+    inside = record_event(technician, balance, certificate_number="HC-1", **common)
+    outside = record_event(technician, pressure, certificate_number="HC-2", **common)
+    assert (inside.outside_accredited_scope, outside.outside_accredited_scope) == (False, True)
+    assert pressure.valid_until == outside.valid_until  # still counts
+
+
+def test_measurement_points_are_kept_as_given_and_wrong_ones_named(technician):
+    today = local_today()
+    balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)
+    common = {"kind": "calibration", "performed_on": today, "result": "pass", "today": today}
+    points = [
+        {"nominal": "100", "as_found": "100,003", "as_left": 100.001, "mpe": "0.005", "unit": "g"},
+        {"nominal": "", "unit": ""},  # an empty row is dropped
+    ]
+    event = record_event(technician, balance, certificate_number="HC-1", measurement_points=points, **common)
+    assert event.measurement_points == [
+        {"nominal": "100", "as_found": "100.003", "as_left": "100.001", "mpe": "0.005", "unit": "g"}
+    ]
+    for wrong, field in (
+        ([{"nominal": "một trăm"}], "measurement_points.1.nominal"),
+        ([{"nominal": "1"}, {"as_found": True}], "measurement_points.2.as_found"),
+        ([{"nominal": "1", "colour": "red"}], "measurement_points.1.colour"),
+        ([{"nominal": "NaN"}], "measurement_points.1.nominal"),
+        ("100 g", "measurement_points"),
+        ([{"nominal": "1"}] * 101, "measurement_points"),
+    ):
+        with pytest.raises(ServiceError) as caught:
+            record_event(technician, balance, certificate_number="HC-2", measurement_points=wrong, **common)
+        assert field in caught.value.fields, wrong
+
+
+def test_an_item_is_found_by_owner_serial_and_type_and_a_lab_may_name_any_owner(technician):
+    owner = OrganisationFactory(code="CXD-KT")
+    dispenser = InstrumentFactory(owner=owner, serial_number="TD-01")
+    assert find_item(technician, owner="cxd-kt", serial_number="TD-01", type_code=None) == dispenser
+    twin = InstrumentFactory(owner=owner, serial_number="TD-01", type_code="TAXIMETER")
+    with pytest.raises(ServiceError) as caught:
+        find_item(technician, owner="CXD-KT", serial_number="TD-01", type_code="")
+    assert "type_code" in caught.value.fields
+    assert find_item(technician, owner="CXD-KT", serial_number="TD-01", type_code="taximeter") == twin
+    with pytest.raises(ServiceError) as caught:
+        find_item(technician, owner="CXD-KT", serial_number="TD-02", type_code=None)
+    assert "register it first" in str(caught.value.fields["serial_number"])
+    stranger = user_with_role(Role.ENTERPRISE_MANAGER)
+    with pytest.raises(ServiceError) as caught:
+        find_item(stranger, owner="CXD-KT", serial_number="TD-01", type_code="FUEL_DISPENSER")
+    assert "owner" in caught.value.fields
+
+
+def test_a_lab_sees_the_items_it_served_and_their_owners_see_the_events(technician, lab):
+    dispenser = InstrumentFactory()
+    with pytest.raises(NotFoundError):
+        get_visible_item(technician, dispenser.id, Item)
+    event = record_verification(technician, dispenser)
+    assert get_visible_item(technician, dispenser.id, Item) == dispenser
+    owner_viewer = user_with_role(Role.ENTERPRISE_VIEWER, organisation=dispenser.owner)
+    assert get_visible_event(owner_viewer, event.id) == event
+    for stranger in (user_with_role(Role.ENTERPRISE_MANAGER), user_with_role(Role.PROVIDER_MANAGER)):
+        with pytest.raises(NotFoundError):
+            get_visible_event(stranger, event.id)
+
+
+def test_standards_used_must_be_the_labs_own(technician):
+    with pytest.raises(ServiceError) as caught:
+        record_verification(technician, InstrumentFactory(), standards_used=[StandardFactory(valid=True)])
+    assert "own standards" in str(caught.value.fields["standards_used"])
