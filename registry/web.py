@@ -42,6 +42,7 @@ def is_api_request() -> bool:
 def init_app(app: Flask) -> None:
     from registry.auth.views import bp as auth_bp
     from registry.catalogue.views import bp as catalogue_bp
+    from registry.events.views import bp as events_bp
     from registry.home.views import bp as home_bp
     from registry.items.views import bp as items_bp
     from registry.organisations.credentials_views import bp as credentials_bp
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(items_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(events_bp)
 
     from registry.templating import init_templating
 

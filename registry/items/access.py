@@ -65,6 +65,11 @@ def get_visible_item(user: User | None, item_id: int, cls: type[T]) -> T:
     return item
 
 
+def may_see(user: User | None, item: Item) -> bool:
+    condition = visible_condition(user)
+    return condition is None or bool(db.session.scalar(select(Item.id).where(Item.id == item.id, condition)))
+
+
 def may_create(user: User | None, kind: ItemKind) -> bool:
     """Whether ``user``'s roles allow creating items of ``kind`` for some owner at all."""
     if user is None or is_department(user) or user.has_role(*MANAGER_ROLES):

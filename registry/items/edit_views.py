@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -36,7 +36,10 @@ def _values(form: FlaskForm, kind: ItemKind) -> dict[str, Any]:
 def _create(kind: ItemKind) -> Page:
     if not access.may_create(current_user, kind):
         abort(403)
-    form = CREATE_FORMS[kind]()
+    prefilled = {
+        name: request.args[name] for name in ("owner", "serial_number", "type_code") if name in request.args
+    }
+    form = CREATE_FORMS[kind](data=prefilled)
     item = submitted(
         form,
         lambda: services.create_item(current_user, kind, {**_values(form, kind), "owner": form.owner.data}),
@@ -45,9 +48,14 @@ def _create(kind: ItemKind) -> Page:
         flash(_("Registered."), "success")
         if access.is_department(current_user) or item.owner_id == current_user.organisation_id:
             return redirect(item_url(item))
-        # Registered on an enterprise's behalf: the lab finds it again by owner and serial number.
+        # Registered on an enterprise's behalf: on to recording what the lab did to it.
         return redirect(
-            url_for("items.instrument_lookup", owner=item.owner.code, serial_number=item.serial_number)
+            url_for(
+                "events.record",
+                owner=item.owner.code,
+                serial_number=item.serial_number,
+                type_code=item.instrument_type.code if item.instrument_type else "",
+            )
         )
     return render_template("items/form.html", kind=kind, form=form, item=None), form_status(form)
 

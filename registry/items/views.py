@@ -15,12 +15,14 @@ from werkzeug.wrappers import Response
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
 from registry.core.export import FORMATS, export_response
 from registry.core.forms import apply_service_error
+from registry.events import access as event_access
+from registry.events.models import Event
 from registry.extensions import db
 from registry.items import access, labels
 from registry.items.export import columns
 from registry.items.forms import ItemFilterForm, LookupForm
 from registry.items.history import item_history
-from registry.items.models import Item, ItemKind
+from registry.items.models import Item, ItemKind, ItemState
 from registry.items.search import DEFAULT_SORT, ItemFilters, filter_conditions, sorted_items
 from registry.items.services import MODELS, lookup_instruments
 from registry.items.status import STATUS_LABELS, Status, describe, local_today, status_counts
@@ -50,7 +52,7 @@ def item_url(item: Item) -> str:
     return url_for(DETAIL_ENDPOINTS[ItemKind(item.kind)], item_id=item.id)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _item_helpers() -> dict[str, Any]:
     today = local_today()
     return {
@@ -169,6 +171,12 @@ def _detail(kind: ItemKind, item_id: int) -> str:
         today=today,
         rule=rule,
         history=item_history(item),
+        events=db.session.scalars(
+            event_access.visible_events(current_user)
+            .where(Event.item_id == item.id)
+            .order_by(Event.performed_on.desc(), Event.id.desc())
+        ).all(),
+        can_record=event_access.may_record(current_user) and item.state != ItemState.RETIRED,
         can_change=access.may_change(current_user, item),
         can_transfer=access.may_transfer(current_user),
     )

@@ -1,0 +1,33 @@
+"""The words for events' coded values, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from registry.events.models import EventKind, EventState
+from registry.items.models import Result
+
+KIND_LABELS = {
+    EventKind.VERIFICATION_INITIAL: _l("Initial verification"),
+    EventKind.VERIFICATION_PERIODIC: _l("Periodic verification"),
+    EventKind.VERIFICATION_AFTER_REPAIR: _l("Verification after repair"),
+    EventKind.CALIBRATION: _l("Calibration"),
+    EventKind.INTERNAL_CALIBRATION: _l("Internal calibration"),
+    EventKind.TEST: _l("Test"),
+    EventKind.INTERMEDIATE_CHECK: _l("Intermediate check"),
+}
+RESULT_LABELS = {
+    Result.PASS: _l("Pass"),
+    Result.FAIL: _l("Fail"),
+    Result.NOT_STATED: _l("No pass or fail stated"),
+}
+STATE_LABELS = {
+    EventState.CURRENT: _l("Current"),
+    EventState.AMENDED: _l("Amended"),
+    EventState.VOID: _l("Void"),
+}
+STATE_CLASSES = {
+    EventState.CURRENT: "text-bg-success",
+    EventState.AMENDED: "text-bg-secondary",
+    EventState.VOID: "text-bg-dark",
+}
