@@ -237,9 +237,13 @@ class ReferenceMaterialFactory(_ItemFactory):
 
 
 def lab_with_credentials(**kwargs: Any) -> Organisation:
-    """A lab registered for verification, calibration and testing since 2020, designated for fuel
-    dispensers, accredited for mass, with one verifier whose card number is ``KĐV-<lab code>``."""
-    lab = OrganisationFactory(provider=True, **kwargs)
+    """A new lab with the credentials of :func:`give_credentials`."""
+    return give_credentials(OrganisationFactory(provider=True, **kwargs))
+
+
+def give_credentials(lab: Organisation) -> Organisation:
+    """Registered for verification, calibration and testing since 2020, designated for fuel dispensers,
+    accredited for mass, with one verifier whose card number is ``KĐV-<lab code>``."""
     RegistrationFactory(
         organisation=lab, issued_on=date(2020, 1, 1), services=["verification", "calibration", "testing"]
     )

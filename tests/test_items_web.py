@@ -252,15 +252,16 @@ def test_a_duplicate_serial_number_is_a_field_error(client, auth, enterprise):
     assert "DUP-1" in response.text
 
 
-def test_a_technician_registers_for_an_enterprise_and_finds_it_by_lookup(client, auth, enterprise):
+def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it_by_lookup(client, auth, enterprise):
     logged_in(client, auth, user_with_role(Role.PROVIDER_TECHNICIAN))
     data = {"owner": "ctn", "type_code": "FUEL_DISPENSER", "serial_number": "HỘ-7", "use": "legal"}
     response = post_form(
         client, "/instruments/new", {**data, "state": "in_service", "funding": "own", "purpose": "other"}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/instruments/lookup?")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    # On to recording what the lab did to it, the instrument named by owner, serial number and type.
+    assert response.headers["Location"].startswith("/events/new?owner=CTN&serial_number=H")
+    page = client.get("/instruments/lookup", query_string={"owner": "CTN", "serial_number": "HỘ-7"}).text
     assert len(rows(page)) == 1 and "HỘ-7" in page
     assert client.get(f"/instruments/{rows(page)[0]}").status_code == 404
     assert (

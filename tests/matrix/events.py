@@ -1,0 +1,165 @@
+"""Permission rows of events (see tests/test_permissions.py).
+
+- Everyone logged in sees the list of the events they may see; an event answers 404 outside the
+  Department unless the actor's organisation recorded it or owns its item.
+- Recording: the Department's admin (on a lab's behalf), labs (manager and technician) and enterprise
+  managers (their in-house kinds); the officer and viewers get 403. The matrix posts a body naming no
+  existing item, so those allowed get the item's field error, 422.
+- Amending and voiding: the lab that recorded the event (its manager and technician) and the
+  Department's admin; the owner of the item sees it but may not change a lab's record (403).
+- Reporting a repair: like editing the item (its owner's managers and the Department).
+
+The URL builders record a calibration through the service: by the target organisation when it is a
+lab, otherwise by a new lab on an instrument the target organisation owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.events.models import Event
+from registry.events.services import record_event
+from registry.extensions import db
+from registry.organisations.credentials import find_registration
+from registry.organisations.models import Organisation
+from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials
+from tests.matrix.items import (
+    DEPARTMENT_SEES,
+    EVERYONE,
+    INSTRUMENT,
+    MANAGERS,
+    TOKEN_HOLDERS,
+    department_saves,
+    managers_save,
+)
+from tests.matrix.items import URL_VALUES as ITEM_URL_VALUES
+from tests.test_permissions import LOGIN, NONE, OTHER, OWN, Expected, Redirect
+
+AMENDED = Redirect("/events/", prefix=True)
+VOIDED = Redirect("/events/{event_id}")
+PERFORMED_ON = date(2025, 6, 2)
+CERTIFICATE = "PERM-HC-1"
+REASON = "Sửa theo hồ sơ gốc số 3"
+
+API_EVENTS = "events_api.Events"
+API_EVENT = "events_api.EventById"
+API_AMEND = "events_api.EventAmend"
+API_VOID = "events_api.EventVoid"
+
+CHANGERS = (LOGIN, 200, 403, 200, 200, 403, 403)
+CHANGER_OF_OTHERS = (LOGIN, 200, 403, 404, 404, 404, 404)
+
+
+def _changed(done: Expected) -> tuple[Expected, ...]:
+    return (LOGIN, done, 403, done, done, 403, 403)
+
+
+def _changed_other(done: Expected) -> tuple[Expected, ...]:
+    return (LOGIN, done, 403, 404, 404, 404, 404)
+
+
+def _api(row: tuple[Expected, ...]) -> tuple[Expected, ...]:
+    return (401, *row[1:])
+
+
+# fmt: off
+ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+    # (endpoint, method, target): anonymous, d_admin, d_officer, p_manager, p_technician, e_manager, e_viewer
+    ("events.index", "GET", NONE):      EVERYONE,
+    ("events.record", "GET", NONE):     (LOGIN, 200, 403, 200, 200, 200, 403),
+    ("events.record", "POST", NONE):    (LOGIN, 422, 403, 422, 422, 422, 403),
+    ("events.detail", "GET", OWN):      EVERYONE,
+    ("events.detail", "GET", OTHER):    DEPARTMENT_SEES,
+    ("events.amend", "GET", OWN):       CHANGERS,
+    ("events.amend", "GET", OTHER):     CHANGER_OF_OTHERS,
+    ("events.amend", "POST", OWN):      _changed(AMENDED),
+    ("events.amend", "POST", OTHER):    _changed_other(AMENDED),
+    ("events.void", "GET", OWN):        CHANGERS,
+    ("events.void", "GET", OTHER):      CHANGER_OF_OTHERS,
+    ("events.void", "POST", OWN):       _changed(VOIDED),
+    ("events.void", "POST", OTHER):     _changed_other(VOIDED),
+    ("events.repair", "GET", OWN):      MANAGERS,
+    ("events.repair", "GET", OTHER):    DEPARTMENT_SEES,
+    ("events.repair", "POST", OWN):     managers_save(INSTRUMENT),
+    ("events.repair", "POST", OTHER):   department_saves(INSTRUMENT),
+    (API_EVENTS, "GET", NONE):          TOKEN_HOLDERS,
+    (API_EVENTS, "POST", NONE):         (401, 422, 403, 422, 422, 422, 403),
+    (API_EVENT, "GET", OWN):            TOKEN_HOLDERS,
+    (API_EVENT, "GET", OTHER):          _api(DEPARTMENT_SEES),
+    (API_AMEND, "POST", OWN):           _api(_changed(201)),
+    (API_AMEND, "POST", OTHER):         _api(_changed_other(201)),
+    (API_VOID, "POST", OWN):            _api(_changed(200)),
+    (API_VOID, "POST", OTHER):          _api(_changed_other(200)),
+}
+# fmt: on
+
+_AMEND_FORM = {
+    "performed_on": PERFORMED_ON.isoformat(),
+    "result": "pass",
+    "certificate_number": CERTIFICATE,
+    "technician": "Người hiệu chuẩn lại",
+    "reason": REASON,
+}
+FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("events.record", "POST"): {
+        "owner": "PERM-NO-SUCH",
+        "serial_number": "KHÔNG-CÓ",
+        "kind": "calibration",
+        "performed_on": PERFORMED_ON.isoformat(),
+        "result": "pass",
+        "certificate_number": "PERM-NEW-1",
+    },
+    ("events.amend", "POST"): _AMEND_FORM,
+    ("events.void", "POST"): {"reason": REASON},
+    ("events.repair", "POST"): {"repaired_on": PERFORMED_ON.isoformat(), "reason": REASON, "version": "1"},
+}
+JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    (API_EVENTS, "POST"): {"kind": "calibration", "performed_on": PERFORMED_ON.isoformat(), "result": "pass"},
+    (API_AMEND, "POST"): {"technician": "Người hiệu chuẩn lại", "reason": REASON},
+    (API_VOID, "POST"): {"reason": REASON},
+}
+
+
+def _event(organisation: Organisation) -> dict[str, Any]:
+    """A current calibration (certificate CERTIFICATE) of the target lab, or on the target's instrument;
+    the one already recorded when a walk asks twice."""
+    if organisation.is_provider:
+        lab, owner = organisation, OrganisationFactory()
+        recorded = db.session.scalar(
+            select(Event.id).where(
+                Event.provider_id == lab.id, Event.certificate_number == CERTIFICATE, Event.state == "current"
+            )
+        )
+        if recorded is not None:
+            return {"event_id": recorded}
+        if find_registration(lab, "calibration", PERFORMED_ON) is None:
+            give_credentials(lab)
+    else:
+        lab, owner = give_credentials(OrganisationFactory(provider=True)), organisation
+    balance = InstrumentFactory(owner=owner, type_code="BALANCE_PRECISION", internal=True)
+    event = record_event(
+        None,
+        balance,
+        provider=lab.code,
+        kind="calibration",
+        performed_on=PERFORMED_ON,
+        result="pass",
+        certificate_number=CERTIFICATE,
+        today=date(2026, 1, 1),
+    )
+    return {"event_id": event.id}
+
+
+URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {
+    "events.detail": _event,
+    "events.amend": _event,
+    "events.void": _event,
+    "events.repair": ITEM_URL_VALUES["items.instrument"],
+    API_EVENT: _event,
+    API_AMEND: _event,
+    API_VOID: _event,
+}
