@@ -152,8 +152,9 @@ def test_the_event_page_shows_every_revision_and_what_changed(client, auth, tech
     response = post_form(
         client,
         f"/events/{event.id}/amend",
-        {"performed_on": event.performed_on.isoformat(), "result": "pass", "certificate_number": event.certificate_number,
-         "stamp_number": "T-99", "verifier_card": event.verifier.card_number, "reason": "Số tem ghi sai",
+        {"performed_on": event.performed_on.isoformat(), "result": "pass",
+         "certificate_number": event.certificate_number, "stamp_number": "T-99",
+         "verifier_card": event.verifier.card_number, "reason": "Số tem ghi sai",
          "version": str(event.version)},
     )  # fmt: skip
     assert response.status_code == 302, field_errors(response.get_data(as_text=True))
@@ -169,7 +170,8 @@ def test_an_amendment_without_a_reason_or_with_a_stale_version_keeps_the_input(c
     logged_in(client, auth, technician)
     body = {"performed_on": event.performed_on.isoformat(), "result": "pass",
             "certificate_number": event.certificate_number, "stamp_number": "T-42",
-            "verifier_card": event.verifier.card_number, "reason": "", "version": str(event.version)}  # fmt: skip
+            "verifier_card": event.verifier.card_number, "reason": "",
+            "version": str(event.version)}  # fmt: skip
     response = post_form(client, f"/events/{event.id}/amend", body)
     assert response.status_code == 422 and "reason" in field_errors(response.get_data(as_text=True))
     response = post_form(client, f"/events/{event.id}/amend", body | {"reason": "x", "version": "99"})

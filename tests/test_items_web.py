@@ -252,7 +252,7 @@ def test_a_duplicate_serial_number_is_a_field_error(client, auth, enterprise):
     assert "DUP-1" in response.text
 
 
-def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it_by_lookup(client, auth, enterprise):
+def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it(client, auth, enterprise):
     logged_in(client, auth, user_with_role(Role.PROVIDER_TECHNICIAN))
     data = {"owner": "ctn", "type_code": "FUEL_DISPENSER", "serial_number": "HỘ-7", "use": "legal"}
     response = post_form(
