@@ -16,6 +16,7 @@ from stdnum.vn import mst
 from registry.auth.models import Role, User
 from registry.auth.services import create_user
 from registry.demo.data import INSTRUMENT_PROFILES, ORGANISATIONS, REFERENCE_MATERIALS, STANDARDS
+from registry.demo.events import load_history
 from registry.extensions import db
 from registry.items.services import create_instrument, create_reference_material, create_standard
 from registry.organisations import credentials_services as credentials
@@ -126,13 +127,15 @@ def _credentials(organisations: dict[str, Organisation], admin: User) -> None:
     )  # fmt: skip
     credentials.create_accreditation(
         quatest, actor=admin, scheme="ISO/IEC 17025", body="BoA", number="VILAS 004",
-        scope=[{"quantity": "pressure", "range": "0 – 700 bar", "cmc": "0,01 %"}],
+        scope=[{"quantity": "pressure", "range": "0 – 700 bar", "cmc": "0,01 %"},
+               {"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0,02 mg"},
+               {"quantity": "volume", "range": "1 L – 2000 L", "cmc": "0,01 %"}],
         valid_from=date(2024, 1, 15), valid_to=date(2029, 1, 14),
     )  # fmt: skip
     credentials.create_designation(
         lab, actor=admin, decision_number="1234/QĐ-TĐC",
         scope=[{"type_code": code, "range": ""} for code in DESIGNATED_TYPES],
-        valid_from=date(2022, 1, 1), valid_to=date(2027, 12, 31),
+        valid_from=date(2021, 1, 1), valid_to=date(2027, 12, 31),
     )  # fmt: skip
     credentials.create_designation(
         power_lab, actor=admin, decision_number="456/QĐ-TĐC",
@@ -148,6 +151,11 @@ def _credentials(organisations: dict[str, Organisation], admin: User) -> None:
         credentials.create_verifier(
             lab, actor=admin, name=name, card_number=card, type_codes=DESIGNATED_TYPES, valid_to=valid_to
         )
+    credentials.create_verifier(
+        power_lab, actor=admin, name="Đỗ Văn Điện", card_number="KĐV-0410",
+        type_codes=["ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT"],
+        valid_to=date(2026, 6, 30),
+    )  # fmt: skip
     # A lab's own entry, waiting for the Department to confirm it.
     credentials.create_verifier(
         private_lab, actor=None, name="Đinh Văn Phúc", card_number="KĐV-0305",
@@ -213,6 +221,7 @@ def load_demo() -> dict[str, int]:
     _credentials(organisations, users["admin@skhcn.demo"])
     instruments = _instruments(organisations, rng)
     _standards_and_materials()
+    events = load_history(rng, DESIGNATED_TYPES, DEMO_TODAY)
     db.session.flush()
     return {
         "organisations": len(organisations),
@@ -220,4 +229,5 @@ def load_demo() -> dict[str, int]:
         "instruments": instruments,
         "standards": len(STANDARDS),
         "reference_materials": len(REFERENCE_MATERIALS),
+        "events": events,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from registry.events.models import EventKind, EventState
-from registry.items.models import Result
+from registry.items.labels import RESULT_LABELS
 
 KIND_LABELS = {
     EventKind.VERIFICATION_INITIAL: _l("Initial verification"),
@@ -16,16 +16,13 @@ KIND_LABELS = {
     EventKind.TEST: _l("Test"),
     EventKind.INTERMEDIATE_CHECK: _l("Intermediate check"),
 }
-RESULT_LABELS = {
-    Result.PASS: _l("Pass"),
-    Result.FAIL: _l("Fail"),
-    Result.NOT_STATED: _l("No pass or fail stated"),
-}
 STATE_LABELS = {
     EventState.CURRENT: _l("Current"),
     EventState.AMENDED: _l("Amended"),
     EventState.VOID: _l("Void"),
 }
+__all__ = ["KIND_LABELS", "RESULT_LABELS", "STATE_CLASSES", "STATE_LABELS"]
+
 STATE_CLASSES = {
     EventState.CURRENT: "text-bg-success",
     EventState.AMENDED: "text-bg-secondary",

@@ -18,6 +18,7 @@ from registry.items.labels import (
     FUNDING_LABELS,
     LEVEL_LABELS,
     PURPOSE_LABELS,
+    RESULT_LABELS,
     STATE_LABELS,
     USE_LABELS,
     label,
@@ -25,7 +26,7 @@ from registry.items.labels import (
 from registry.items.models import Item
 from registry.organisations.models import Organisation
 
-DATES = frozenset({"acquired_on", "valid_until", "last_event_on", "expiry_date"})
+DATES = frozenset({"acquired_on", "valid_until", "last_event_on", "expiry_date", "repaired_on"})
 HIDDEN = frozenset({"id", "kind", "search_text", "created_at"})
 
 FIELD_LABELS: dict[str, Any] = {
@@ -50,6 +51,7 @@ FIELD_LABELS: dict[str, Any] = {
     "last_result": _l("Last result"),
     "last_event_on": _l("Last event on"),
     "needs_reverification": _l("Needs verification after repair"),
+    "repaired_on": _l("Repaired or seal broken on"),
     "level": _l("Level"),
     "quantity": _l("Quantity"),
     "uncertainty": _l("Uncertainty"),
@@ -68,6 +70,7 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "funding": FUNDING_LABELS,
     "purpose": PURPOSE_LABELS,
     "level": LEVEL_LABELS,
+    "last_result": RESULT_LABELS,
 }
 REFERENCES: dict[str, tuple[Any, Any]] = {
     "owner_id": (Organisation.id, Organisation.code),

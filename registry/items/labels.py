@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from registry.catalogue.models import InstrumentType
-from registry.items.models import Funding, ItemKind, ItemState, Purpose, StandardLevel, Use
+from registry.items.models import Funding, ItemKind, ItemState, Purpose, Result, StandardLevel, Use
 
 KIND_LABELS = {
     ItemKind.INSTRUMENT: _l("Measuring instrument"),
@@ -23,6 +23,11 @@ KIND_PLURALS = {
 USE_LABELS = {
     Use.LEGAL: _l("Legal (trade, payment, safety, health, environment, inspection)"),
     Use.INTERNAL: _l("Internal (calibrated, Group 1)"),
+}
+RESULT_LABELS = {
+    Result.PASS: _l("Pass"),
+    Result.FAIL: _l("Fail"),
+    Result.NOT_STATED: _l("No pass or fail stated"),
 }
 STATE_LABELS = {
     ItemState.IN_SERVICE: _l("In service"),

@@ -1,0 +1,197 @@
+"""The demo's history, 2021 to its "today": the labs' standards calibrated every year, the Group 2
+instruments verified on their legal cycle by the designated labs, the in-house balances calibrated, a few
+failures, repairs, one amendment and one void — so that every status appears.
+
+Everything goes through the event service, so the history obeys the rules a real lab meets.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from registry.events.models import Event
+from registry.events.services import amend_event, record_event, report_repair, void_event
+from registry.extensions import db
+from registry.items.models import Instrument, Item, MeasurementStandard
+from registry.items.services import retire_item, update_item
+from registry.items.status import Status, status_of
+
+HISTORY_FROM = date(2021, 1, 1)
+# Who verifies which Group 2 types in the demo, and with which verifier card.
+VERIFIERS = {"TTKT-KT": "KĐV-0231", "DLKT-LAB": "KĐV-0410"}
+ENERGY_TYPES = frozenset({"ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT"})
+# Share of instruments with no result at all, and with a failed latest verification.
+NEVER_SHARE = 0.07
+FAIL_SHARE = 0.05
+REPAIR_SHARE = 0.02
+
+
+def _months_before(day: date, months: int) -> date:
+    """The date ``months`` before ``day`` (the demo walks cycles backwards from the latest event)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month_index + 1, min(day.day, calendar.monthrange(year, month_index + 1)[1]))
+
+
+def _history(rng: random.Random, cycle: int, since: date, today: date) -> list[date]:
+    """Event dates every ``cycle`` months up to a latest one spread over the last cycle and a bit: most
+    valid, some due soon, some overdue."""
+    latest = today - timedelta(days=rng.randint(0, cycle * 30 + 75))
+    if latest < since:
+        return [since] if since <= today else []
+    dates = [latest]
+    while (earlier := _months_before(dates[0], cycle)) >= since:
+        dates.insert(0, earlier)
+    return dates
+
+
+class _Numbers:
+    """Certificate, record and stamp numbers per lab and year."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def certificate(self, day: date) -> str:
+        return f"{day.year}/GCN-{next(self._counter):05d}"
+
+    def record(self, day: date) -> str:
+        return f"{day.year}/BB-{next(self._counter):05d}"
+
+    def stamp(self, day: date) -> str:
+        return f"T{day.year % 100}-{next(self._counter):06d}"
+
+
+def _standards_for(lab_code: str, quantity: str, on: date) -> list[Item]:
+    stmt = (
+        select(MeasurementStandard)
+        .join(MeasurementStandard.owner)
+        .where(MeasurementStandard.quantity == quantity)
+    )
+    return [
+        standard
+        for standard in db.session.scalars(stmt)
+        if standard.owner.code == lab_code and status_of(standard, on) in (Status.VALID, Status.DUE_SOON)
+    ][:1]
+
+
+def _calibrate_standards(rng: random.Random, numbers: _Numbers, today: date) -> int:
+    """QUATEST 3 calibrates the province's labs' standards every year (some lapse: one overdue)."""
+    count = 0
+    standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
+    for position, standard in enumerate(standards):
+        if standard.owner.code == "QUATEST3":
+            continue  # its own standards are calibrated outside the province (traceable_to)
+        since = max(standard.acquired_on or HISTORY_FROM, HISTORY_FROM)
+        dates = _history(rng, standard.interval_months or 12, since, today)
+        if position == 1:  # one lab lets a standard lapse: its events since then are refused or overridden
+            dates = [day for day in dates if day <= today - timedelta(days=420)] or dates[:1]
+        for day in dates:
+            record_event(
+                None, standard, provider="QUATEST3", kind="calibration", performed_on=day, result="pass",
+                certificate_number=numbers.certificate(day), technician="Phòng Hiệu chuẩn QUATEST 3",
+                today=today,
+            )  # fmt: skip
+            count += 1
+    return count
+
+
+def _verify(
+    rng: random.Random, numbers: _Numbers, instrument: Instrument, lab: str, dates: list[date], today: date
+) -> int:
+    assert instrument.instrument_type is not None
+    fails = rng.random() < FAIL_SHARE
+    for position, day in enumerate(dates):
+        last = position == len(dates) - 1
+        initial = (
+            position == 0 and instrument.acquired_on is not None and instrument.acquired_on >= HISTORY_FROM
+        )
+        failed = last and fails
+        record_event(
+            None, instrument, provider=lab,
+            kind="verification_initial" if initial else "verification_periodic",
+            performed_on=day, result="fail" if failed else "pass",
+            certificate_number=None if failed else numbers.certificate(day),
+            record_number=numbers.record(day) if failed else None,
+            stamp_number=None if failed else numbers.stamp(day),
+            verifier_card=VERIFIERS[lab],
+            standards_used=_standards_for(lab, instrument.instrument_type.quantity, day),
+            today=today,
+        )  # fmt: skip
+    if not fails and dates and rng.random() < REPAIR_SHARE / (1 - FAIL_SHARE):
+        repaired = min(today, dates[-1] + timedelta(days=rng.randint(20, 90)))
+        report_repair(
+            None, instrument, repaired_on=repaired, reason="Thay bo mạch sau sự cố", version=None, today=today
+        )
+    return len(dates)
+
+
+def _calibrate(rng: random.Random, numbers: _Numbers, instrument: Instrument, today: date) -> int:
+    since = max(instrument.acquired_on or HISTORY_FROM, HISTORY_FROM)
+    dates = _history(rng, instrument.interval_months or 12, since, today)
+    for day in dates:
+        record_event(
+            None, instrument, provider="TTKT-KT", kind="calibration", performed_on=day,
+            result=rng.choice(("pass", "not_stated")), certificate_number=numbers.certificate(day),
+            measurement_points=[{"nominal": "100", "as_found": "100.002", "as_left": "100.001", "mpe": "0.01",
+                                 "uncertainty": "0.0005", "unit": "g"}],
+            today=today,
+        )  # fmt: skip
+    return len(dates)
+
+
+def _instruments(rng: random.Random, numbers: _Numbers, designated: set[str], today: date) -> int:
+    count = 0
+    for instrument in db.session.scalars(select(Instrument).order_by(Instrument.id)).all():
+        assert instrument.instrument_type is not None
+        if rng.random() < NEVER_SHARE:
+            continue
+        if not instrument.group2:
+            count += _calibrate(rng, numbers, instrument, today)
+            continue
+        code = instrument.instrument_type.code
+        lab = "DLKT-LAB" if code in ENERGY_TYPES else "TTKT-KT" if code in designated else None
+        rule = instrument.instrument_type.rule_on(today)
+        if lab is None or rule is None:
+            continue  # no lab in the province is designated for it: it stays "never"
+        since = max(instrument.acquired_on or HISTORY_FROM, HISTORY_FROM)
+        if lab == "DLKT-LAB":  # its designation ran from 2021-07-01 to 2026-06-30
+            since, until = max(since, date(2021, 7, 1)), date(2026, 6, 30)
+        else:
+            until = today
+        dates = [day for day in _history(rng, rule.cycle_months or 600, since, today) if day <= until]
+        count += _verify(rng, numbers, instrument, lab, dates, today)
+    return count
+
+
+def _corrections(today: date) -> None:
+    """A stamp number typed wrong, amended; an event recorded on the wrong instrument, voided."""
+    events = db.session.scalars(
+        select(Event).where(Event.kind == "verification_periodic", Event.result == "pass").order_by(Event.id)
+    ).all()
+    if len(events) < 2:
+        return
+    first, second = events[-1], events[-2]
+    amend_event(
+        None, first, {"stamp_number": f"{first.stamp_number}A"},
+        reason="Số tem ghi sai một ký tự so với tem đã dán", version=None, today=today,
+    )  # fmt: skip
+    void_event(None, second, reason="Ghi nhầm sang phương tiện khác cùng chủ sở hữu", version=None)
+    instruments = db.session.scalars(select(Instrument).order_by(Instrument.id.desc()).limit(2)).all()
+    update_item(
+        None, instruments[0], {"state": "out_of_service"}, reason="Ngừng sử dụng chờ thay thế", version=None
+    )
+    retire_item(None, instruments[1], reason="Hỏng không sửa được, đã thanh lý", version=None)
+
+
+def load_history(rng: random.Random, designated: list[str], today: date) -> int:
+    """Record the demo's events; gives how many were recorded (amendments not counted)."""
+    numbers = _Numbers()
+    count = _calibrate_standards(rng, numbers, today)
+    count += _instruments(rng, numbers, set(designated), today)
+    _corrections(today)
+    db.session.flush()
+    return count
