@@ -190,3 +190,45 @@ def test_an_enterprise_records_an_internal_calibration_of_its_own_group1_instrum
     )
     viewer = user_with_role(Role.ENTERPRISE_VIEWER, organisation=owner)
     assert_error(api(viewer).post(EVENTS, json=body), 403)
+
+
+def test_a_calibration_outside_the_accredited_scope_is_answered_marked(api, technician):
+    pressure = InstrumentFactory(type_code="PRESSURE_GAUGE", internal=True)
+    balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)
+    body = {"kind": "calibration", "performed_on": local_today().isoformat(), "result": "not_stated"}
+    client = api(technician)
+    outside = client.post(EVENTS, json=body | {"item": pressure.id, "certificate_number": "HC-P"})
+    assert outside.status_code == 404  # not served yet: named by owner and serial number instead
+    outside = client.post(
+        EVENTS,
+        json=body
+        | {
+            "owner": pressure.owner.code,
+            "serial_number": pressure.serial_number,
+            "certificate_number": "HC-P",
+        },
+    )
+    inside = client.post(
+        EVENTS,
+        json=body
+        | {"owner": balance.owner.code, "serial_number": balance.serial_number, "certificate_number": "HC-B"},
+    )
+    assert (outside.json["outside_accredited_scope"], inside.json["outside_accredited_scope"]) == (
+        True,
+        False,
+    )
+
+
+def test_an_overdue_standard_needs_a_reason_in_the_api_too(api, technician):
+    overdue = StandardFactory(owner=technician.organisation, overdue=True)
+    dispenser = InstrumentFactory()
+    body = verification_body(
+        owner=dispenser.owner.code,
+        serial_number=dispenser.serial_number,
+        standards_used=[overdue.id],
+        performed_on=local_today().isoformat(),
+    )
+    response = api(technician).post(EVENTS, json=body, headers={"Accept-Language": "en"})
+    assert "give a reason" in field_error(response, 422, "standards_used")["fields"]["standards_used"]
+    response = api(technician).post(EVENTS, json=body | {"override_reason": "Chuẩn dự phòng đang hiệu chuẩn"})
+    assert response.status_code == 201 and response.json["override_reason"]

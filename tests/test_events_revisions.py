@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from registry.audit.services import history
 from registry.auth.models import Role
@@ -19,6 +20,7 @@ from registry.events.services import (
     revisions,
     void_event,
 )
+from registry.extensions import db
 from registry.items.access import get_visible_item
 from registry.items.models import Item
 from registry.items.status import Status, local_today, status_of
@@ -305,3 +307,36 @@ def test_standards_used_must_be_the_labs_own(technician):
     with pytest.raises(ServiceError) as caught:
         record_verification(technician, InstrumentFactory(), standards_used=[StandardFactory(valid=True)])
     assert "own standards" in str(caught.value.fields["standards_used"])
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET result = 'fail'",
+        "UPDATE events SET valid_until = NULL",
+        "UPDATE events SET certificate_number = 'FORGED'",
+        "DELETE FROM events",
+        "DELETE FROM event_standards",
+    ],
+)
+def test_the_database_refuses_to_edit_or_delete_a_recorded_event(technician, lab, statement):
+    standard = StandardFactory(owner=lab, valid=True)
+    event = record_verification(technician, InstrumentFactory(), standards_used=[standard])
+    savepoint = db.session.begin_nested()
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        db.session.execute(sa.text(statement))
+    savepoint.rollback()
+    db.session.expire_all()
+    assert (event.result, event.certificate_number, event.standards_used) == (
+        "pass",
+        event.certificate_number,
+        [standard],
+    )
+
+
+def test_the_state_of_an_event_may_still_move(technician):
+    event = record_verification(technician, InstrumentFactory())
+    void_event(technician, event, reason="Nhầm", version=None)
+    db.session.flush()
+    db.session.expire_all()
+    assert event.state == "void"

@@ -16,6 +16,7 @@ from registry.items.status import local_today
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
+    RegistrationFactory,
     StandardFactory,
     lab_with_credentials,
     record_verification,
@@ -220,3 +221,15 @@ def test_standards_offered_are_the_labs_own(client, auth, technician, lab):
     logged_in(client, auth, technician)
     page = client.get("/events/new").get_data(as_text=True)
     assert own.name in page and "Chuẩn của phòng khác" not in page
+
+
+def test_a_lab_without_a_designation_is_refused_naming_the_rule(client, auth):
+    lab = OrganisationFactory(provider=True)
+    RegistrationFactory(organisation=lab)
+    InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
+    logged_in(client, auth, user_with_role(Role.PROVIDER_MANAGER, organisation=lab), language=None)
+    response = post_form(client, "/events/new", verification_form())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "provider" in field_errors(html)  # above the form
+    assert f"{lab.code} không được chỉ định kiểm định FUEL_DISPENSER" in html
+    assert count_events() == 0
