@@ -141,6 +141,8 @@ def test_another_organisations_item_and_events_answer_404(api, technician):
     assert_error(client.post(f"{EVENTS}/{event.id}/void", json={"reason": "x"}), 404)
     assert client.get(EVENTS, query_string={"item": stranger_item.id}).json["items"] == []
     assert_error(client.get(f"{EVENTS}/{2**40}"), 404)
+    field_error(client.get(EVENTS, query_string={"item": 2**40}), 422, "item")
+    assert_error(client.post(EVENTS, json=verification_body(item=2**40)), 404)
 
 
 def test_amend_answers_the_new_revision_and_void_keeps_the_event(api, technician):

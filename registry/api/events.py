@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
 from registry.api.items import CodeOf, day
-from registry.api.pagination import ListArgsSchema, PlainInteger, paginate
+from registry.api.pagination import MAX_KEY, ListArgsSchema, PlainInteger, paginate
 from registry.api.schemas import ChangeSchema, documents_errors, register_collection
 from registry.core.errors import ServiceError
 from registry.events import access, services
@@ -145,7 +145,9 @@ class AmendSchema(ChangeSchema):
 
 
 class EventListArgsSchema(ListArgsSchema):
-    item = PlainInteger(metadata={"description": "Only this item's events."})
+    item = PlainInteger(
+        validate=ma.validate.Range(min=1, max=MAX_KEY), metadata={"description": "Only this item's events."}
+    )
 
 
 def _item(data: dict[str, Any]) -> Item:
