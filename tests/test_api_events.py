@@ -234,3 +234,15 @@ def test_an_overdue_standard_needs_a_reason_in_the_api_too(api, technician):
     assert "give a reason" in field_error(response, 422, "standards_used")["fields"]["standards_used"]
     response = api(technician).post(EVENTS, json=body | {"override_reason": "Chuẩn dự phòng đang hiệu chuẩn"})
     assert response.status_code == 201 and response.json["override_reason"]
+
+
+def test_an_unknown_and_another_labs_standard_get_the_same_answer(api, technician):
+    dispenser = InstrumentFactory()
+    other = StandardFactory(valid=True)
+    answers = []
+    for standard_id in (other.id, other.id + 10_000):
+        body = verification_body(
+            owner=dispenser.owner.code, serial_number=dispenser.serial_number, standards_used=[standard_id]
+        )
+        answers.append(field_error(api(technician).post(EVENTS, json=body), 422, "standards_used")["fields"])
+    assert answers[0] == answers[1]

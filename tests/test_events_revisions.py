@@ -340,3 +340,91 @@ def test_the_state_of_an_event_may_still_move(technician):
     db.session.flush()
     db.session.expire_all()
     assert event.state == "void"
+
+
+def test_an_enterprise_cannot_tell_which_organisation_codes_exist():
+    OrganisationFactory(code="BI-MAT")
+    manager = user_with_role(Role.ENTERPRISE_MANAGER)
+    answers = []
+    for code in ("BI-MAT", "KHONG-CO"):
+        with pytest.raises(ServiceError) as caught:
+            find_item(manager, owner=code, serial_number="X-1", type_code=None)
+        answers.append(caught.value.fields)
+    assert answers[0] == answers[1] and "own organisation" in str(answers[0]["owner"])
+
+
+def test_a_lab_amends_and_voids_its_own_intermediate_check(technician, lab):
+    standard = StandardFactory(owner=lab, valid=True)
+    today = local_today()
+    check = record_event(
+        technician, standard, kind="intermediate_check", performed_on=today, result="pass", today=today
+    )
+    assert check.provider == lab
+    amended = amend_event(
+        technician, check, {"technician": "Lê Văn Kiểm"}, reason="Ghi tên", version=None, today=today
+    )
+    assert void_event(technician, amended, reason="Kiểm tra lặp", version=None).state == "void"
+
+
+def test_a_voided_certificate_number_is_issued_again_as_its_next_revision(technician):
+    wrong, right = InstrumentFactory(), InstrumentFactory()
+    event = record_verification(technician, wrong, certificate_number="GCN-LẠI")
+    with pytest.raises(ServiceError):
+        record_verification(technician, right, certificate_number="GCN-LẠI")
+    void_event(technician, event, reason="Ghi nhầm sang phương tiện khác", version=None)
+    again = record_verification(technician, right, certificate_number="GCN-LẠI")
+    assert (again.revision, again.state, event.state) == (1, "current", "void")
+
+
+def test_an_amendment_of_a_detail_keeps_the_validity_issued_after_the_interval_changes(technician):
+    today = local_today()
+    balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True, interval_months=12)
+    event = record_event(
+        technician, balance, kind="calibration", performed_on=today - timedelta(days=60), result="pass",
+        certificate_number="HC-9", today=today,
+    )  # fmt: skip
+    balance.interval_months = 1
+    revision = amend_event(
+        technician, event, {"technician": "Người khác"}, reason="Tên", version=None, today=today
+    )
+    assert revision.valid_until == event.valid_until
+
+
+def test_an_amendment_that_changes_nothing_as_stored_is_refused(technician):
+    event = record_verification(technician, InstrumentFactory())
+    with pytest.raises(ServiceError) as caught:
+        amend_event(
+            technician,
+            event,
+            {"technician": None, "record_number": ""},
+            reason="x",
+            version=None,
+            today=local_today(),
+        )
+    assert "Nothing was changed" in str(caught.value.fields["_"])
+
+
+def test_a_standard_is_judged_by_its_validity_on_the_events_date(technician, lab):
+    today = local_today()
+    standard = StandardFactory(owner=lab, interval_months=12)
+    quatest = lab_with_credentials()
+    calibrate = {"kind": "calibration", "result": "pass", "today": today, "provider": quatest.code}
+    record_event(
+        None, standard, performed_on=today - timedelta(days=800), certificate_number="HC-OLD", **calibrate
+    )
+    record_event(
+        None, standard, performed_on=today - timedelta(days=10), certificate_number="HC-NEW", **calibrate
+    )
+    # 400 days ago the standard's calibration of 800 days ago had lapsed: refused without a reason.
+    with pytest.raises(ServiceError) as caught:
+        record_verification(
+            technician,
+            InstrumentFactory(),
+            performed_on=today - timedelta(days=400),
+            standards_used=[standard],
+        )
+    assert "give a reason" in str(caught.value.fields["standards_used"])
+    recent = record_verification(
+        technician, InstrumentFactory(), performed_on=today - timedelta(days=5), standards_used=[standard]
+    )
+    assert recent.standards_used == [standard]

@@ -233,3 +233,19 @@ def test_a_lab_without_a_designation_is_refused_naming_the_rule(client, auth):
     assert response.status_code == 422 and "provider" in field_errors(html)  # above the form
     assert f"{lab.code} không được chỉ định kiểm định FUEL_DISPENSER" in html
     assert count_events() == 0
+
+
+def test_a_lab_sees_a_served_instrument_but_not_its_owners_history(client, auth, technician):
+    dispenser = InstrumentFactory()
+    record_verification(technician, dispenser)
+    page = logged_in(client, auth, technician).get(f"/instruments/{dispenser.id}").get_data(as_text=True)
+    assert 'data-testid="events"' in page and 'data-testid="history"' not in page
+
+
+def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, technician):
+    InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
+    logged_in(client, auth, technician)
+    response = post_form(client, "/events/new", verification_form(kind="internal_calibration"))
+    assert response.status_code == 422
+    assert "Only the owner records its internal calibrations and checks." in response.get_data(as_text=True)
+    assert count_events() == 0

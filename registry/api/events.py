@@ -184,7 +184,7 @@ def _record(data: dict[str, Any]) -> Event:
         verifier_card=data.get("verifier"),
         technician=data.get("technician"),
         valid_until=data.get("valid_until"),
-        standards_used=services.find_standards(data.get("standards_used", [])),
+        standards_used=data.get("standards_used", []),
         measurement_points=data.get("measurement_points"),
         override_reason=data.get("override_reason"),
         reason=data.get("reason"),
@@ -227,7 +227,7 @@ def _amend_changes(data: dict[str, Any], event: Event) -> dict[str, Any]:
     if "verifier" in data:
         changes["verifier_card"] = data["verifier"]
     if "standards_used" in data:
-        changes["standards_used"] = services.find_standards(data["standards_used"])
+        changes["standards_used"] = data["standards_used"]
     return changes
 
 

@@ -34,7 +34,10 @@ def form_status(form: FlaskForm) -> int:
 
 
 def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
-    """Show each message of ``error`` under its field, or above the form when no field matches."""
+    """Show each message of ``error`` under its field, or above the form when no field matches (a refusal
+    naming no field, such as a permission, is shown above the form too)."""
+    if not error.fields and error.message:
+        form.form_errors.append(str(error.message))
     for name, message in error.fields.items():
         field = form._fields.get(name)
         if field is not None:

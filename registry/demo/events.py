@@ -15,11 +15,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from registry.events.models import Event
+from registry.events.rules import status_on
 from registry.events.services import amend_event, record_event, report_repair, void_event
 from registry.extensions import db
 from registry.items.models import Instrument, Item, MeasurementStandard
 from registry.items.services import retire_item, update_item
-from registry.items.status import Status, status_of
+from registry.items.status import Status
 
 HISTORY_FROM = date(2021, 1, 1)
 # Who verifies which Group 2 types in the demo, and with which verifier card.
@@ -74,7 +75,7 @@ def _standards_for(lab_code: str, quantity: str, on: date) -> list[Item]:
     return [
         standard
         for standard in db.session.scalars(stmt)
-        if standard.owner.code == lab_code and status_of(standard, on) in (Status.VALID, Status.DUE_SOON)
+        if standard.owner.code == lab_code and status_on(standard, on) in (Status.VALID, Status.DUE_SOON)
     ][:1]
 
 

@@ -24,6 +24,9 @@ from registry.items.access import MAX_ID, is_department
 from registry.items.models import Item
 
 RECORDING_ROLES = frozenset({Role.DEPARTMENT_ADMIN, *PROVIDER_ROLES, Role.ENTERPRISE_MANAGER})
+# Who records an owner's in-house kinds (internal calibrations, intermediate checks) on its own items: an
+# enterprise's manager, or a lab's staff for the lab's own standards.
+OWNER_ROLES = frozenset({Role.ENTERPRISE_MANAGER, *PROVIDER_ROLES})
 
 
 def visible_condition(user: User | None) -> ColumnElement[bool] | None:
@@ -72,7 +75,7 @@ def may_change(user: User | None, event: Event) -> bool:
         return True
     assert user is not None
     if EventKind(event.kind).by_the_owner:
-        return user.has_role(Role.ENTERPRISE_MANAGER) and event.provider_id == user.organisation_id
+        return user.has_role(*OWNER_ROLES) and event.provider_id == user.organisation_id
     return user.has_role(*PROVIDER_ROLES) and event.provider_id == user.organisation_id
 
 

@@ -36,9 +36,17 @@ class EventKind(enum.StrEnum):
         return self in (EventKind.CALIBRATION, EventKind.INTERNAL_CALIBRATION)
 
     @property
+    def gives_validity(self) -> bool:
+        """A test or an intermediate check sets no validity; every other kind does."""
+        return self not in (EventKind.TEST, EventKind.INTERMEDIATE_CHECK)
+
+    @property
     def by_the_owner(self) -> bool:
         """Kinds an enterprise records itself, on its own Group 1 items."""
         return self in (EventKind.INTERNAL_CALIBRATION, EventKind.INTERMEDIATE_CHECK)
+
+
+VALIDITY_KINDS = tuple(kind.value for kind in EventKind if kind.gives_validity)
 
 
 class EventState(enum.StrEnum):

@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from registry.auth.models import PROVIDER_ROLES, Role, User
+from registry.auth.models import PROVIDER_ROLES, User
 from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
-from registry.events.access import acts_for_department
-from registry.events.models import EventKind
+from registry.events.access import OWNER_ROLES, acts_for_department
+from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
 from registry.events.validity import calibration_valid_until, verification_valid_until
-from registry.items.models import Instrument, Item, ItemKind, Result
+from registry.extensions import db
+from registry.items.models import Instrument, Item, ItemKind, ReferenceMaterial, Result
 from registry.items.status import Status, status_of
 from registry.organisations.credentials import (
     find_accreditation,
@@ -24,7 +26,7 @@ from registry.organisations.credentials import (
 )
 from registry.organisations.models import Organisation, Verifier
 
-OWNER_ROLES = frozenset({Role.ENTERPRISE_MANAGER, *PROVIDER_ROLES})
+NOT_OWN_STANDARD = _l("Use the provider's own standards and reference materials.")
 SERVICE_LABELS = {
     "verification": _l("verification"),
     "calibration": _l("calibration"),
@@ -158,10 +160,8 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
             standard.kind not in (ItemKind.STANDARD, ItemKind.REFERENCE_MATERIAL)
             or standard.owner_id != provider.id
         ):
-            raise ServiceError(
-                {"standards_used": _l("Use the provider's own standards and reference materials.")}
-            )
-        if status_of(standard, on) in (Status.OVERDUE, Status.FAILED, Status.NEVER) and not override:
+            raise ServiceError({"standards_used": NOT_OWN_STANDARD})
+        if status_on(standard, on) in (Status.OVERDUE, Status.FAILED, Status.NEVER) and not override:
             raise ServiceError(
                 {
                     "standards_used": _l(
@@ -170,6 +170,33 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
                     )
                 }
             )
+
+
+def status_on(standard: Item, on: date) -> Status:
+    """A standard's status on a past day, from its results up to that day (a back-dated event is judged
+    by the standard's validity then, not now); from its current columns when the registry holds none of
+    its results (validity imported with it), and a reference material by its expiry date."""
+    if isinstance(standard, ReferenceMaterial) or standard.kind == ItemKind.REFERENCE_MATERIAL:
+        return status_of(standard, on)
+    latest = db.session.scalars(
+        select(Event)
+        .where(
+            Event.item_id == standard.id,
+            Event.state == EventState.CURRENT.value,
+            Event.kind.in_(VALIDITY_KINDS),
+            Event.performed_on <= on,
+        )
+        .order_by(Event.performed_on.desc(), Event.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        has_results = db.session.scalar(select(Event.id).where(Event.item_id == standard.id).limit(1))
+        return Status.NEVER if has_results else status_of(standard, on)
+    if latest.result == Result.FAIL:
+        return Status.FAILED
+    if latest.valid_until is not None and latest.valid_until < on:
+        return Status.OVERDUE
+    return Status.VALID
 
 
 def outside_accredited_scope(item: Item, kind: EventKind, provider: Organisation, on: date) -> bool:

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.audit.services import set_reason
 from registry.auth.models import User
@@ -22,17 +23,13 @@ from registry.core.errors import FieldErrors, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.validation import clean_text
 from registry.events import access, rules
-from registry.events.models import Event, EventKind, EventState
+from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
 from registry.events.points import clean_points
 from registry.extensions import db
 from registry.items import access as item_access
 from registry.items.models import Instrument, Item, ReferenceMaterial, Result
 from registry.organisations.models import Organisation
 
-# Kinds whose result sets an item's validity (a test or an intermediate check does not).
-VALIDITY_KINDS = tuple(
-    kind.value for kind in EventKind if kind not in (EventKind.TEST, EventKind.INTERMEDIATE_CHECK)
-)
 # What an amendment may change; the item, the kind and the provider stay.
 AMENDABLE = (
     "performed_on",
@@ -63,11 +60,12 @@ def find_item(
     serial = errors.run(clean_text, serial_number, field="serial_number", max_length=80)
     wanted_type = errors.run(clean_text, type_code, field="type_code", max_length=40, required=False)
     errors.raise_if_any()
+    if not item_access.may_look_up(user) and (user is None or code.upper() != user.organisation.code):
+        # Checked before the code is looked up, so that it never tells which organisations exist.
+        raise ServiceError({"owner": _l("You may record events on your own organisation's items only.")})
     organisation = item_access.organisation_by_code(code)
     if organisation is None:
         raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code)})
-    if not (item_access.may_look_up(user) or (user is not None and user.organisation_id == organisation.id)):
-        raise ServiceError({"owner": _l("You may record events on your own organisation's items only.")})
     stmt = (
         select(Item).where(Item.owner_id == organisation.id, Item.serial_number == serial).order_by(Item.id)
     )
@@ -97,16 +95,16 @@ def find_item(
     return found[0]
 
 
-def find_standards(ids: Sequence[int]) -> list[Item]:
-    """The standards and reference materials with these ids (whose they may be is a rule of the event:
-    :func:`rules.check_standards`)."""
+def _standards(values: Sequence[object]) -> list[Item]:
+    """The standards and reference materials named by id (or given as rows); an id naming nothing is
+    refused like another organisation's, so the answer never tells which rows exist."""
     items: list[Item] = []
-    for item_id in ids:
-        item = db.session.get(Item, item_id) if 0 < item_id <= item_access.MAX_ID else None
+    for value in values:
+        item = value if isinstance(value, Item) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= item_access.MAX_ID:
+            item = db.session.get(Item, value)
         if item is None:
-            raise ServiceError(
-                {"standards_used": _l("Use the provider's own standards and reference materials.")}
-            )
+            raise ServiceError({"standards_used": rules.NOT_OWN_STANDARD})
         if item not in items:
             items.append(item)
     return items
@@ -193,7 +191,9 @@ def _provider(
     user: User | None, item: Item, kind: EventKind, code: str | Organisation | None
 ) -> Organisation:
     """Who performed the event: the owner for in-house kinds; otherwise the recording lab, or, when the
-    Department's admin records on a lab's behalf, the lab it names."""
+    Department's admin records on a lab's behalf, the lab it names. An amendment keeps its original's."""
+    if isinstance(code, Organisation) and kind.by_the_owner:
+        return code
     if kind.by_the_owner:
         return item.owner
     if isinstance(code, Organisation):
@@ -266,10 +266,19 @@ def _build(
         verifier = rules.check_provider_may_record(
             user, item, event_kind, organisation, performed_on, text["verifier_card"]
         )
-    standards = list(values.get("standards_used") or ())
+    standards = _standards(values.get("standards_used") or ())
     rules.check_standards(standards, organisation, performed_on, text["override_reason"])
     _check_certificate_unused(organisation, text["certificate_number"], original)
-    valid_until = rules.validity(item, event_kind, event_result, performed_on, values.get("valid_until"))
+    if original is not None and (original.performed_on, original.result, original.valid_until) == (
+        performed_on,
+        event_result,
+        values.get("valid_until"),
+    ):
+        # An amendment of anything else keeps the validity issued, even if the item's interval or the
+        # legal rule changed since.
+        valid_until = values.get("valid_until")
+    else:
+        valid_until = rules.validity(item, event_kind, event_result, performed_on, values.get("valid_until"))
     return Event(
         item=item,
         provider=organisation,
@@ -286,19 +295,24 @@ def _build(
         measurement_points=points or [],
         outside_accredited_scope=rules.outside_accredited_scope(item, event_kind, organisation, performed_on),
         override_reason=text["override_reason"] or None,
-        revision=0 if original is None else original.revision + 1,
+        revision=_next_revision(organisation, text["certificate_number"], original),
         original_id=None if original is None else (original.original_id or original.id),
     )
 
 
 def _check_certificate_unused(provider: Organisation, number: str, original: Event | None) -> None:
-    """One certificate number per provider; an amendment keeps its original's."""
+    """A certificate number names one live certificate of the provider: taken while an event carrying it
+    is current (other than the one being amended). Once voided, the number may be issued again, as its
+    next revision (the voided record stays)."""
     if not number:
         return
-    stmt = select(Event.id).where(Event.provider_id == provider.id, Event.certificate_number == number)
+    stmt = select(Event.id).where(
+        Event.provider_id == provider.id,
+        Event.certificate_number == number,
+        Event.state == EventState.CURRENT.value,
+    )
     if original is not None:
-        root = original.original_id or original.id
-        stmt = stmt.where(Event.id != root, or_(Event.original_id.is_(None), Event.original_id != root))
+        stmt = stmt.where(Event.id != original.id)
     if db.session.scalar(stmt.limit(1)):
         raise ServiceError(
             {
@@ -307,6 +321,31 @@ def _check_certificate_unused(provider: Organisation, number: str, original: Eve
                 )
             }
         )
+
+
+def _next_revision(provider: Organisation, number: str, original: Event | None) -> int:
+    """Certificate identity is (provider, number, revision): the revision after every earlier one."""
+    latest = -1 if original is None else original.revision
+    if number:
+        used = db.session.scalar(
+            select(func.max(Event.revision)).where(
+                Event.provider_id == provider.id, Event.certificate_number == number
+            )
+        )
+        latest = max(latest, -1 if used is None else used)
+    return latest + 1
+
+
+def _store(event: Event) -> None:
+    """Insert ``event``; two labs' clerks racing for one certificate number get a field error, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError(
+            {"certificate_number": _l("This certificate number was just used: check it and record again.")}
+        ) from None
 
 
 def _department_reason(
@@ -333,7 +372,7 @@ def record_event(
     verifier_card: str | None = None,
     technician: str | None = None,
     valid_until: date | None = None,
-    standards_used: Sequence[Item] = (),
+    standards_used: Sequence[Item | int] = (),
     measurement_points: list[dict[str, Any]] | None = None,
     override_reason: str | None = None,
     reason: str | None = None,
@@ -355,9 +394,11 @@ def record_event(
         "override_reason": override_reason,
     }
     event = _build(user, item, kind=kind, provider=provider, values=values, today=today)
-    set_reason(_department_reason(user, reason, event.provider, item))
-    db.session.add(event)
+    why = _department_reason(user, reason, event.provider, item)
+    set_reason(why)
+    _store(event)
     refresh_item(item)
+    set_reason(why)
     db.session.flush()
     return event
 
@@ -377,6 +418,23 @@ def values_of(event: Event) -> dict[str, Any]:
         "measurement_points": event.measurement_points,
         "override_reason": event.override_reason,
     }
+
+
+def _differs(name: str, new: Any, old: Any) -> bool:
+    """Whether an amendment's value differs from the recorded one, as it would be stored."""
+    if name == "standards_used":
+        try:
+            return sorted(item.id for item in _standards(new or ())) != sorted(item.id for item in old)
+        except ServiceError:
+            return True  # refused with its message when the revision is built
+    if name == "measurement_points":
+        try:
+            return clean_points(new) != old
+        except ServiceError:
+            return True
+    if isinstance(new, str | None) and isinstance(old, str | None):
+        return (new or "").strip() != (old or "")
+    return bool(new != old)
 
 
 def _check_current(event: Event) -> None:
@@ -406,10 +464,12 @@ def amend_event(
         raise ServiceError({unknown[0]: _l("This cannot be amended.")})
     errors = FieldErrors()
     text = errors.run(require_reason, reason)
-    if not any(changes.get(name) != value for name, value in values_of(event).items() if name in changes):
+    current = values_of(event)
+    changes = {name: value for name, value in changes.items() if _differs(name, value, current[name])}
+    if not changes:
         errors.add("_", _l("Nothing was changed."))
     errors.raise_if_any()
-    values = values_of(event) | dict(changes)
+    values = current | changes
     if "valid_until" not in changes and {"performed_on", "result"} & set(changes):
         values["valid_until"] = None  # computed again from the new date or result
     revision = _build(
@@ -425,8 +485,10 @@ def amend_event(
     event.state_reason = text
     set_reason(text)
     db.session.flush()  # the old revision is marked before the new one takes the current place
-    db.session.add(revision)
+    set_reason(text)
+    _store(revision)
     refresh_item(event.item)
+    set_reason(text)
     db.session.flush()
     return revision
 

@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from registry.auth.models import PROVIDER_ROLES
-from registry.core.errors import NotFoundError, ServiceError
+from registry.core.errors import NotFoundError
 from registry.core.forms import form_status, submitted
 from registry.events import access, labels, services
 from registry.events.forms import AmendForm, EventForm, RepairForm, VoidForm
 from registry.events.models import Event, EventKind
-from registry.events.points import clean_points
 from registry.events.revisions import changes_between
 from registry.extensions import db
 from registry.items import access as item_access
@@ -129,7 +128,7 @@ def record() -> Page:
                 verifier_card=form.verifier_card.data,
                 technician=form.technician.data,
                 valid_until=form.valid_until.data,
-                standards_used=services.find_standards(form.standards_used.data or []),
+                standards_used=form.standards_used.data or [],
                 measurement_points=form.measurement_points(),
                 override_reason=form.override_reason.data,
                 reason=form.reason.data,
@@ -180,9 +179,9 @@ def amend(event_id: int) -> Page:
             "version": event.version,
         }
     )
-    form.set_choices(
-        _own_standards() if not access.acts_for_department(current_user) else list(event.standards_used)
-    )
+    # The lab's standards, and those the event used (one retired since stays chosen).
+    offered = [] if access.acts_for_department(current_user) else _own_standards()
+    form.set_choices([*offered, *(item for item in event.standards_used if item not in offered)])
 
     def save() -> Event:
         changes = {
@@ -194,16 +193,15 @@ def amend(event_id: int) -> Page:
             "verifier_card": form.verifier_card.data or None,
             "technician": form.technician.data or "",
             "valid_until": form.valid_until.data,
-            "standards_used": services.find_standards(form.standards_used.data or []),
+            "standards_used": form.standards_used.data or [],
             "measurement_points": form.measurement_points(),
             "override_reason": form.override_reason.data or None,
         }
-        changed = {name: value for name, value in changes.items() if _differs(name, value, values[name])}
         with form.point_errors():
             return services.amend_event(
                 current_user,
                 event,
-                changed,
+                changes,
                 reason=form.reason.data,
                 version=form.version.data,
                 today=local_today(),
@@ -214,18 +212,6 @@ def amend(event_id: int) -> Page:
         flash(_("Amended: revision %(n)d replaces the earlier one.", n=revision.revision), "success")
         return redirect(url_for("events.detail", event_id=revision.id))
     return render_template("events/amend.html", event=event, form=form), form_status(form)
-
-
-def _differs(name: str, new: Any, old: Any) -> bool:
-    """Whether the amend form changed a value (as the service would store it)."""
-    if name == "standards_used":
-        return sorted(item.id for item in new) != sorted(item.id for item in old)
-    if name == "measurement_points":
-        try:
-            return clean_points(new) != old
-        except ServiceError:
-            return True  # the service names the wrong point
-    return bool(new != old)
 
 
 @bp.route("/events/<int:event_id>/void", methods=["GET", "POST"])

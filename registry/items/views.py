@@ -170,7 +170,10 @@ def _detail(kind: ItemKind, item_id: int) -> str:
         item=item,
         today=today,
         rule=rule,
-        history=item_history(item),
+        # A lab sees the items it served, not their owner's history (names and e-mails of other people).
+        history=item_history(item)
+        if access.is_department(current_user) or item.owner_id == current_user.organisation_id
+        else [],
         events=db.session.scalars(
             event_access.visible_events(current_user)
             .where(Event.item_id == item.id)
