@@ -165,3 +165,20 @@ def english(app: Flask) -> Iterator[None]:
 
     with force_locale("en"):
         yield
+
+
+@pytest.fixture
+def lab() -> Any:
+    """A lab with every credential an event needs (see ``tests.factories.give_credentials``)."""
+    from tests.factories import lab_with_credentials
+
+    return lab_with_credentials(code="TTKT-TEST")
+
+
+@pytest.fixture
+def technician(lab: Any) -> Any:
+    """A technician of ``lab``."""
+    from registry.auth.models import Role
+    from tests.factories import user_with_role
+
+    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)

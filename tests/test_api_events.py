@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from registry.auth.models import Role
 from registry.items.status import local_today
 from tests.factories import (
@@ -35,16 +33,6 @@ EVENT_FIELDS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def lab():
-    return lab_with_credentials(code="TTKT-API")
-
-
-@pytest.fixture
-def technician(lab):
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
-
-
 def verification_body(**changes):
     day = (local_today() - timedelta(days=10)).isoformat()
     body = {
@@ -53,7 +41,7 @@ def verification_body(**changes):
         "result": "pass",
         "certificate_number": "GCN-API-1",
         "stamp_number": "T-77",
-        "verifier": "KĐV-TTKT-API",
+        "verifier": "KĐV-TTKT-TEST",
     }
     return body | changes
 
@@ -76,9 +64,9 @@ def test_a_lab_records_a_verification_by_owner_and_serial_and_the_instrument_bec
     event = response.json
     assert set(event) == EVENT_FIELDS
     assert (event["item"], event["provider"], event["revision"], event["state"]) == (
-        dispenser.id, "TTKT-API", 0, "current"
+        dispenser.id, "TTKT-TEST", 0, "current"
     )  # fmt: skip
-    assert event["verifier"] == "KĐV-TTKT-API" and event["standards_used"] == [standard.id]
+    assert event["verifier"] == "KĐV-TTKT-TEST" and event["standards_used"] == [standard.id]
     assert event["measurement_points"] == [{"nominal": "20", "as_found": "20.01", "mpe": "0.1", "unit": "L"}]
     assert (
         event["valid_until"]

@@ -36,11 +36,6 @@ def lab():
     return lab
 
 
-@pytest.fixture
-def technician(lab):
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
-
-
 def verify(user, item, **changes):
     values = {
         "kind": "verification_periodic",

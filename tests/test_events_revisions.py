@@ -36,16 +36,6 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def lab():
-    return lab_with_credentials()
-
-
-@pytest.fixture
-def technician(lab):
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
-
-
 def test_an_amendment_is_a_new_revision_of_the_same_certificate_and_the_item_follows_it(technician):
     dispenser = InstrumentFactory()
     first = record_verification(technician, dispenser)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from registry.auth.models import Role
@@ -18,21 +17,10 @@ from tests.factories import (
     OrganisationFactory,
     RegistrationFactory,
     StandardFactory,
-    lab_with_credentials,
     record_verification,
     user_with_role,
 )
 from tests.test_items_web import field_errors, logged_in, post_form
-
-
-@pytest.fixture
-def lab():
-    return lab_with_credentials(code="TTKT-WEB")
-
-
-@pytest.fixture
-def technician(lab):
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
 
 
 def count_events() -> int:
@@ -49,7 +37,7 @@ def verification_form(**changes):
         "result": "pass",
         "certificate_number": "GCN-WEB-1",
         "stamp_number": "T-5",
-        "verifier_card": "KĐV-TTKT-WEB",
+        "verifier_card": "KĐV-TTKT-TEST",
         "points-0-nominal": "20",
         "points-0-as_found": "20,02",
         "points-0-mpe": "0,1",
@@ -249,3 +237,15 @@ def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, technic
     assert response.status_code == 422
     assert "Only the owner records its internal calibrations and checks." in response.get_data(as_text=True)
     assert count_events() == 0
+
+
+def test_the_event_list_pages(client, auth, technician, monkeypatch):
+    from registry.events import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    first, second = (record_verification(technician, InstrumentFactory()) for _ in range(2))
+    logged_in(client, auth, technician)
+    page = client.get("/events/").get_data(as_text=True)
+    assert f'data-event="{second.id}"' in page and f'data-event="{first.id}"' not in page
+    assert 'href="/events/?page=2"' in page and "Page 1 of 2" in page
+    assert f'data-event="{first.id}"' in client.get("/events/?page=2").get_data(as_text=True)

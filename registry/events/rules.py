@@ -172,23 +172,26 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
             )
 
 
+def latest_result(item: Item, on: date | None = None) -> Event | None:
+    """The item's latest current validity-giving event (by date, then recording order), on or before
+    ``on`` when given: the result its validity stands on."""
+    stmt = select(Event).where(
+        Event.item_id == item.id,
+        Event.state == EventState.CURRENT.value,
+        Event.kind.in_(VALIDITY_KINDS),
+    )
+    if on is not None:
+        stmt = stmt.where(Event.performed_on <= on)
+    return db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc()).limit(1)).first()
+
+
 def status_on(standard: Item, on: date) -> Status:
     """A standard's status on a past day, from its results up to that day (a back-dated event is judged
     by the standard's validity then, not now); from its current columns when the registry holds none of
     its results (validity imported with it), and a reference material by its expiry date."""
     if isinstance(standard, ReferenceMaterial) or standard.kind == ItemKind.REFERENCE_MATERIAL:
         return status_of(standard, on)
-    latest = db.session.scalars(
-        select(Event)
-        .where(
-            Event.item_id == standard.id,
-            Event.state == EventState.CURRENT.value,
-            Event.kind.in_(VALIDITY_KINDS),
-            Event.performed_on <= on,
-        )
-        .order_by(Event.performed_on.desc(), Event.id.desc())
-        .limit(1)
-    ).first()
+    latest = latest_result(standard, on)
     if latest is None:
         has_results = db.session.scalar(select(Event.id).where(Event.item_id == standard.id).limit(1))
         return Status.NEVER if has_results else status_of(standard, on)

@@ -140,16 +140,7 @@ def refresh_item(item: Item) -> None:
     """Set the item's current validity from its current events: the latest result (by date, then by
     recording order) rules, so an older result recorded late, an amendment or a void all land right."""
     if not isinstance(item, ReferenceMaterial):  # a reference material is valid until it expires
-        latest = db.session.scalars(
-            select(Event)
-            .where(
-                Event.item_id == item.id,
-                Event.state == EventState.CURRENT.value,
-                Event.kind.in_(VALIDITY_KINDS),
-            )
-            .order_by(Event.performed_on.desc(), Event.id.desc())
-            .limit(1)
-        ).first()
+        latest = rules.latest_result(item)
         item.last_result = latest.result if latest else None
         item.last_event_on = latest.performed_on if latest else None
         item.valid_until = latest.valid_until if latest else None

@@ -90,6 +90,7 @@ def index() -> str:
         page=number,
         pages=pages,
         total=total,
+        page_url=lambda number: url_for("events.index", page=number),
         can_record=access.may_record(current_user),
     )
 
