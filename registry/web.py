@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
     from registry.events.views import bp as events_bp
     from registry.home.views import bp as home_bp
     from registry.items.views import bp as items_bp
-    from registry.organisations.credentials_views import bp as credentials_bp
+    from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
 
     app.register_blueprint(auth_bp)

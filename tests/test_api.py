@@ -522,7 +522,7 @@ def test_an_unexpected_failure_answers_500_in_our_shape_without_details(app, as_
     def broken(user):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("registry.api.organisations.services.visible_organisations", broken)
+    monkeypatch.setattr("registry.organisations.api.services.visible_organisations", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = as_admin.get(ORGS, headers={"Accept-Language": "en"})
     error = assert_error(response, 500, "internal_error")

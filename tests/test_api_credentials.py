@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.auth.models import Role
 from registry.extensions import db
-from registry.organisations.credentials import local_today
+from registry.organisations.credentials.state import local_today
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
 from tests.factories import (
     AccreditationFactory,

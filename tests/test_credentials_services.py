@@ -14,21 +14,21 @@ from registry.auth.models import Role
 from registry.catalogue.models import InstrumentType
 from registry.core.errors import ConflictError, ForbiddenError, NotFoundError, ServiceError
 from registry.extensions import db
-from registry.organisations.credentials import (
-    credential_state,
-    find_accreditation,
-    find_designation,
-    find_registration,
-    find_verifier,
-    in_force,
-)
-from registry.organisations.credentials_services import (
+from registry.organisations.credentials.services import (
     amend_credential,
     create_accreditation,
     create_designation,
     create_registration,
     create_verifier,
     review_credential,
+)
+from registry.organisations.credentials.state import (
+    credential_state,
+    find_accreditation,
+    find_designation,
+    find_registration,
+    find_verifier,
+    in_force,
 )
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
 from tests.factories import (

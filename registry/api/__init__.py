@@ -32,13 +32,13 @@ class RegistryApi(Api):
 def init_api(app: Flask) -> None:
     from registry.api.auth import init_token_auth
     from registry.api.blueprint import init_query_check
-    from registry.api.catalogue import blp as catalogue_blp
-    from registry.api.credentials import blp as credentials_blp
     from registry.api.errors import register_service_error_handler
-    from registry.api.events import blp as events_blp
-    from registry.api.items import blp as instruments_blp
-    from registry.api.organisations import blp as organisations_blp
-    from registry.api.standards import reference_materials_blp, standards_blp
+    from registry.catalogue.api import blp as catalogue_blp
+    from registry.events.api import blp as events_blp
+    from registry.items.api import blp as instruments_blp
+    from registry.items.api_standards import reference_materials_blp, standards_blp
+    from registry.organisations.api import blp as organisations_blp
+    from registry.organisations.credentials.api import blp as credentials_blp
 
     api = RegistryApi(
         app,

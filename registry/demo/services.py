@@ -19,7 +19,7 @@ from registry.demo.data import INSTRUMENT_PROFILES, ORGANISATIONS, REFERENCE_MAT
 from registry.demo.events import load_history
 from registry.extensions import db
 from registry.items.services import create_instrument, create_reference_material, create_standard
-from registry.organisations import credentials_services as credentials
+from registry.organisations.credentials import services as credentials
 from registry.organisations.models import Organisation
 from registry.organisations.services import create_organisation
 

@@ -18,7 +18,7 @@ from registry.events.validity import calibration_valid_until, verification_valid
 from registry.extensions import db
 from registry.items.models import Instrument, Item, ItemKind, ReferenceMaterial, Result
 from registry.items.status import Status, status_of
-from registry.organisations.credentials import (
+from registry.organisations.credentials.state import (
     find_accreditation,
     find_designation,
     find_registration,

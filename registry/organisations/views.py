@@ -19,9 +19,9 @@ from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
 from registry.extensions import db
 from registry.organisations import services
-from registry.organisations.credentials import credential_state, credentials_of, local_today
-from registry.organisations.credentials_forms import ReviewForm
-from registry.organisations.credentials_services import may_manage_credentials
+from registry.organisations.credentials.forms import ReviewForm
+from registry.organisations.credentials.services import may_manage_credentials
+from registry.organisations.credentials.state import credential_state, credentials_of, local_today
 from registry.organisations.forms import (
     ContactForm,
     OrganisationEditForm,

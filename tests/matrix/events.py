@@ -24,7 +24,7 @@ from sqlalchemy import select
 from registry.events.models import Event
 from registry.events.services import record_event
 from registry.extensions import db
-from registry.organisations.credentials import find_registration
+from registry.organisations.credentials.state import find_registration
 from registry.organisations.models import Organisation
 from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials
 from tests.matrix.items import (

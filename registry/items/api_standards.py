@@ -8,7 +8,9 @@ import marshmallow as ma
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
-from registry.api.items import (
+from registry.api.schemas import register_collection
+from registry.items import access, services
+from registry.items.api import (
     ItemListArgsSchema,
     ItemSchema,
     Reads,
@@ -17,8 +19,6 @@ from registry.api.items import (
     interval,
     list_items,
 )
-from registry.api.schemas import register_collection
-from registry.items import access, services
 from registry.items.models import Item, ItemKind, StandardLevel
 
 standards_blp = Blueprint(

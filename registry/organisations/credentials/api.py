@@ -20,20 +20,20 @@ from registry.api.pagination import ListArgsSchema, paginate
 from registry.api.schemas import register_collection
 from registry.auth.models import DEPARTMENT_ROLES, Role
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
-from registry.organisations import credentials_services as services
-from registry.organisations.credentials import (
-    CredentialState,
-    Suspension,
-    credential_state,
-    local_today,
-    visible_credentials,
-)
-from registry.organisations.credentials_parsing import (
+from registry.organisations.credentials import services
+from registry.organisations.credentials.parsing import (
     MAX_SCOPE_ENTRIES,
     MAX_TYPE_CODES,
     SCHEMES,
     SERVICES,
     scope_from_type_codes,
+)
+from registry.organisations.credentials.state import (
+    CredentialState,
+    Suspension,
+    credential_state,
+    local_today,
+    visible_credentials,
 )
 from registry.organisations.models import (
     Accreditation,

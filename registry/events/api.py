@@ -16,13 +16,13 @@ from flask_babel import lazy_gettext as _l
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
-from registry.api.items import CodeOf, day
 from registry.api.pagination import MAX_KEY, ListArgsSchema, PlainInteger, paginate
 from registry.api.schemas import ChangeSchema, documents_errors, register_collection
 from registry.core.errors import ServiceError
 from registry.events import access, services
 from registry.events.models import Event, EventKind, EventState
 from registry.items import access as item_access
+from registry.items.api import CodeOf, day
 from registry.items.models import Item, Result
 from registry.items.status import local_today
 

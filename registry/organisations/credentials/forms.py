@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.widgets import DateInput
 
 from registry.core.forms import max_length, required
-from registry.organisations.credentials_parsing import SCHEMES, scope_from_type_codes
+from registry.organisations.credentials.parsing import SCHEMES, scope_from_type_codes
 from registry.organisations.forms import CheckboxesField
 from registry.organisations.labels import SERVICE_LABELS, SUSPENSION_LABELS
 

@@ -24,20 +24,20 @@ from registry.core.errors import NotFoundError
 from registry.core.forms import form_status, submitted
 from registry.extensions import db
 from registry.i18n import select_locale
-from registry.organisations import credentials_services as services
-from registry.organisations.credentials import (
-    credential_state,
-    get_visible_credential,
-    local_today,
-    pending_credentials,
-)
-from registry.organisations.credentials_forms import (
+from registry.organisations.credentials import services
+from registry.organisations.credentials.forms import (
     EDIT_FORMS,
     AccreditationForm,
     DesignationForm,
     RegistrationForm,
     ReviewForm,
     VerifierForm,
+)
+from registry.organisations.credentials.state import (
+    credential_state,
+    get_visible_credential,
+    local_today,
+    pending_credentials,
 )
 from registry.organisations.labels import template_labels
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier

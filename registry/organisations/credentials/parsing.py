@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from registry.catalogue.services import get_instrument_type
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_text
-from registry.organisations.credentials import Suspension
+from registry.organisations.credentials.state import Suspension
 from registry.organisations.parsing import clean_choices, clean_date
 
 SERVICES = ("verification", "calibration", "testing")

@@ -25,13 +25,13 @@ from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, Ser
 from registry.core.models import utcnow
 from registry.core.services import check_version, require_reason
 from registry.extensions import db
-from registry.organisations.credentials import AnyCredential
-from registry.organisations.credentials_parsing import (
+from registry.organisations.credentials.parsing import (
     clean_accreditation,
     clean_designation,
     clean_registration,
     clean_verifier,
 )
+from registry.organisations.credentials.state import AnyCredential
 from registry.organisations.models import (
     Accreditation,
     ConfirmationState,
