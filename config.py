@@ -56,6 +56,11 @@ class Default:
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
+    # The day the registry works on: None is today in BABEL_DEFAULT_TIMEZONE; a date fixes it (tests,
+    # `jobs run --today`).
+    TODAY = None
+    # An item whose validity ends within this many days is "due soon".
+    DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)
 
     # Login throttling, counted in the database so it holds across gunicorn workers.
     LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
@@ -71,7 +76,6 @@ class Default:
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
 
-    SCHEDULER_TIMEZONE = "Asia/Ho_Chi_Minh"
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Flask
@@ -32,19 +33,48 @@ def create_app(config: type[config_module.Default] | dict[str, Any] | None = Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     _init_extensions(app)
-
-    from registry import web
-
-    web.init_app(app)
-
-    from registry.api import init_api
-
-    init_api(app)
+    _init_blueprints(app)
 
     from registry.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _init_blueprints(app: Flask) -> None:
+    """Every domain's pages and API endpoints: the one place that knows them all."""
+    from registry import web
+    from registry.api import init_api
+    from registry.auth.views import bp as auth_bp
+    from registry.catalogue.api import blp as catalogue_api
+    from registry.catalogue.views import bp as catalogue_bp
+    from registry.events.api import blp as events_api
+    from registry.events.views import bp as events_bp
+    from registry.home.views import bp as home_bp
+    from registry.items.api import instruments_blp, reference_materials_blp, standards_blp
+    from registry.items.blueprint import bp as items_bp
+    from registry.organisations.api import blp as organisations_api
+    from registry.organisations.credentials.api import blp as credentials_api
+    from registry.organisations.credentials.views import bp as credentials_bp
+    from registry.organisations.views import bp as organisations_bp
+
+    for module in ("registry.items.views", "registry.items.edit_views"):
+        importlib.import_module(module)  # each adds its routes to the items blueprint
+    for blueprint in (auth_bp, catalogue_bp, home_bp, items_bp, organisations_bp, credentials_bp, events_bp):
+        app.register_blueprint(blueprint)
+    web.init_app(app)
+    init_api(
+        app,
+        [
+            organisations_api,
+            catalogue_api,
+            credentials_api,
+            instruments_blp,
+            standards_blp,
+            reference_materials_blp,
+            events_api,
+        ],
+    )
 
 
 def _init_extensions(app: Flask) -> None:

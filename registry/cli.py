@@ -4,39 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
 
-from registry.audit.services import Actor, acting_as
 from registry.auth import services as auth_services
 from registry.auth.models import Role, User
+from registry.auth.system import command_transaction
 from registry.catalogue.commands import catalogue_group
+from registry.core.dates import local_today
 from registry.core.errors import ServiceError
+from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
 from registry.extensions import db
 from registry.organisations import services as org_services
 from registry.organisations.models import OrgKind
-
-
-@contextmanager
-def command_transaction(label: str = "cli") -> Iterator[None]:
-    """Commit once when the command succeeds; roll back and report field errors when it does not."""
-    with acting_as(Actor(None, label)), force_locale("en"):
-        try:
-            yield
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            details = "; ".join(f"{field}: {message}" for field, message in error.fields.items())
-            raise click.ClickException(details or str(error.message)) from None
-        except BaseException:
-            db.session.rollback()
-            raise
+from scheduler.jobs import JOBS, run_job
 
 
 def _read_password() -> str:
@@ -62,8 +47,8 @@ def org_group() -> None:
 @click.option("--kind", "kinds", multiple=True, required=True, type=click.Choice([k.value for k in OrgKind]))
 def org_create(code: str, name: str, kinds: tuple[str, ...]) -> None:
     """Register an organisation (repeat --kind for several)."""
-    with command_transaction():
-        organisation = org_services.create_organisation(code=code, name=name, kinds=kinds)
+    with command_transaction() as actor:
+        organisation = org_services.create_organisation(actor, code=code, name=name, kinds=kinds)
     click.echo(f"Created organisation {organisation.code} ({', '.join(organisation.kinds)}).")
 
 
@@ -80,10 +65,17 @@ def user_group() -> None:
 def user_create(email: str, org_code: str, roles: tuple[str, ...], name: str) -> None:
     """Create an account. The password is read twice (from standard input when it is not a terminal)."""
     password = _read_password()
-    with command_transaction():
-        organisation = org_services.get_organisation_by_code(org_code)
+    with command_transaction() as actor:
+        organisation = org_services.find_by_code(org_code)
+        if organisation is None:
+            raise ServiceError({"org": f"No organisation with code {org_code}."})
         user = auth_services.create_user(
-            email, organisation=organisation, roles={Role(r) for r in roles}, password=password, name=name
+            actor,
+            email,
+            organisation=organisation,
+            roles={Role(r) for r in roles},
+            password=password,
+            name=name,
         )
     click.echo(f"Created user {user.email} in {organisation.code} with roles {', '.join(sorted(roles))}.")
 
@@ -97,11 +89,11 @@ def token_group() -> None:
 @click.argument("email")
 def token_create(email: str) -> None:
     """Create an API token for EMAIL; the token is the last word printed, shown only this once."""
-    with command_transaction():
+    with command_transaction() as actor:
         user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise ServiceError({"email": f"No user with e-mail {email}."})
-        token = auth_services.create_api_token(user)
+        token = auth_services.create_api_token(actor, user)
     click.echo(f"API token for {user.email} (store it now, it is not shown again): {token}")
 
 
@@ -114,11 +106,9 @@ def demo_group() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has organisations.")
 def demo_load(if_empty: bool) -> None:
     """Load the demo province and print its logins."""
-    from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
-
     if database_is_empty():
-        with command_transaction("demo"):
-            counts = load_demo()
+        with command_transaction("demo") as actor:
+            counts = load_demo(actor)
         click.echo(
             "Demo data loaded: "
             + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
@@ -146,11 +136,9 @@ def jobs_group() -> None:
 )
 def jobs_run(job: str | None, today: datetime | None) -> None:
     """Run JOB (or every job) once; the last line printed is the result as JSON."""
-    from scheduler.jobs import JOBS, LOCAL_TZ, run_job
-
     if job is not None and job not in JOBS:
         raise click.BadParameter(f"unknown job {job!r}; jobs: {', '.join(JOBS)}", param_hint="JOB")
-    day = today.date() if today else datetime.now(LOCAL_TZ).date()
+    day = today.date() if today else local_today()
     results = [run_job(current_app._get_current_object(), name, day) for name in ([job] if job else JOBS)]  # type: ignore[attr-defined]
     summary: dict[str, Any] = results[0] if len(results) == 1 else {"job": "all", "results": results}
     click.echo(json.dumps(summary, ensure_ascii=False))

@@ -9,14 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.auth.forms import LanguageForm, LogoutForm
-from registry.auth.models import Role
 from registry.i18n import select_locale
+from registry.organisations.labels import KIND_LABELS
 
-KIND_LABELS = {
-    "department": _l("Department"),
-    "enterprise": _l("Enterprise"),
-    "provider": _l("Service provider"),
-}
 AUDIT_ACTION_LABELS = {
     "create": _l("Created"),
     "update": _l("Changed"),
@@ -31,7 +26,6 @@ def init_templating(app: Flask) -> None:
         values: dict[str, Any] = {
             "current_locale": select_locale(),
             "language_form": LanguageForm(lang=select_locale(), next=request.full_path.rstrip("?")),
-            "Role": Role,
             "kind_labels": KIND_LABELS,
             "audit_action_labels": AUDIT_ACTION_LABELS,
         }

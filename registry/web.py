@@ -8,7 +8,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from registry.api.errors import error_response, http_error_response, is_api_request
+from registry.core.errors import NotFoundError, ServiceError
 from registry.extensions import db
+from registry.templating import init_templating
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,29 +38,8 @@ SECURITY_HEADERS = {
 }
 
 
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
 def init_app(app: Flask) -> None:
-    from registry.auth.views import bp as auth_bp
-    from registry.catalogue.views import bp as catalogue_bp
-    from registry.events.views import bp as events_bp
-    from registry.home.views import bp as home_bp
-    from registry.items.views import bp as items_bp
-    from registry.organisations.credentials.views import bp as credentials_bp
-    from registry.organisations.views import bp as organisations_bp
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(items_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(credentials_bp)
-    app.register_blueprint(events_bp)
-
-    from registry.templating import init_templating
-
+    """The commit point, headers and error pages; the blueprints are registered by ``create_app``."""
     init_templating(app)
 
     @app.after_request
@@ -85,16 +67,25 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         message = _("Someone else changed this record at the same moment. Reload it and try again.")
         if is_api_request():
-            from registry.api.errors import error_response
-
             return error_response(409, message, {"version": message})
         return render_template("errors/error.html", code=409, message=message), 409
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError) -> tuple[Response | str, int]:
+        """A refusal no form caught: the row is hidden (404), forbidden (403), changed meanwhile (409)…"""
+        if is_api_request():
+            return error_response(error.status_code, error.message, error.fields, code=error.code)
+        if isinstance(error, NotFoundError) or not str(error.message):
+            message = error_messages().get(error.status_code, "")
+        else:
+            message = str(error.message)
+        return render_template(
+            "errors/error.html", code=error.status_code, message=message
+        ), error.status_code
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:
         if is_api_request():
-            from registry.api.errors import http_error_response
-
             return http_error_response(error)
         if isinstance(error, CSRFError):
             message = _("The form has expired or was not sent from this site. Reload the page and try again.")

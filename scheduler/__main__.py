@@ -15,9 +15,6 @@ from apscheduler.triggers.cron import CronTrigger
 from registry import create_app
 from scheduler.jobs import JOBS, LOCAL_TZ, run_job
 
-# (hour, minute) of each job's daily run, local time.
-SCHEDULE = {"housekeeping": (3, 30)}
-
 log = logging.getLogger("scheduler")
 
 
@@ -30,14 +27,14 @@ def main() -> None:
         log.info("job finished: %s", result)
 
     scheduler = BlockingScheduler(timezone=LOCAL_TZ)
-    for name in JOBS:
-        hour, minute = SCHEDULE[name]
+    for name, (_job, (hour, minute)) in JOBS.items():
         # coalesce + max_instances=1: a backlog after downtime runs once, never in parallel with itself.
         scheduler.add_job(
             run,
             CronTrigger(hour=hour, minute=minute, timezone=LOCAL_TZ),
             args=[name],
             id=name,
+            replace_existing=True,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,

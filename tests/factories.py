@@ -148,7 +148,7 @@ def _instrument_type(code: str) -> Any:
 
 
 def _days(n: int) -> Any:
-    from registry.items.status import local_today
+    from registry.core.dates import local_today
 
     return factory.LazyFunction(lambda: local_today() + timedelta(days=n))
 
@@ -256,7 +256,7 @@ def give_credentials(lab: Organisation) -> Organisation:
 def record_verification(user: User, item: Any, **changes: Any) -> Any:
     """A passed periodic verification of ``item`` by ``user``'s lab 30 days ago (override by keyword)."""
     from registry.events.services import record_event
-    from registry.items.status import local_today
+    from registry.core.dates import local_today
 
     today = local_today()
     values: dict[str, Any] = {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
+from registry.api.auth import init_token_auth
+from registry.api.blueprint import Blueprint, init_query_check
 from registry.api.errors import ErrorSchema
 from registry.extensions import csrf
 
@@ -29,17 +33,9 @@ class RegistryApi(Api):
         pass
 
 
-def init_api(app: Flask) -> None:
-    from registry.api.auth import init_token_auth
-    from registry.api.blueprint import init_query_check
-    from registry.api.errors import register_service_error_handler
-    from registry.catalogue.api import blp as catalogue_blp
-    from registry.events.api import blp as events_blp
-    from registry.items.api import blp as instruments_blp
-    from registry.items.api_standards import reference_materials_blp, standards_blp
-    from registry.organisations.api import blp as organisations_blp
-    from registry.organisations.credentials.api import blp as credentials_blp
-
+def init_api(app: Flask, blueprints: Iterable[Blueprint]) -> None:
+    """Serve each domain's ``blueprints`` under /api/v1: each needs a bearer token unless it is public
+    (no token, no session: the certificate check anyone may make)."""
     api = RegistryApi(
         app,
         spec_kwargs={
@@ -50,21 +46,12 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
 
-    for blp in (
-        organisations_blp,
-        catalogue_blp,
-        credentials_blp,
-        instruments_blp,
-        standards_blp,
-        reference_materials_blp,
-        events_blp,
-    ):
-        init_token_auth(app, blp)
+    for blp in blueprints:
+        if not blp.public:
+            init_token_auth(app, blp)
         init_query_check(app, blp)
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
-
-    register_service_error_handler(app)
 
     @app.route(f"{API_PREFIX}/openapi.json")
     def openapi_json() -> ResponseReturnValue:

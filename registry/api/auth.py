@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, g, request
 
 from registry.api.errors import error_response, http_message
-from registry.audit.services import Actor, set_actor
+from registry.audit.services import Author, set_author
 from registry.auth.models import User
-from registry.auth.services import user_for_token
+from registry.auth.sessions import user_for_token
 
 
 def api_user() -> User:
@@ -28,7 +28,7 @@ def init_token_auth(app: Flask, blp: Blueprint) -> None:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return response, status
         g.api_user = user
-        set_actor(Actor(user.id, user.email))
+        set_author(Author(user.id, user.email))
         return None
 
     app.before_request_funcs.setdefault(blp.name, []).append(_authenticate)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from webargs.flaskparser import FlaskParser
 
@@ -41,6 +41,12 @@ def _encodable(data: Any) -> bool:
 
 class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+    DEFAULT_VALIDATION_MESSAGE = _l("This value is not valid.")
+
+    def _handle_invalid_json_error(
+        self, error: Exception, req: Request, *args: Any, **kwargs: Any
+    ) -> NoReturn:
+        abort(400, exc=error, messages={"json": [_l("The request body is not valid JSON.")]})
 
     def _raw_load_json(self, req: Request) -> Any:
         """As webargs, and a body nested too deeply to parse or holding lone surrogates is invalid JSON
@@ -55,7 +61,13 @@ class StrictParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """A domain's API endpoints. ``public`` ones need no bearer token (the public carve-out)."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.public = public
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable[..., Any]:
         decorator = super().arguments(schema, location=location, **kwargs)

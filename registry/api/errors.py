@@ -1,21 +1,18 @@
 """One error shape for the whole API: ``{"error": {"code", "message", "fields"}}``.
 
-Messages are in the caller's language (``Accept-Language``, Vietnamese by default): service errors carry
-lazy gettext strings, and the English messages of marshmallow and webargs are translated here.
+Messages are in the caller's language (``Accept-Language``, Vietnamese by default): service errors and the
+schemas' own messages (:mod:`registry.api.fields`) are lazy gettext strings.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, jsonify
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
-
-from registry.core.errors import ServiceError
 
 HTTP_CODES = {
     400: "bad_request",
@@ -74,51 +71,6 @@ def http_message(status: int) -> str:
     return _("Something went wrong on our side. The error has been logged.")
 
 
-# marshmallow's and webargs' messages (English only), each with its translation.
-_FRAMEWORK_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"Missing data for required field\."), lambda m: _("This field is required.")),
-    (re.compile(r"Field may not be null\."), lambda m: _("This field may not be null.")),
-    (re.compile(r"Unknown field\."), lambda m: _("This field is not accepted here.")),
-    (re.compile(r"Invalid input type\."), lambda m: _("Send a JSON object.")),
-    (re.compile(r"Invalid JSON body\."), lambda m: _("The request body is not valid JSON.")),
-    (re.compile(r"Not a valid integer\."), lambda m: _("Enter a whole number.")),
-    (re.compile(r"Not a valid string\."), lambda m: _("Enter text.")),
-    (re.compile(r"Not a valid list\."), lambda m: _("Send a list.")),
-    (
-        re.compile(r"String does not match expected pattern\."),
-        lambda m: _("This value is not in the expected format."),
-    ),
-    (
-        re.compile(r"Must be one of: (?P<choices>.*)\."),
-        lambda m: _("Use one of: %(choices)s.", **m.groupdict()),
-    ),
-    (
-        re.compile(r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\."),
-        lambda m: _("Use a number from %(min)s to %(max)s.", **m.groupdict()),
-    ),
-    (
-        re.compile(r"Must be greater than or equal to (?P<min>\S+)\."),
-        lambda m: _("Use a number of at least %(min)s.", **m.groupdict()),
-    ),
-    (
-        re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
-        lambda m: _("Use %(min)s to %(max)s characters.", **m.groupdict()),
-    ),
-    (
-        re.compile(r"Shorter than minimum length (?P<min>\d+)\."),
-        lambda m: _("Give at least %(min)s item(s).", **m.groupdict()),
-    ),
-]
-
-
-def translate(message: str) -> str:
-    for pattern, translated in _FRAMEWORK_MESSAGES:
-        match = pattern.fullmatch(message)
-        if match:
-            return translated(match)
-    return message
-
-
 def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     """webargs' nested ``{"json": {"name": ["Missing data"]}}`` as ``{"name": "Missing data"}``."""
     if isinstance(messages, Mapping):
@@ -132,13 +84,13 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
                 flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(messages, list | tuple):
-        if all(isinstance(item, str) for item in messages):
-            return {prefix or WHOLE: " ".join(translate(item) for item in messages)}
+        if not any(isinstance(item, Mapping | list | tuple) for item in messages):
+            return {prefix or WHOLE: " ".join(str(item) for item in messages)}
         flat = {}
         for value in messages:
             flat.update(_flatten(value, prefix))
         return flat
-    return {prefix or WHOLE: translate(str(messages))}
+    return {prefix or WHOLE: str(messages)}
 
 
 def summary(fields: Mapping[str, object]) -> str:
@@ -181,11 +133,5 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
     return response, status
 
 
-def register_service_error_handler(app: Flask) -> None:
-    from registry.web import is_api_request
-
-    @app.errorhandler(ServiceError)
-    def _service_error(error: ServiceError) -> tuple[Response, int]:
-        if not is_api_request():
-            raise error
-        return error_response(error.status_code, error.message, error.fields, code=error.code)
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")

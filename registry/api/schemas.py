@@ -1,31 +1,28 @@
-"""Schema pieces shared by the API endpoints."""
+"""Schema pieces and view classes shared by the domains' API endpoints."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-import marshmallow as ma
 from flask.views import MethodView
 
 from registry.api.blueprint import Blueprint
+from registry.api.fields import Integer, Schema, String
 from registry.api.pagination import page_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ChangeSchema(ma.Schema):
+class ChangeSchema(Schema):
     """Every PATCH, amend and void: a required reason, and the version the caller read."""
 
-    reason = ma.fields.String(
-        required=True,
-        validate=ma.validate.Length(min=1, max=2000),
-        metadata={"description": "Why the change is made; kept in the audit trail."},
+    reason = String(
+        required=True, metadata={"description": "Why the change is made; kept in the audit trail."}
     )
-    version = ma.fields.Integer(
-        validate=ma.validate.Range(min=1),
+    version = Integer(
         metadata={"description": "The version you read: a newer one on the server answers 409."},
     )
 
@@ -44,22 +41,37 @@ def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
     return decorator
 
 
+def checked_first(check: Callable[[], None]) -> Callable[[F], F]:
+    """Run ``check`` before the request's arguments are read, so that a caller it refuses hears 403 (or
+    404), never a 422 about a body it may not send at all."""
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check()
+            return func(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorator
+
+
 def register_collection(
     blp: Blueprint,
     rule: str,
-    name: str,
+    endpoint: str,
     *,
-    schema: type[ma.Schema],
-    list_args: type[ma.Schema],
+    schema: type[Schema],
+    list_args: type[Schema],
     list_rows: Callable[[dict[str, Any]], dict[str, Any]],
     create: Callable[[dict[str, Any]], Any],
     may_create: Callable[[], None],
     list_doc: str,
     create_doc: str,
 ) -> None:
-    """``GET rule`` (a cursor page of ``schema``) and ``POST rule`` (201 with the created row) as the
-    MethodView ``name`` (its endpoint name). ``may_create`` refuses a caller with 403 before the body is
-    read, so that a forbidden call never answers 422."""
+    """``GET rule`` (a cursor page of ``schema``) and ``POST rule`` (201 with the created row), as the
+    endpoint ``endpoint``. ``may_create`` refuses a caller with 403 before the body is read, so that a
+    forbidden call never answers 422."""
 
     def get(self: MethodView, args: dict[str, Any]) -> dict[str, Any]:
         return list_rows(args)
@@ -68,17 +80,16 @@ def register_collection(
         return create(data)
 
     get.__doc__, post.__doc__ = list_doc, create_doc
-    listing = blp.arguments(list_args, location="query")(blp.response(200, page_schema(schema))(get))
-    creating = blp.arguments(schema)(blp.response(201, schema)(post))
 
-    @functools.wraps(creating)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        may_create()
-        return creating(*args, **kwargs)
-
-    view = type(
-        name,
-        (MethodView,),
-        {"get": documents_errors(blp)(listing), "post": documents_errors(blp, 403)(guarded)},
+    listing = documents_errors(blp)(
+        blp.arguments(list_args, location="query")(blp.response(200, page_schema(schema))(get))
     )
-    blp.route(rule)(view)
+    creating = documents_errors(blp, 403)(
+        checked_first(may_create)(blp.arguments(schema)(blp.response(201, schema)(post)))
+    )
+
+    class Collection(MethodView):
+        get = listing
+        post = creating
+
+    blp.route(rule, endpoint=endpoint)(Collection)

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -20,33 +22,53 @@ from registry.extensions import db
 
 
 @dataclass(frozen=True)
-class Actor:
+class Author:
+    """Who the audit trail names for a change: a user, or a system label (``cli``, ``job:reminders``)."""
+
     user_id: int | None
     label: str
 
 
-_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_actor", default=None)
-REASON_KEY = "audit_reason"
+_author: contextvars.ContextVar[Author | None] = contextvars.ContextVar("audit_author", default=None)
+REASONS_KEY = "audit_reasons"
+
+
+class MissingReasonError(RuntimeError):
+    """A change that must say why was flushed outside an :func:`reason` scope: a programming error."""
 
 
 @contextmanager
-def acting_as(actor: Actor) -> Iterator[None]:
-    """Attribute the changes made inside the block to ``actor`` (CLI commands, scheduler jobs)."""
-    token = _actor.set(actor)
+def acting_as(author: Author) -> Iterator[None]:
+    """Attribute the changes made inside the block to ``author`` (CLI commands, scheduler jobs)."""
+    token = _author.set(author)
     try:
         yield
     finally:
-        _actor.reset(token)
+        _author.reset(token)
 
 
-def set_actor(actor: Actor | None) -> None:
-    """Attribute the rest of this context's changes (a request) to ``actor``."""
-    _actor.set(actor)
+def set_author(author: Author | None) -> None:
+    """Attribute the rest of this context's changes (a request) to ``author``."""
+    _author.set(author)
 
 
-def set_reason(reason: str | None) -> None:
-    """The reason given for the changes of the current session's next flush."""
-    db.session.info[REASON_KEY] = reason
+@contextmanager
+def reason(text: object) -> Iterator[str]:
+    """Audit every change flushed inside the block with ``text``, and only those: the block's changes are
+    flushed before it ends. A lazily translated text is written in the default language, so that the
+    record reads the same whoever made it."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        written = str(text).strip()
+    if not written:
+        raise ValueError("an audit reason cannot be empty")
+    session = db.session()
+    reasons: list[str] = session.info.setdefault(REASONS_KEY, [])
+    reasons.append(written)
+    try:
+        yield written
+        session.flush()
+    finally:
+        reasons.pop()
 
 
 def _jsonable(value: Any) -> Any:
@@ -94,8 +116,9 @@ def _row_id(obj: Audited) -> str:
 
 @event.listens_for(Session, "after_flush")
 def _write_audit_rows(session: Session, flush_context: UOWTransaction) -> None:
-    actor = _actor.get() or Actor(None, "system")
-    reason = session.info.pop(REASON_KEY, None)
+    author = _author.get() or Author(None, "system")
+    reasons = session.info.get(REASONS_KEY)
+    why = reasons[-1] if reasons else None
     now = utcnow()
     rows: list[dict[str, Any]] = []
 
@@ -103,16 +126,20 @@ def _write_audit_rows(session: Session, flush_context: UOWTransaction) -> None:
         rows.append(
             {
                 "occurred_at": now,
-                "actor_id": actor.user_id,
-                "actor_label": actor.label,
+                "actor_id": author.user_id,
+                "actor_label": author.label,
                 "table_name": inspect(obj).mapper.persist_selectable.name,
                 "row_id": _row_id(obj),
                 "action": action,
                 "old_values": old,
                 "new_values": new,
-                "reason": reason,
+                "reason": why,
             }
         )
+        if action != "create" and why is None:
+            raise MissingReasonError(
+                f"{action} of {rows[-1]['table_name']} {rows[-1]['row_id']} without a reason"
+            )
 
     for obj in session.new:
         if isinstance(obj, Audited):

@@ -6,9 +6,9 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.audit.services import Actor, set_actor
+from registry.audit.services import Author, set_author
 from registry.auth.models import User
-from registry.auth.services import load_session_user
+from registry.auth.sessions import load_session_user
 from registry.extensions import login_manager
 
 
@@ -29,8 +29,8 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @app.before_request
-    def _set_audit_actor() -> None:
+    def _set_audit_author() -> None:
         if current_user.is_authenticated:
-            set_actor(Actor(current_user.id, current_user.email))
+            set_author(Author(current_user.id, current_user.email))
         else:
-            set_actor(None)
+            set_author(None)

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.auth.principals import ACL, DEPARTMENT_ADMIN, SYSTEM, Permission, account
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
 from registry.extensions import db
-from registry.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    # auth sits below organisations: the relationship is resolved by name when the mappers configure.
+    from registry.organisations.models import Organisation
 
 
 class Role(enum.StrEnum):
@@ -52,6 +57,13 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        return [(DEPARTMENT_ADMIN, {Permission.CREATE})]
+
+    def __acl__(self) -> ACL:
+        return [(DEPARTMENT_ADMIN, {Permission.CHANGE}), (account(self.id), {Permission.CHANGE})]
 
     # Flask-Login protocol
     @property
@@ -104,6 +116,11 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     address: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        # Forgetting ended sessions is the housekeeping job's.
+        return [(SYSTEM, {Permission.CHANGE})]
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]

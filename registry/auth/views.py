@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from registry.auth import services
+from registry.auth import services, sessions
 from registry.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
 from registry.auth.login import client_address
 from registry.core.errors import ServiceError
@@ -41,10 +41,10 @@ def login() -> Response | str | tuple[str, int]:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
+            user = sessions.authenticate(
                 form.email.data or "", form.password.data or "", address=client_address()
             )
-        except services.LoginThrottled:
+        except sessions.LoginThrottled:
             form.form_errors.append(_("Too many failed attempts. Wait a few minutes and try again."))
             return render_template("auth/login.html", form=form), 429
         if user is not None:
@@ -53,7 +53,7 @@ def login() -> Response | str | tuple[str, int]:
             session.clear()
             if language:
                 session[LANGUAGE_KEY] = language
-            services.start_session(user, address=client_address())
+            sessions.start_session(user, address=client_address())
             login_user(user)
             return redirect(safe_next(form.next.data))
         form.form_errors.append(_("The e-mail address or the password is not correct."))
@@ -66,7 +66,7 @@ def logout() -> Response:
     if not form.validate_on_submit():
         abort(400)
     if current_user.is_authenticated and current_user.current_session_key:
-        services.end_session(current_user.current_session_key)
+        sessions.end_session(current_user.current_session_key)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")

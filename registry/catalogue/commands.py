@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from registry.auth.system import command_transaction
 from registry.catalogue import reference
 from registry.catalogue.sync import SyncReport, sync_admin_units, sync_instrument_types
 
@@ -71,13 +72,11 @@ def catalogue_group() -> None:
 def catalogue_sync(types_file: Path, admin_units_file: Path, dry_run: bool) -> None:
     """Apply the reference files to the database, keeping the Department's edits (reported); add new
     rows, never delete (rows missing from a file are reported). Running it again changes nothing."""
-    from registry.cli import command_transaction
-
     reports: list[SyncReport] = []
     try:
-        with command_transaction("catalogue sync"):
-            reports.append(sync_instrument_types(types_file))
-            reports.append(sync_admin_units(admin_units_file))
+        with command_transaction("catalogue sync") as actor:
+            reports.append(sync_instrument_types(actor, types_file))
+            reports.append(sync_admin_units(actor, admin_units_file))
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -19,8 +19,7 @@ from wtforms import (
 
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS
 from registry.catalogue.models import CONTROLS
-from registry.core.forms import max_length, required
-from registry.organisations.forms import CheckboxesField
+from registry.core.forms import CheckboxesField, max_length, required
 
 
 class WholeNumberField(IntegerField):

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.auth.principals import ACL, DEPARTMENT_ADMIN, Permission
 from registry.core.models import Audited, Versioned
 from registry.extensions import db
 
@@ -23,6 +24,14 @@ class SyncedFromFile:
     @property
     def needs_verification(self) -> bool:
         return self.confidence == "verify"
+
+    # Everyone reads the catalogue; the Department's admin edits it (DESIGN §3).
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        return [(DEPARTMENT_ADMIN, {Permission.CHANGE})]
+
+    def __acl__(self) -> ACL:
+        return self.__class_acl__()
 
 
 class AdminUnit(SyncedFromFile, Audited, Versioned, db.Model):  # type: ignore[name-defined]

@@ -4,15 +4,15 @@ lookups other domains use. Syncing the reference files is in ``registry.catalogu
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from registry.audit.services import set_reason
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.catalogue.validation import RuleValues, clean_rule, overlap_error, overlapping_rule
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
@@ -24,15 +24,11 @@ from registry.extensions import db
 MAX_QUERY_LENGTH = 200
 
 
-def local_today() -> date:
-    """Today in the Department's time zone (Asia/Ho_Chi_Minh), which decides the rule in force."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
-
 # --- the Department's edits -----------------------------------------------------------------------
 
 
 def update_instrument_type(
+    actor: Actor,
     instrument_type: InstrumentType,
     *,
     reason: str | None,
@@ -43,6 +39,7 @@ def update_instrument_type(
     group2: bool | None = None,
 ) -> InstrumentType:
     """Change a type's names, quantity or Group 2 flag (``None``: unchanged)."""
+    policy.require(actor, instrument_type, Permission.CHANGE)
     check_version(instrument_type, version)
     errors = FieldErrors()
     clean_reason = errors.run(require_reason, reason)
@@ -58,10 +55,10 @@ def update_instrument_type(
             errors.add("group2", _l("Use true or false."))
         values["group2"] = group2
     errors.raise_if_any()
-    for name, value in values.items():
-        setattr(instrument_type, name, value)
-    set_reason(clean_reason)
-    db.session.flush()
+    with audit.reason(clean_reason):
+        for name, value in values.items():
+            if getattr(instrument_type, name) != value:
+                setattr(instrument_type, name, value)
     return instrument_type
 
 
@@ -84,6 +81,7 @@ def _checked_rule(
 
 
 def update_legal_rule(
+    actor: Actor,
     rule: LegalRule,
     *,
     reason: str | None,
@@ -92,6 +90,7 @@ def update_legal_rule(
 ) -> LegalRule:
     """Replace a legal rule's values (every field of :func:`clean_rule`); its period may not overlap
     another period of its type."""
+    policy.require(actor, rule, Permission.CHANGE)
     check_version(rule, version)
     clean_reason, values = _checked_rule(rule.instrument_type, reason, fields, ignore=rule)
     if (
@@ -102,14 +101,15 @@ def update_legal_rule(
         # The file identifies its rows by type and start date: remember the start the file gave, so that
         # `catalogue sync` still recognises this row (and keeps the Department's new start).
         rule.source = {**rule.source, "effective_from": rule.effective_from.isoformat()}
-    for name, value in asdict(values).items():
-        setattr(rule, name, value)
-    set_reason(clean_reason)
-    db.session.flush()
+    with audit.reason(clean_reason):
+        for name, value in asdict(values).items():
+            if getattr(rule, name) != value:
+                setattr(rule, name, value)
     return rule
 
 
 def add_rule_period(
+    actor: Actor,
     instrument_type: InstrumentType,
     *,
     reason: str | None,
@@ -119,13 +119,13 @@ def add_rule_period(
     """A new legal rule for ``instrument_type`` from ``effective_from`` (a new circular, say), with the
     fields of :func:`clean_rule` (``effective_to`` open, ``confidence`` source and no note unless given).
     ``version`` is the type's version the caller read."""
+    policy.require(actor, instrument_type, Permission.CHANGE)
     check_version(instrument_type, version)
     fields = {"effective_to": None, "confidence": "source", "note": "", **fields}
     clean_reason, values = _checked_rule(instrument_type, reason, fields)
-    rule = LegalRule(instrument_type=instrument_type, source=None, **asdict(values))
-    db.session.add(rule)
-    set_reason(clean_reason)
-    db.session.flush()
+    with audit.reason(clean_reason):
+        rule = LegalRule(instrument_type=instrument_type, source=None, **asdict(values))
+        db.session.add(rule)
     return rule
 
 

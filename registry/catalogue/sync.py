@@ -8,6 +8,7 @@ rows the file no longer has are reported, never deleted. A second run changes no
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.audit.services import set_reason
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
 from registry.catalogue import reference
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule, SyncedFromFile
 from registry.catalogue.validation import clean_rule, overlapping_rule
@@ -162,14 +165,14 @@ def _rule_key(rule: LegalRule) -> str:
     return str(key) if key else rule.effective_from.isoformat()
 
 
-def sync_instrument_types(path: Path = reference.INSTRUMENT_TYPES_FILE) -> SyncReport:
+def sync_instrument_types(actor: Actor, path: Path = reference.INSTRUMENT_TYPES_FILE) -> SyncReport:
     """Apply the Group 2 types file to the catalogue; see the module's description."""
     entries = _read(path, reference.read_instrument_types)
     for entry in entries:
         _check_type_entry(path, entry)
     report = SyncReport(file=path.name)
     existing = {t.code: t for t in db.session.scalars(select(InstrumentType))}
-    with db.session.no_autoflush:
+    with _syncing(actor, path), db.session.no_autoflush:
         for entry in entries:
             code = entry["code"]
             type_values = {name: entry[name] for name in reference.TYPE_FIELDS}
@@ -188,7 +191,6 @@ def sync_instrument_types(path: Path = reference.INSTRUMENT_TYPES_FILE) -> SyncR
             *(code for code, row in existing.items() if code not in in_file and row.source is not None),
         ]
     )
-    _flush(path)
     return report
 
 
@@ -250,7 +252,7 @@ def _check_unit_entry(path: Path, entry: dict[str, Any]) -> None:
         raise _file_error(path, code, _l("valid_to comes before valid_from"))
 
 
-def sync_admin_units(path: Path = reference.ADMIN_UNITS_FILE) -> SyncReport:
+def sync_admin_units(actor: Actor, path: Path = reference.ADMIN_UNITS_FILE) -> SyncReport:
     """Apply the administrative units file; see the module's description."""
     entries = _read(path, reference.read_admin_units)
     codes: set[str] = set()
@@ -261,7 +263,7 @@ def sync_admin_units(path: Path = reference.ADMIN_UNITS_FILE) -> SyncReport:
         codes.add(entry["code"])
     report = SyncReport(file=path.name)
     existing = {unit.code: unit for unit in db.session.scalars(select(AdminUnit))}
-    with db.session.no_autoflush:
+    with _syncing(actor, path), db.session.no_autoflush:
         for entry in entries:
             values = {name: entry[name] for name in reference.ADMIN_UNIT_FIELDS}
             unit = existing.get(entry["code"])
@@ -279,12 +281,10 @@ def sync_admin_units(path: Path = reference.ADMIN_UNITS_FILE) -> SyncReport:
     report.missing_from_file = sorted(
         code for code, unit in existing.items() if code not in codes and unit.source is not None
     )
-    _flush(path)
     return report
 
 
-def _flush(path: Path) -> None:
-    set_reason(f"catalogue sync from {path.name}")
-    db.session.flush()
-    # A flush with nothing to write never reads the reason: do not leave it for the next change.
-    set_reason(None)
+def _syncing(actor: Actor, path: Path) -> AbstractContextManager[str]:
+    """The Department's admin (or the command line) applies a file; every change says so."""
+    policy.require(actor, InstrumentType, Permission.CHANGE)
+    return audit.reason(f"catalogue sync from {path.name}")

@@ -16,13 +16,14 @@ from werkzeug.wrappers import Response
 
 from registry.audit.models import AuditEvent
 from registry.audit.services import history
-from registry.auth.models import Role
-from registry.auth.permissions import roles_required
+from registry.auth import policy
+from registry.auth.policy import Permission
 from registry.catalogue import services
 from registry.catalogue.forms import CatalogueFilterForm, InstrumentTypeForm, LegalRuleForm
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS, LEVEL_LABELS, quantity_label
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
-from registry.core.errors import NotFoundError, ServiceError
+from registry.core.dates import local_today
+from registry.core.errors import ServiceError
 from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
 from registry.extensions import db
@@ -39,20 +40,6 @@ def _labels() -> dict[str, Any]:
         "level_labels": LEVEL_LABELS,
         "quantity_label": quantity_label,
     }
-
-
-def _type_or_404(code: str) -> InstrumentType:
-    try:
-        return services.find_instrument_type(code)
-    except NotFoundError:
-        abort(404)
-
-
-def _rule_or_404(instrument_type: InstrumentType, rule_id: int) -> LegalRule:
-    try:
-        return services.find_rule(instrument_type, rule_id)
-    except NotFoundError:
-        abort(404)
 
 
 @bp.route("/catalogue/")
@@ -73,7 +60,7 @@ def index() -> Response | tuple[str, int]:
             apply_service_error(form, error)
         else:
             instrument_types = list(db.session.scalars(stmt.order_by(InstrumentType.code)))
-    day = form.on.data or services.local_today()
+    day = form.on.data or local_today()
     if fmt and form.validate():
         return export_response(fmt, f"catalogue-{day.isoformat()}", export_columns(day), instrument_types)
     return render_template(
@@ -111,7 +98,7 @@ def get_locale_code() -> str:
 
 
 def current_user_is_admin() -> bool:
-    return bool(current_user.has_role(Role.DEPARTMENT_ADMIN))
+    return policy.permits(current_user, InstrumentType, Permission.CHANGE)
 
 
 def _type_history(instrument_type: InstrumentType) -> list[AuditEvent]:
@@ -125,25 +112,27 @@ def _type_history(instrument_type: InstrumentType) -> list[AuditEvent]:
 @bp.route("/catalogue/<code>")
 @login_required
 def detail(code: str) -> str:
-    instrument_type = _type_or_404(code)
+    instrument_type = services.find_instrument_type(code)
     return render_template(
         "catalogue/detail.html",
         instrument_type=instrument_type,
         rules=sorted(instrument_type.rules, key=lambda rule: rule.effective_from),
-        current_rule=instrument_type.rule_on(services.local_today()),
+        current_rule=instrument_type.rule_on(local_today()),
         history=_type_history(instrument_type),
         can_edit=current_user_is_admin(),
     )
 
 
 @bp.route("/catalogue/<code>/edit", methods=["GET", "POST"])
-@roles_required(Role.DEPARTMENT_ADMIN)
+@login_required
 def edit_type(code: str) -> Response | tuple[str, int]:
-    instrument_type = _type_or_404(code)
+    instrument_type = services.find_instrument_type(code)
+    policy.require(current_user, instrument_type, Permission.CHANGE)
     form = InstrumentTypeForm(obj=instrument_type)
     if submitted(
         form,
         lambda: services.update_instrument_type(
+            current_user,
             instrument_type,
             reason=form.reason.data,
             version=form.version.data,
@@ -177,12 +166,13 @@ def _rule_form_data(rule: LegalRule) -> dict[str, Any]:
 
 
 @bp.route("/catalogue/<code>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.DEPARTMENT_ADMIN)
+@login_required
 def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
-    instrument_type = _type_or_404(code)
-    rule = _rule_or_404(instrument_type, rule_id)
+    instrument_type = services.find_instrument_type(code)
+    rule = services.find_rule(instrument_type, rule_id)
+    policy.require(current_user, rule, Permission.CHANGE)
     form = LegalRuleForm(data=_rule_form_data(rule))
-    if submitted(form, lambda: services.update_legal_rule(rule, **form.values())):
+    if submitted(form, lambda: services.update_legal_rule(current_user, rule, **form.values())):
         flash(_("Changes saved."), "success")
         return redirect(url_for(".detail", code=instrument_type.code))
     return render_template(
@@ -191,11 +181,12 @@ def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/catalogue/<code>/rules/new", methods=["GET", "POST"])
-@roles_required(Role.DEPARTMENT_ADMIN)
+@login_required
 def new_rule(code: str) -> Response | tuple[str, int]:
-    instrument_type = _type_or_404(code)
+    instrument_type = services.find_instrument_type(code)
+    policy.require(current_user, instrument_type, Permission.CHANGE)
     form = LegalRuleForm(data={"confidence": "source", "version": instrument_type.version})
-    rule = submitted(form, lambda: services.add_rule_period(instrument_type, **form.values()))
+    rule = submitted(form, lambda: services.add_rule_period(current_user, instrument_type, **form.values()))
     if rule:
         flash(_("Rule period from %(day)s added.", day=format_day(rule.effective_from)), "success")
         return redirect(url_for(".detail", code=instrument_type.code))
@@ -207,6 +198,4 @@ def new_rule(code: str) -> Response | tuple[str, int]:
 @bp.route("/admin-units/")
 @login_required
 def admin_units() -> str:
-    return render_template(
-        "catalogue/admin_units.html", units=services.admin_units(), today=services.local_today()
-    )
+    return render_template("catalogue/admin_units.html", units=services.admin_units(), today=local_today())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from registry.core.errors import ServiceError
 
@@ -44,6 +46,31 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
             field.errors = [*list(field.errors), str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+def hint(*, required: bool = False, max_length: int | None = None) -> dict[str, Any]:
+    """What the browser is told about an input (it refuses an empty required field, and stops typing at
+    the limit). The service checks the same rules and names them, in the same words for the form and the
+    API: a form only gives the service what was typed."""
+    attributes: dict[str, Any] = {}
+    if required:
+        attributes["required"] = True
+    if max_length is not None:
+        attributes["maxlength"] = max_length
+    return attributes
+
+
+def date_text(label: Any, *, required: bool = False, **kwargs: Any) -> StringField:
+    """A date as typed, with the browser's date picker, for the service to read (ISO from the picker, or
+    dd/mm/yyyy typed by hand) and to name when it is wrong."""
+    return StringField(label, widget=DateInput(), render_kw=hint(required=required), **kwargs)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices, shown as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def required() -> DataRequired:

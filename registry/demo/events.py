@@ -14,9 +14,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from registry.auth.policy import Actor
+from registry.core.dates import local_today
+from registry.events.item_validity import report_repair, status_on
 from registry.events.models import Event
-from registry.events.rules import status_on
-from registry.events.services import amend_event, record_event, report_repair, void_event
+from registry.events.recording import record_event
+from registry.events.revisions import amend_event, void_event
 from registry.extensions import db
 from registry.items.models import Instrument, Item, MeasurementStandard
 from registry.items.services import retire_item, update_item
@@ -79,7 +82,7 @@ def _standards_for(lab_code: str, quantity: str, on: date) -> list[Item]:
     ][:1]
 
 
-def _calibrate_standards(rng: random.Random, numbers: _Numbers, today: date) -> int:
+def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, today: date) -> int:
     """QUATEST 3 calibrates the province's labs' standards every year (some lapse: one overdue)."""
     count = 0
     standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
@@ -91,17 +94,23 @@ def _calibrate_standards(rng: random.Random, numbers: _Numbers, today: date) -> 
         if position == 1:  # one lab lets a standard lapse: its events since then are refused or overridden
             dates = [day for day in dates if day <= today - timedelta(days=420)] or dates[:1]
         for day in dates:
-            record_event(
-                None, standard, provider="QUATEST3", kind="calibration", performed_on=day, result="pass",
-                certificate_number=numbers.certificate(day), technician="Phòng Hiệu chuẩn QUATEST 3",
-                today=today,
-            )  # fmt: skip
+            record_event(actor, {
+                "item": standard, "provider": "QUATEST3", "kind": "calibration", "performed_on": day,
+                "result": "pass", "certificate_number": numbers.certificate(day),
+                "technician": "Phòng Hiệu chuẩn QUATEST 3",
+            })  # fmt: skip
             count += 1
     return count
 
 
 def _verify(
-    rng: random.Random, numbers: _Numbers, instrument: Instrument, lab: str, dates: list[date], today: date
+    actor: Actor,
+    rng: random.Random,
+    numbers: _Numbers,
+    instrument: Instrument,
+    lab: str,
+    dates: list[date],
+    today: date,
 ) -> int:
     assert instrument.instrument_type is not None
     fails = rng.random() < FAIL_SHARE
@@ -111,47 +120,47 @@ def _verify(
             position == 0 and instrument.acquired_on is not None and instrument.acquired_on >= HISTORY_FROM
         )
         failed = last and fails
-        record_event(
-            None, instrument, provider=lab,
-            kind="verification_initial" if initial else "verification_periodic",
-            performed_on=day, result="fail" if failed else "pass",
-            certificate_number=None if failed else numbers.certificate(day),
-            record_number=numbers.record(day) if failed else None,
-            stamp_number=None if failed else numbers.stamp(day),
-            verifier_card=VERIFIERS[lab],
-            standards_used=_standards_for(lab, instrument.instrument_type.quantity, day),
-            today=today,
-        )  # fmt: skip
+        record_event(actor, {
+            "item": instrument, "provider": lab,
+            "kind": "verification_initial" if initial else "verification_periodic",
+            "performed_on": day, "result": "fail" if failed else "pass",
+            "certificate_number": None if failed else numbers.certificate(day),
+            "record_number": numbers.record(day) if failed else None,
+            "stamp_number": None if failed else numbers.stamp(day),
+            "verifier_card": VERIFIERS[lab],
+            "standards_used": _standards_for(lab, instrument.instrument_type.quantity, day),
+        })  # fmt: skip
     if not fails and dates and rng.random() < REPAIR_SHARE / (1 - FAIL_SHARE):
         repaired = min(today, dates[-1] + timedelta(days=rng.randint(20, 90)))
-        report_repair(
-            None, instrument, repaired_on=repaired, reason="Thay bo mạch sau sự cố", version=None, today=today
-        )
+        report_repair(actor, instrument, repaired_on=repaired, reason="Thay bo mạch sau sự cố", version=None)
     return len(dates)
 
 
-def _calibrate(rng: random.Random, numbers: _Numbers, instrument: Instrument, today: date) -> int:
+def _calibrate(
+    actor: Actor, rng: random.Random, numbers: _Numbers, instrument: Instrument, today: date
+) -> int:
     since = max(instrument.acquired_on or HISTORY_FROM, HISTORY_FROM)
     dates = _history(rng, instrument.interval_months or 12, since, today)
     for day in dates:
-        record_event(
-            None, instrument, provider="TTKT-KT", kind="calibration", performed_on=day,
-            result=rng.choice(("pass", "not_stated")), certificate_number=numbers.certificate(day),
-            measurement_points=[{"nominal": "100", "as_found": "100.002", "as_left": "100.001", "mpe": "0.01",
-                                 "uncertainty": "0.0005", "unit": "g"}],
-            today=today,
-        )  # fmt: skip
+        record_event(actor, {
+            "item": instrument, "provider": "TTKT-KT", "kind": "calibration", "performed_on": day,
+            "result": rng.choice(("pass", "not_stated")), "certificate_number": numbers.certificate(day),
+            "measurement_points": [{"nominal": "100", "as_found": "100.002", "as_left": "100.001",
+                                    "mpe": "0.01", "uncertainty": "0.0005", "unit": "g"}],
+        })  # fmt: skip
     return len(dates)
 
 
-def _instruments(rng: random.Random, numbers: _Numbers, designated: set[str], today: date) -> int:
+def _instruments(
+    actor: Actor, rng: random.Random, numbers: _Numbers, designated: set[str], today: date
+) -> int:
     count = 0
     for instrument in db.session.scalars(select(Instrument).order_by(Instrument.id)).all():
         assert instrument.instrument_type is not None
         if rng.random() < NEVER_SHARE:
             continue
         if not instrument.group2:
-            count += _calibrate(rng, numbers, instrument, today)
+            count += _calibrate(actor, rng, numbers, instrument, today)
             continue
         code = instrument.instrument_type.code
         lab = "DLKT-LAB" if code in ENERGY_TYPES else "TTKT-KT" if code in designated else None
@@ -164,11 +173,11 @@ def _instruments(rng: random.Random, numbers: _Numbers, designated: set[str], to
         else:
             until = today
         dates = [day for day in _history(rng, rule.cycle_months or 600, since, today) if day <= until]
-        count += _verify(rng, numbers, instrument, lab, dates, today)
+        count += _verify(actor, rng, numbers, instrument, lab, dates, today)
     return count
 
 
-def _corrections(today: date) -> None:
+def _corrections(actor: Actor) -> None:
     """A stamp number typed wrong, amended; an event recorded on the wrong instrument, voided."""
     events = db.session.scalars(
         select(Event).where(Event.kind == "verification_periodic", Event.result == "pass").order_by(Event.id)
@@ -177,22 +186,23 @@ def _corrections(today: date) -> None:
         return
     first, second = events[-1], events[-2]
     amend_event(
-        None, first, {"stamp_number": f"{first.stamp_number}A"},
-        reason="Số tem ghi sai một ký tự so với tem đã dán", version=None, today=today,
+        actor, first, {"stamp_number": f"{first.stamp_number}A"},
+        reason="Số tem ghi sai một ký tự so với tem đã dán", version=None,
     )  # fmt: skip
-    void_event(None, second, reason="Ghi nhầm sang phương tiện khác cùng chủ sở hữu", version=None)
+    void_event(actor, second, reason="Ghi nhầm sang phương tiện khác cùng chủ sở hữu", version=None)
     instruments = db.session.scalars(select(Instrument).order_by(Instrument.id.desc()).limit(2)).all()
     update_item(
-        None, instruments[0], {"state": "out_of_service"}, reason="Ngừng sử dụng chờ thay thế", version=None
+        actor, instruments[0], {"state": "out_of_service"}, reason="Ngừng sử dụng chờ thay thế", version=None
     )
-    retire_item(None, instruments[1], reason="Hỏng không sửa được, đã thanh lý", version=None)
+    retire_item(actor, instruments[1], reason="Hỏng không sửa được, đã thanh lý", version=None)
 
 
-def load_history(rng: random.Random, designated: list[str], today: date) -> int:
-    """Record the demo's events; gives how many were recorded (amendments not counted)."""
+def load_history(actor: Actor, rng: random.Random, designated: list[str]) -> int:
+    """Record the demo's events up to today; gives how many were recorded (amendments not counted)."""
     numbers = _Numbers()
-    count = _calibrate_standards(rng, numbers, today)
-    count += _instruments(rng, numbers, set(designated), today)
-    _corrections(today)
+    today = local_today()
+    count = _calibrate_standards(actor, rng, numbers, today)
+    count += _instruments(actor, rng, numbers, set(designated), today)
+    _corrections(actor)
     db.session.flush()
     return count

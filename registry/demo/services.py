@@ -14,13 +14,15 @@ from sqlalchemy import func, select
 from stdnum.vn import mst
 
 from registry.auth.models import Role, User
+from registry.auth.policy import Actor
 from registry.auth.services import create_user
+from registry.core.dates import today_is
 from registry.demo.data import INSTRUMENT_PROFILES, ORGANISATIONS, REFERENCE_MATERIALS, STANDARDS
-from registry.demo.events import load_history
+from registry.demo.events import ENERGY_TYPES, load_history
 from registry.extensions import db
 from registry.items.services import create_instrument, create_reference_material, create_standard
 from registry.organisations.credentials import services as credentials
-from registry.organisations.models import Organisation
+from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 from registry.organisations.services import create_organisation
 
 # Shown by `make run` and in the README; demo databases only.
@@ -33,6 +35,7 @@ DEMO_USERS = [
     ("technician@lab.demo", "TTKT-KT", Role.PROVIDER_TECHNICIAN, "Phạm Thị Dung"),
     ("manager@water.demo", "CTN-KT", Role.ENTERPRISE_MANAGER, "Hoàng Văn Em"),
     ("viewer@water.demo", "CTN-KT", Role.ENTERPRISE_VIEWER, "Võ Thị Phương"),
+    ("manager@kdtn.demo", "KDTN", Role.PROVIDER_MANAGER, "Đinh Thị Mai"),
 ]
 
 # The demo's "today": its dates are fixed so that the same demo comes out on every machine.
@@ -53,7 +56,7 @@ def _tax_code(number: int) -> str:
         number += 1
 
 
-def _organisations() -> dict[str, Organisation]:
+def _organisations(actor: Actor) -> dict[str, Organisation]:
     created = {}
     for number, (
         code,
@@ -68,6 +71,7 @@ def _organisations() -> dict[str, Organisation]:
         _profile,
     ) in enumerate(ORGANISATIONS, start=1):
         created[code] = create_organisation(
+            actor,
             code=code,
             name=name,
             kinds=kinds,
@@ -82,10 +86,15 @@ def _organisations() -> dict[str, Organisation]:
     return created
 
 
-def _users(organisations: dict[str, Organisation]) -> dict[str, User]:
+def _users(actor: Actor, organisations: dict[str, Organisation]) -> dict[str, User]:
     return {
         email: create_user(
-            email, organisation=organisations[org_code], roles={role}, password=DEMO_PASSWORD, name=name
+            actor,
+            email,
+            organisation=organisations[org_code],
+            roles={role},
+            password=DEMO_PASSWORD,
+            name=name,
         )
         for email, org_code, role, name in DEMO_USERS
     }
@@ -98,7 +107,7 @@ DESIGNATED_TYPES = [
 ]  # fmt: skip
 
 
-def _credentials(organisations: dict[str, Organisation], admin: User) -> None:
+def _credentials(organisations: dict[str, Organisation], admin: User, lab_manager: User) -> None:
     lab, quatest, private_lab, power_lab = (
         organisations[code] for code in ("TTKT-KT", "QUATEST3", "KDTN", "DLKT-LAB")
     )
@@ -111,59 +120,61 @@ def _credentials(organisations: dict[str, Organisation], admin: User) -> None:
         ],
         start=1,
     ):
-        credentials.create_registration(
+        credentials.create_credential(
+            admin,
+            Registration,
             provider,
-            actor=admin,
-            certificate_number=f"{number * 17}/ĐK-TĐC",
-            services=services,
-            fields="Đo lường: khối lượng, dung tích, lưu lượng, điện, áp suất, nhiệt độ",
-            issued_on=date(2017 + number, 3, 1 + number),
+            {
+                "certificate_number": f"{number * 17}/ĐK-TĐC",
+                "services": services,
+                "fields": "Đo lường: khối lượng, dung tích, lưu lượng, điện, áp suất, nhiệt độ",
+                "issued_on": date(2017 + number, 3, 1 + number),
+            },
         )
-    credentials.create_accreditation(
-        lab, actor=admin, scheme="ISO/IEC 17025", body="BoA", number="VILAS 216",
-        scope=[{"quantity": "mass", "range": "1 mg – 20 kg", "cmc": "0,05 mg"},
-               {"quantity": "volume", "range": "2 L – 1000 L", "cmc": "0,02 %"}],
-        valid_from=date(2023, 6, 1), valid_to=date(2026, 12, 31),
-    )  # fmt: skip
-    credentials.create_accreditation(
-        quatest, actor=admin, scheme="ISO/IEC 17025", body="BoA", number="VILAS 004",
-        scope=[{"quantity": "pressure", "range": "0 – 700 bar", "cmc": "0,01 %"},
-               {"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0,02 mg"},
-               {"quantity": "volume", "range": "1 L – 2000 L", "cmc": "0,01 %"}],
-        valid_from=date(2024, 1, 15), valid_to=date(2029, 1, 14),
-    )  # fmt: skip
-    credentials.create_designation(
-        lab, actor=admin, decision_number="1234/QĐ-TĐC",
-        scope=[{"type_code": code, "range": ""} for code in DESIGNATED_TYPES],
-        valid_from=date(2021, 1, 1), valid_to=date(2027, 12, 31),
-    )  # fmt: skip
-    credentials.create_designation(
-        power_lab, actor=admin, decision_number="456/QĐ-TĐC",
-        scope=[{"type_code": code, "range": ""} for code in
-               ("ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT")],
-        valid_from=date(2021, 7, 1), valid_to=date(2026, 6, 30),
-    )  # fmt: skip
+    credentials.create_credential(admin, Accreditation, lab, {
+        "scheme": "ISO/IEC 17025", "body": "BoA", "number": "VILAS 216",
+        "scope": [{"quantity": "mass", "range": "1 mg – 20 kg", "cmc": "0,05 mg"},
+                  {"quantity": "volume", "range": "2 L – 1000 L", "cmc": "0,02 %"}],
+        "valid_from": date(2023, 6, 1), "valid_to": date(2026, 12, 31),
+    })  # fmt: skip
+    credentials.create_credential(admin, Accreditation, quatest, {
+        "scheme": "ISO/IEC 17025", "body": "BoA", "number": "VILAS 004",
+        "scope": [{"quantity": "pressure", "range": "0 – 700 bar", "cmc": "0,01 %"},
+                  {"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0,02 mg"},
+                  {"quantity": "volume", "range": "1 L – 2000 L", "cmc": "0,01 %"}],
+        "valid_from": date(2024, 1, 15), "valid_to": date(2029, 1, 14),
+    })  # fmt: skip
+    credentials.create_credential(admin, Designation, lab, {
+        "decision_number": "1234/QĐ-TĐC", "type_codes": DESIGNATED_TYPES,
+        "valid_from": date(2021, 1, 1), "valid_to": date(2027, 12, 31),
+    })  # fmt: skip
+    credentials.create_credential(admin, Designation, power_lab, {
+        "decision_number": "456/QĐ-TĐC", "type_codes": sorted(ENERGY_TYPES),
+        "valid_from": date(2021, 7, 1), "valid_to": date(2026, 6, 30),
+    })  # fmt: skip
     for name, card, valid_to in (
         ("Nguyễn Thành Công", "KĐV-0231", date(2027, 5, 31)),
         ("Lê Thị Hồng", "KĐV-0232", date(2026, 12, 15)),
         ("Trần Quốc Việt", "KĐV-0198", date(2025, 9, 30)),
     ):
-        credentials.create_verifier(
-            lab, actor=admin, name=name, card_number=card, type_codes=DESIGNATED_TYPES, valid_to=valid_to
+        credentials.create_credential(
+            admin,
+            Verifier,
+            lab,
+            {"name": name, "card_number": card, "type_codes": DESIGNATED_TYPES, "valid_to": valid_to},
         )
-    credentials.create_verifier(
-        power_lab, actor=admin, name="Đỗ Văn Điện", card_number="KĐV-0410",
-        type_codes=["ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT"],
-        valid_to=date(2026, 6, 30),
-    )  # fmt: skip
+    credentials.create_credential(admin, Verifier, power_lab, {
+        "name": "Đỗ Văn Điện", "card_number": "KĐV-0410", "type_codes": sorted(ENERGY_TYPES),
+        "valid_to": date(2026, 6, 30),
+    })  # fmt: skip
     # A lab's own entry, waiting for the Department to confirm it.
-    credentials.create_verifier(
-        private_lab, actor=None, name="Đinh Văn Phúc", card_number="KĐV-0305",
-        type_codes=["FUEL_DISPENSER", "SCALE_VEHICLE"], valid_to=date(2028, 3, 31),
-    )  # fmt: skip
+    credentials.create_credential(lab_manager, Verifier, private_lab, {
+        "name": "Đinh Văn Phúc", "card_number": "KĐV-0305", "type_codes": ["FUEL_DISPENSER", "SCALE_VEHICLE"],
+        "valid_to": date(2028, 3, 31),
+    })  # fmt: skip
 
 
-def _instruments(organisations: dict[str, Organisation], rng: random.Random) -> int:
+def _instruments(actor: Actor, organisations: dict[str, Organisation], rng: random.Random) -> int:
     count = 0
     for code, *_rest, profile in ORGANISATIONS:
         if profile is None:
@@ -185,43 +196,42 @@ def _instruments(organisations: dict[str, Organisation], rng: random.Random) -> 
                     "purpose": "measurement_assurance" if internal else "service",
                     "acquired_on": min(acquired, DEMO_TODAY),
                 }
-                create_instrument(None, values, today=DEMO_TODAY)
+                create_instrument(actor, values)
                 count += 1
     return count
 
 
-def _standards_and_materials() -> None:
+def _standards_and_materials(actor: Actor) -> None:
     for (owner, name, level, quantity, serial, measuring_range, uncertainty, interval, funding, purpose,
          acquired, traceable_to) in STANDARDS:  # fmt: skip
         create_standard(
-            None,
+            actor,
             {"owner": owner, "name": name, "level": level, "quantity": quantity, "serial_number": serial,
              "range": measuring_range, "uncertainty": uncertainty, "interval_months": interval,
              "funding": funding, "purpose": purpose, "acquired_on": acquired,
              "traceable_to": traceable_to},
-            today=DEMO_TODAY,
         )  # fmt: skip
     for (owner, name, producer, iso17034, lot, value, uncertainty, unit, expiry, funding, purpose,
          acquired) in REFERENCE_MATERIALS:  # fmt: skip
         create_reference_material(
-            None,
+            actor,
             {"owner": owner, "name": name, "producer": producer, "producer_iso17034": iso17034, "lot": lot,
              "certified_value": value, "uncertainty": uncertainty, "unit": unit,
              "expiry_date": expiry, "funding": funding, "purpose": purpose,
              "acquired_on": acquired},
-            today=DEMO_TODAY,
         )  # fmt: skip
 
 
-def load_demo() -> dict[str, int]:
-    """Load the demo into an empty database; flushes, the caller commits."""
+def load_demo(actor: Actor) -> dict[str, int]:
+    """Load the demo into an empty database, as if on :data:`DEMO_TODAY`; flushes, the caller commits."""
     rng = random.Random(2021)  # noqa: S311 - demo data, not security
-    organisations = _organisations()
-    users = _users(organisations)
-    _credentials(organisations, users["admin@skhcn.demo"])
-    instruments = _instruments(organisations, rng)
-    _standards_and_materials()
-    events = load_history(rng, DESIGNATED_TYPES, DEMO_TODAY)
+    with today_is(DEMO_TODAY):
+        organisations = _organisations(actor)
+        users = _users(actor, organisations)
+        _credentials(organisations, users["admin@skhcn.demo"], users["manager@kdtn.demo"])
+        instruments = _instruments(actor, organisations, rng)
+        _standards_and_materials(actor)
+        events = load_history(actor, rng, DESIGNATED_TYPES)
     db.session.flush()
     return {
         "organisations": len(organisations),

@@ -1,4 +1,5 @@
-"""Event forms: the shape of the input only; every rule is the service's, which names the wrong field."""
+"""Event forms: the shape of the input only; every rule is the services', which name the wrong field.
+Labels and limits come from :mod:`registry.events.fields`."""
 
 from __future__ import annotations
 
@@ -18,59 +19,54 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
 
 from registry.core.errors import ServiceError
-from registry.core.forms import max_length, required
+from registry.core.forms import date_text, hint
+from registry.events.fields import LABELS, OUTCOME_NAMES, TEXT_LIMITS
 from registry.events.labels import KIND_LABELS, RESULT_LABELS
 from registry.events.models import EventKind
-from registry.events.points import MAX_POINTS, POINT_FIELDS
-from registry.items.forms import ChangeFields, DayField
+from registry.events.points import MAX_NUMBER_LENGTH, MAX_POINTS, POINT_FIELDS
+from registry.items.forms import ChangeFields
 from registry.items.models import Item
 
 POINT_ROWS = 5
 
 
+def _text(name: str, **kwargs: Any) -> StringField:
+    return StringField(LABELS[name], render_kw=hint(max_length=TEXT_LIMITS[name]), **kwargs)
+
+
 class PointForm(Form):
     """One row of measurement points (numbers as text: the service reads "0,05" and "0.05")."""
 
-    nominal = StringField(_l("Nominal value"), validators=[max_length(30)])
-    as_found = StringField(_l("As found"), validators=[max_length(30)])
-    as_left = StringField(_l("As left"), validators=[max_length(30)])
-    error = StringField(_l("Error"), validators=[max_length(30)])
-    mpe = StringField(_l("Maximum permissible error"), validators=[max_length(30)])
-    uncertainty = StringField(_l("Uncertainty"), validators=[max_length(30)])
-    unit = StringField(_l("Unit"), validators=[max_length(20)])
+    nominal = StringField(_l("Nominal value"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    as_found = StringField(_l("As found"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    as_left = StringField(_l("As left"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    error = StringField(_l("Error"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    mpe = StringField(_l("Maximum permissible error"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    uncertainty = StringField(_l("Uncertainty"), render_kw=hint(max_length=MAX_NUMBER_LENGTH))
+    unit = StringField(_l("Unit"), render_kw=hint(max_length=20))
 
 
 class OutcomeFields(FlaskForm):
     """What was found and the document issued: recorded, and changed by an amendment."""
 
-    performed_on = DayField(_l("Performed on"))
-    result = SelectField(_l("Result"), validate_choice=False)
-    certificate_number = StringField(_l("Certificate number"), validators=[max_length(80)])
-    record_number = StringField(
-        _l("Record number (biên bản)"),
-        validators=[max_length(80)],
-        description=_l("A failed verification's."),
+    performed_on = date_text(LABELS["performed_on"], required=True)
+    result = SelectField(LABELS["result"], validate_choice=False)
+    certificate_number = _text("certificate_number")
+    record_number = _text("record_number", description=_l("A failed verification's."))
+    stamp_number = _text("stamp_number")
+    verifier_card = _text(
+        "verifier_card", description=_l("A Group 2 verification needs a verifier with a valid card.")
     )
-    stamp_number = StringField(_l("Stamp number"), validators=[max_length(80)])
-    verifier_card = StringField(
-        _l("Verifier's card number"),
-        validators=[max_length(40)],
-        description=_l("A Group 2 verification needs a verifier with a valid card."),
-    )
-    technician = StringField(_l("Performed by"), validators=[max_length(200)])
-    valid_until = DayField(
-        _l("Valid until"),
-        validators=[Optional()],
+    technician = _text("technician")
+    valid_until = date_text(
+        LABELS["valid_until"],
         description=_l("Leave empty to compute it; you may give an earlier date, never a later one."),
     )
-    standards_used = SelectMultipleField(
-        _l("Standards and reference materials used"), coerce=int, validate_choice=False
-    )
+    standards_used = SelectMultipleField(LABELS["standards_used"], validate_choice=False)
     override_reason = TextAreaField(
-        _l("Why an overdue or failed standard was used"), validators=[max_length(2000)]
+        LABELS["override_reason"], render_kw=hint(max_length=TEXT_LIMITS["override_reason"])
     )
     points = FieldList(FormField(PointForm), min_entries=POINT_ROWS, max_entries=MAX_POINTS)
 
@@ -79,12 +75,19 @@ class OutcomeFields(FlaskForm):
             SelectChoice(result.value, str(text)) for result, text in RESULT_LABELS.items()
         ]
         self.standards_used.choices = [
-            SelectChoice(item.id, f"{item.name} ({item.serial_number or item.lot})") for item in standards
+            SelectChoice(str(item.id), f"{item.name} ({item.serial_number or item.lot})")
+            for item in standards
         ]
 
-    def measurement_points(self) -> list[dict[str, Any]]:
-        """Every row as typed (the service drops empty ones, and names a wrong one by its row number)."""
-        return [{name: row[name].data for name in POINT_FIELDS} for row in self.points]
+    def outcome(self) -> dict[str, Any]:
+        """The fields of :data:`.fields.OUTCOME_FIELDS` as typed (the service drops empty measurement
+        rows, and names a wrong one by its row number)."""
+        values = {name: self[name].data for name in OUTCOME_NAMES if name != "measurement_points"}
+        values["standards_used"] = values["standards_used"] or []
+        values["measurement_points"] = [
+            {name: row[name].data for name in POINT_FIELDS} for row in self.points
+        ]
+        return values
 
     @contextmanager
     def point_errors(self) -> Iterator[None]:
@@ -109,27 +112,34 @@ class OutcomeFields(FlaskForm):
 
 
 class EventForm(OutcomeFields):
-    owner = StringField(_l("Owner (organisation code)"), validators=[required(), max_length(40)])
-    serial_number = StringField(_l("Serial number"), validators=[required(), max_length(80)])
+    owner = StringField(_l("Owner (organisation code)"), render_kw=hint(required=True, max_length=40))
+    serial_number = StringField(_l("Serial number"), render_kw=hint(required=True, max_length=80))
     type_code = StringField(
         _l("Instrument type code"),
-        validators=[max_length(40)],
         description=_l("Only when the owner has several items with this serial number."),
+        render_kw=hint(max_length=40),
     )
     kind = SelectField(_l("Kind of event"), validate_choice=False)
     provider = StringField(
         _l("Provider (organisation code)"),
-        validators=[max_length(40)],
         description=_l("The Department's admin names the lab it records for."),
+        render_kw=hint(max_length=40),
     )
     reason = TextAreaField(
         _l("Reason"),
-        validators=[max_length(2000)],
         description=_l("Required when the Department records on a lab's behalf."),
+        render_kw=hint(max_length=2000),
     )
 
     def set_kinds(self, kinds: list[EventKind]) -> None:
         self.kind.choices = [SelectChoice(kind.value, str(KIND_LABELS[kind])) for kind in kinds]
+
+    def values(self) -> dict[str, Any]:
+        """What :func:`registry.events.recording.record_event` takes, as typed."""
+        naming = {
+            name: self[name].data for name in ("owner", "serial_number", "type_code", "kind", "provider")
+        }
+        return {**naming, "reason": self.reason.data, **self.outcome()}
 
 
 class AmendForm(OutcomeFields, ChangeFields):
@@ -141,4 +151,4 @@ class VoidForm(ChangeFields):
 
 
 class RepairForm(ChangeFields):
-    repaired_on = DayField(_l("Repaired or seal broken on"))
+    repaired_on = date_text(_l("Repaired or seal broken on"), required=True)

@@ -9,9 +9,33 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
+from registry.auth.policy import Principals, also_visible
+from registry.auth.principals import (
+    ACL,
+    DEPARTMENT_ADMIN,
+    ENTERPRISE_MANAGER,
+    LAB_STAFF,
+    Permission,
+    in_house,
+    lab_staff,
+)
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
 from registry.extensions import db
 from registry.items.models import Item
@@ -98,3 +122,35 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     provider: Mapped[Organisation] = relationship(lazy="joined")
     verifier: Mapped[Verifier | None] = relationship()
     standards_used: Mapped[list[Item]] = relationship(secondary=event_standards)
+
+    # Who may do what (DESIGN §3), asked through registry.auth.policy.
+    @classmethod
+    def __visible__(cls, who: Principals) -> ColumnElement[bool] | None:
+        """The Department sees every event; a lab those it recorded, an owner those on its items."""
+        if who.department:
+            return None
+        own_items = select(Item.id).where(Item.owner_id == who.organisation_id)
+        return or_(Event.provider_id == who.organisation_id, Event.item_id.in_(own_items))
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        """Who records some event at all: labs, enterprise managers (their in-house kinds), and the
+        Department's admin on their behalf. Which events, on which items: the rules decide."""
+        return [
+            (principal, {Permission.RECORD})
+            for principal in (DEPARTMENT_ADMIN, LAB_STAFF, ENTERPRISE_MANAGER)
+        ]
+
+    def __acl__(self) -> ACL:
+        """Amend or void: the organisation that recorded it (the owner's people for in-house kinds, the
+        lab's staff otherwise), or the Department's admin on its behalf."""
+        recorder = in_house if EventKind(self.kind).by_the_owner else lab_staff
+        return [(DEPARTMENT_ADMIN, {Permission.CHANGE}), (recorder(self.provider_id), {Permission.CHANGE})]
+
+
+@also_visible(Item)
+def _items_a_lab_served(who: Principals) -> ColumnElement[bool] | None:
+    """A lab sees the items it has served (recorded an event on), not only its own."""
+    if LAB_STAFF not in who:
+        return None
+    return Item.id.in_(select(Event.item_id).where(Event.provider_id == who.organisation_id))

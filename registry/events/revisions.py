@@ -1,63 +1,133 @@
-"""What an amendment changed: the fields of two revisions side by side, in the user's words."""
+"""Amending and voiding events (DESIGN §2 "Immutable"): nothing is edited in place nor deleted. An
+amendment is a new revision (same certificate number, next revision, referring to the original) and the
+old one is marked amended; a void keeps the row and its reason. Both bring the item's validity up to date.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 
-from registry.events.labels import RESULT_LABELS
-from registry.events.models import Event
-from registry.i18n import format_day
-from registry.items.labels import label
-
-FIELD_LABELS: dict[str, Any] = {
-    "performed_on": _l("Performed on"),
-    "result": _l("Result"),
-    "certificate_number": _l("Certificate number"),
-    "record_number": _l("Record number (biên bản)"),
-    "stamp_number": _l("Stamp number"),
-    "verifier": _l("Verifier's card number"),
-    "technician": _l("Performed by"),
-    "valid_until": _l("Valid until"),
-    "standards_used": _l("Standards and reference materials used"),
-    "measurement_points": _l("Measurement points"),
-    "override_reason": _l("Why an overdue or failed standard was used"),
-}
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
+from registry.core.dates import clean_date
+from registry.core.errors import FieldErrors, NotFoundError, ServiceError
+from registry.core.models import MAX_ID
+from registry.core.services import check_version, require_reason
+from registry.events import rules
+from registry.events.fields import OUTCOME_NAMES
+from registry.events.item_validity import refresh_item
+from registry.events.models import Event, EventKind, EventState
+from registry.events.points import clean_points
+from registry.events.recording import clean_outcome, events_visible, issue
+from registry.extensions import db
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: str
-    after: str
-
-
-def shown_values(event: Event) -> dict[str, str]:
-    """Each field of :data:`FIELD_LABELS` as the page shows it."""
-    points = "; ".join(
-        ", ".join(f"{name}={value}" for name, value in point.items()) for point in event.measurement_points
+def get_event(actor: Actor, event_id: int, permission: Permission = Permission.VIEW) -> Event:
+    """The event (any revision) if ``actor`` may see it (otherwise not found) and holds ``permission``
+    on it (otherwise forbidden)."""
+    event = (
+        db.session.scalars(events_visible(actor).where(Event.id == event_id)).first()
+        if 0 < event_id <= MAX_ID
+        else None
     )
-    return {
-        "performed_on": format_day(event.performed_on),
-        "result": str(label(RESULT_LABELS, event.result)),
-        "certificate_number": event.certificate_number or "",
-        "record_number": event.record_number or "",
-        "stamp_number": event.stamp_number or "",
-        "verifier": event.verifier.card_number if event.verifier else "",
-        "technician": event.technician,
-        "valid_until": format_day(event.valid_until),
-        "standards_used": ", ".join(sorted(item.name or item.serial_number for item in event.standards_used)),
-        "measurement_points": points,
-        "override_reason": event.override_reason or "",
-    }
+    if event is None:
+        raise NotFoundError({"id": _l("No such event.")})
+    policy.require(
+        actor, event, permission, _l("Only the organisation that recorded this event may amend or void it.")
+    )
+    return event
 
 
-def changes_between(earlier: Event, later: Event) -> list[Change]:
-    before, after = shown_values(earlier), shown_values(later)
-    return [
-        Change(str(FIELD_LABELS[name]), before[name], after[name])
-        for name in FIELD_LABELS
-        if before[name] != after[name]
-    ]
+def revisions(event: Event) -> list[Event]:
+    """Every revision of ``event``'s certificate, the original first."""
+    root = event.original_id or event.id
+    stmt = select(Event).where(or_(Event.id == root, Event.original_id == root)).order_by(Event.revision)
+    return list(db.session.scalars(stmt))
+
+
+def values_of(event: Event) -> dict[str, Any]:
+    """An event's recorded values under the names of :data:`.fields.OUTCOME_FIELDS`."""
+    values = {name: getattr(event, name) for name in OUTCOME_NAMES if name != "verifier_card"}
+    values["verifier_card"] = event.verifier.card_number if event.verifier else None
+    values["standards_used"] = list(event.standards_used)
+    return values
+
+
+def _differs(name: str, new: Any, old: Any) -> bool:
+    """Whether an amendment's value differs from the recorded one, as it would be stored."""
+    try:
+        if name == "standards_used":
+            return sorted(item.id for item in rules.standards_used(new or ())) != sorted(
+                item.id for item in old
+            )
+        if name == "measurement_points":
+            return clean_points(new) != old
+        if name in ("performed_on", "valid_until"):
+            return clean_date(new, field=name, required=False) != old
+    except ServiceError:
+        return True  # refused with its message when the revision is built
+    if isinstance(new, str | None) and isinstance(old, str | None):
+        return (new or "").strip() != (old or "")
+    return bool(new != old)
+
+
+def _check_current(event: Event) -> None:
+    """Only the current revision of a live event is amended or voided."""
+    if event.state == EventState.AMENDED:
+        raise ServiceError({"_": _l("This revision was amended: amend or void the current one.")})
+    if event.state == EventState.VOID:
+        raise ServiceError({"_": _l("This event is void.")})
+
+
+def amend_event(
+    actor: Actor, event: Event, changes: Mapping[str, Any], *, reason: object, version: int | None
+) -> Event:
+    """A new revision of ``event`` with ``changes``: it keeps the certificate number with the next
+    revision number and refers to the original; ``event`` is marked amended with the reason."""
+    policy.require(
+        actor,
+        event,
+        Permission.CHANGE,
+        _l("Only the organisation that recorded this event may amend or void it."),
+    )
+    check_version(event, version)
+    _check_current(event)
+    unknown = sorted(set(changes) - set(OUTCOME_NAMES))
+    if unknown:
+        raise ServiceError({unknown[0]: _l("This cannot be amended.")})
+    errors = FieldErrors()
+    why = errors.run(require_reason, reason)
+    current = values_of(event)
+    changed = {name: value for name, value in changes.items() if _differs(name, value, current[name])}
+    if not changed:
+        errors.add("_", _l("Nothing was changed."))
+    errors.raise_if_any()
+    values = current | changed
+    if "valid_until" not in changed and {"performed_on", "result"} & set(changed):
+        values["valid_until"] = None  # computed again from the new date or result
+    outcome = clean_outcome(event.item, EventKind(event.kind), values)
+    assert outcome is not None
+    return issue(actor, event.item, outcome, event.provider, reason=why, original=event)
+
+
+def void_event(actor: Actor, event: Event, *, reason: object, version: int | None) -> Event:
+    """Void ``event``: it stays, marked void with its reason, and no longer counts for the item."""
+    policy.require(
+        actor,
+        event,
+        Permission.CHANGE,
+        _l("Only the organisation that recorded this event may amend or void it."),
+    )
+    check_version(event, version)
+    _check_current(event)
+    why = require_reason(reason)
+    with audit.reason(why):
+        event.state = EventState.VOID.value
+        event.state_reason = why
+        refresh_item(event.item)
+    return event

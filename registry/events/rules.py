@@ -1,6 +1,6 @@
-"""The rules an event must meet before it is stored (DESIGN §2 "Event"): the document it carries, who
-may record it, the standards it used, the validity it gives and whether it lies in the accredited scope.
-Each refusal names its rule, in the caller's language."""
+"""The rules an event must meet before it is stored (DESIGN §2 "Event"): who may record it, the document
+it carries, the standards it used, the validity it gives and whether it lies in the accredited scope.
+Each refusal names its rule, in the caller's language; :mod:`.recording` calls each once, in order."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from registry.auth.models import PROVIDER_ROLES, User
-from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
-from registry.events.access import OWNER_ROLES, acts_for_department
-from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
+from registry.auth import policy
+from registry.auth.models import User
+from registry.auth.policy import Actor, Permission
+from registry.core.errors import FieldErrors, ServiceError
+from registry.core.models import MAX_ID
+from registry.events.item_validity import status_on
+from registry.events.models import EventKind
 from registry.events.validity import calibration_valid_until, verification_valid_until
 from registry.extensions import db
-from registry.items.models import Instrument, Item, ItemKind, ReferenceMaterial, Result
-from registry.items.status import Status, status_of
+from registry.items.models import Instrument, Item, ItemKind, Result
+from registry.items.status import Status
 from registry.organisations.credentials.state import (
     find_accreditation,
     find_designation,
@@ -25,6 +27,7 @@ from registry.organisations.credentials.state import (
     find_verifier,
 )
 from registry.organisations.models import Organisation, Verifier
+from registry.organisations.services import find_by_code
 
 NOT_OWN_STANDARD = _l("Use the provider's own standards and reference materials.")
 SERVICE_LABELS = {
@@ -81,13 +84,34 @@ def check_item(item: Item, kind: EventKind) -> None:
         raise ServiceError({"kind": _l("Only measuring instruments are verified; standards are calibrated.")})
 
 
-def check_owner_may_record(user: User | None, item: Item) -> None:
+def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Organisation:
+    """Who performed the event: the owner for in-house kinds; otherwise the recording lab, or, when the
+    Department's admin records on a lab's behalf, the organisation it names. A lab naming another gets
+    the same answer whether that one exists or not."""
+    if kind.by_the_owner:
+        return item.owner
+    code = named.strip() if isinstance(named, str) else ""
+    if policy.acts_for_anyone(actor):
+        if not code:
+            raise ServiceError({"provider": _l("Name the provider that performed it.")})
+        provider = find_by_code(code)
+        if provider is None:
+            raise ServiceError({"provider": _l("No organisation with code %(code)s.", code=code[:40])})
+        return provider
+    assert isinstance(actor, User)  # only the system acts for anyone without being a person
+    if code and code.upper() != actor.organisation.code:
+        raise ServiceError({"provider": _l("You record events for your own organisation only.")})
+    return actor.organisation
+
+
+def check_owner_may_record(actor: Actor, item: Item) -> None:
     """Internal calibrations and intermediate checks: the owner, on its own Group 1 items."""
-    if not (
-        acts_for_department(user)
-        or (user is not None and user.has_role(*OWNER_ROLES) and user.organisation_id == item.owner_id)
-    ):
-        raise ForbiddenError(message=_l("Only the owner records its internal calibrations and checks."))
+    policy.require(
+        actor,
+        item,
+        Permission.RECORD_IN_HOUSE,
+        _l("Only the owner records its internal calibrations and checks."),
+    )
     if isinstance(item, Instrument) and item.group2:
         raise ServiceError(
             {
@@ -100,18 +124,17 @@ def check_owner_may_record(user: User | None, item: Item) -> None:
 
 
 def check_provider_may_record(
-    user: User | None, item: Item, kind: EventKind, provider: Organisation, on: date, verifier_card: str
+    actor: Actor, item: Item, kind: EventKind, provider: Organisation, on: date, verifier_card: str
 ) -> Verifier | None:
     """Verifications, calibrations and tests: a registration for the service on the day (Decree
     105/2016); for a Group 2 verification also a designation for the type and a verifier whose card is
     valid for it that day. Returns the verifier."""
-    if not (
-        acts_for_department(user)
-        or (user is not None and user.has_role(*PROVIDER_ROLES) and user.organisation_id == provider.id)
-    ):
-        raise ForbiddenError(
-            message=_l("Only a service provider records verifications, calibrations and tests.")
-        )
+    policy.require(
+        actor,
+        provider,
+        Permission.RECORD_AS,
+        _l("Only a service provider records verifications, calibrations and tests."),
+    )
     service = service_of(kind)
     if find_registration(provider, service, on) is None:
         raise ServiceError(
@@ -152,6 +175,24 @@ def check_provider_may_record(
     return verifier
 
 
+def standards_used(values: Sequence[object]) -> list[Item]:
+    """The standards and reference materials named by id (a number, or its digits as a form sends them;
+    or given as rows); an id naming nothing is refused like another organisation's, so the answer never
+    tells which rows exist."""
+    items: list[Item] = []
+    for value in values:
+        item = value if isinstance(value, Item) else None
+        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+            value = int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+            item = db.session.get(Item, value)
+        if item is None:
+            raise ServiceError({"standards_used": NOT_OWN_STANDARD})
+        if item not in items:
+            items.append(item)
+    return items
+
+
 def check_standards(standards: Sequence[Item], provider: Organisation, on: date, override: str) -> None:
     """The provider's own standards and reference materials; one overdue, failed or never calibrated on
     the day only with a reason."""
@@ -170,36 +211,6 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
                     )
                 }
             )
-
-
-def latest_result(item: Item, on: date | None = None) -> Event | None:
-    """The item's latest current validity-giving event (by date, then recording order), on or before
-    ``on`` when given: the result its validity stands on."""
-    stmt = select(Event).where(
-        Event.item_id == item.id,
-        Event.state == EventState.CURRENT.value,
-        Event.kind.in_(VALIDITY_KINDS),
-    )
-    if on is not None:
-        stmt = stmt.where(Event.performed_on <= on)
-    return db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc()).limit(1)).first()
-
-
-def status_on(standard: Item, on: date) -> Status:
-    """A standard's status on a past day, from its results up to that day (a back-dated event is judged
-    by the standard's validity then, not now); from its current columns when the registry holds none of
-    its results (validity imported with it), and a reference material by its expiry date."""
-    if isinstance(standard, ReferenceMaterial) or standard.kind == ItemKind.REFERENCE_MATERIAL:
-        return status_of(standard, on)
-    latest = latest_result(standard, on)
-    if latest is None:
-        has_results = db.session.scalar(select(Event.id).where(Event.item_id == standard.id).limit(1))
-        return Status.NEVER if has_results else status_of(standard, on)
-    if latest.result == Result.FAIL:
-        return Status.FAILED
-    if latest.valid_until is not None and latest.valid_until < on:
-        return Status.OVERDUE
-    return Status.VALID
 
 
 def outside_accredited_scope(item: Item, kind: EventKind, provider: Organisation, on: date) -> bool:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from registry.auth import policy
+from registry.auth.policy import Permission
 from registry.core.forms import form_status, submitted
-from registry.items import access, services
+from registry.items import services
+from registry.items.blueprint import bp, item_url
 from registry.items.fields import FIELDS
 from registry.items.forms import (
     CREATE_FORMS,
@@ -23,7 +26,6 @@ from registry.items.forms import (
     initial_values,
 )
 from registry.items.models import Instrument, Item, ItemKind
-from registry.items.views import bp, item_url, visible_or_404
 
 Page = Response | str | tuple[str, int]
 
@@ -34,8 +36,7 @@ def _values(form: FlaskForm, kind: ItemKind) -> dict[str, Any]:
 
 
 def _create(kind: ItemKind) -> Page:
-    if not access.may_create(current_user, kind):
-        abort(403)
+    services.check_may_register(current_user, kind)
     prefilled = {
         name: request.args[name] for name in ("owner", "serial_number", "type_code") if name in request.args
     }
@@ -46,7 +47,7 @@ def _create(kind: ItemKind) -> Page:
     )
     if item:
         flash(_("Registered."), "success")
-        if access.is_department(current_user) or item.owner_id == current_user.organisation_id:
+        if policy.is_department(current_user) or policy.belongs_to(current_user, item.owner_id):
             return redirect(item_url(item))
         # Registered on an enterprise's behalf: on to recording what the lab did to it.
         return redirect(
@@ -80,10 +81,9 @@ def reference_material_create() -> Page:
 
 def _changeable(kind: ItemKind | None, item_id: int) -> Item:
     """The item if the user may see it (404) and change it (403)."""
-    item = visible_or_404(kind, item_id)
-    if not access.may_change(current_user, item):
-        abort(403)
-    return item
+    return services.get_item(
+        current_user, item_id, Item if kind is None else services.MODELS[kind], Permission.CHANGE
+    )
 
 
 def _edit(kind: ItemKind, item_id: int) -> Page:
@@ -155,9 +155,7 @@ def instrument_relocate(item_id: int) -> Page:
 @bp.route("/items/<int:item_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(item_id: int) -> Page:
-    item = visible_or_404(None, item_id)
-    if not access.may_transfer(current_user):
-        abort(403)
+    item = services.get_item(current_user, item_id, Item, Permission.TRANSFER)
     form = TransferForm(data={"version": item.version})
     if submitted(
         form,

@@ -13,13 +13,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from registry.catalogue.models import AdminUnit
-from registry.catalogue.services import get_instrument_type
+from registry.catalogue.services import get_admin_unit, get_instrument_type
+from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_text
-from registry.extensions import db
 from registry.items.models import Funding, ItemKind, ItemState, Purpose, StandardLevel, Use
 
 MAX_INTERVAL_MONTHS = 240
@@ -61,6 +60,11 @@ def choice(options: type[enum.StrEnum]) -> Cleaner:
 
 
 def interval(name: str, value: Any) -> int | None:
+    """Months: a whole number (as the API sends it, or as typed in a form)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value.isdigit() and value.isascii() and len(value) <= len(str(MAX_INTERVAL_MONTHS)):
+            value = int(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -73,11 +77,7 @@ def interval(name: str, value: Any) -> int | None:
 
 
 def day(name: str, value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, date):
-        raise ServiceError({name: _l("Enter a date.")})
-    return value
+    return clean_date(value, field=name, required=False)
 
 
 def flag(name: str, value: Any) -> bool:
@@ -101,15 +101,7 @@ def admin_unit(name: str, value: Any) -> AdminUnit | None:
         return None
     if not isinstance(value, str):
         raise ServiceError({name: _l("Enter text.")})
-    code = value.strip()
-    unit = (
-        db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
-        if CODE_PATTERN.match(code)
-        else None
-    )
-    if unit is None:
-        raise ServiceError({name: _l("Unknown administrative unit %(code)s.", code=code[:50])})
-    return unit
+    return get_admin_unit(value, field_name=name)
 
 
 COMMON: dict[str, Field] = {

@@ -3,7 +3,6 @@ legal cycle…) are the services'; select fields accept any value and let the se
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,7 +10,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -20,9 +18,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import DateInput
 
 from registry.catalogue.models import AdminUnit, InstrumentType
-from registry.core.forms import max_length, required
+from registry.core.dates import clean_date
+from registry.core.errors import ServiceError
+from registry.core.forms import date_text, hint, max_length, required
 from registry.core.text import fold
 from registry.extensions import db
 from registry.items.labels import (
@@ -40,27 +41,20 @@ from registry.items.status import STATUS_LABELS
 # --- Fields with our own (translated) messages ----------------------------------------------------------
 
 
-class DayField(DateField):
-    """A date from the browser's date picker (ISO) or typed as dd/mm/yyyy; empty is no date."""
+class DayField(StringField):
+    """A date filter of a list (a GET form, read by the view): ISO or dd/mm/yyyy; empty is no date."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
-        super().__init__(*args, **kwargs)
+    widget = DateInput()
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
             return  # not sent at all: keep the value the form was given
-        text = " ".join(str(value) for value in valuelist).strip()
         self.data = None
-        if not text:
-            return
-        for fmt in self.strptime_format:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(str(_l("Enter a date as dd/mm/yyyy.")))
+        try:
+            text = " ".join(str(value) for value in valuelist)
+            self.data = clean_date(text, field=self.name, required=False)
+        except ServiceError as error:
+            raise ValueError(str(error.message)) from None
 
 
 class WholeNumberField(IntegerField):
@@ -100,21 +94,22 @@ def admin_unit_choices(blank: Any) -> list[SelectChoice]:
 class OwnerFields(FlaskForm):
     owner = StringField(
         _l("Owner (organisation code)"),
-        validators=[max_length(40)],
+        render_kw=hint(max_length=40),
         description=_l("Leave empty for your own organisation."),
     )
 
 
 class InstrumentFields(FlaskForm):
-    type_code = SelectField(_l("Instrument type"), validators=[required()], validate_choice=False)
-    serial_number = StringField(_l("Serial number"), validators=[required(), max_length(80)])
-    manufacturer = StringField(_l("Manufacturer"), validators=[max_length(120)])
-    model = StringField(_l("Model"), validators=[max_length(120)])
-    measuring_range = StringField(_l("Measuring range"), validators=[max_length(120)])
-    accuracy_class = StringField(_l("Accuracy class"), validators=[max_length(40)])
+    type_code = SelectField(_l("Instrument type"), validate_choice=False, render_kw=hint(required=True))
+    serial_number = StringField(_l("Serial number"), render_kw=hint(required=True, max_length=80))
+    manufacturer = StringField(_l("Manufacturer"), render_kw=hint(max_length=120))
+    model = StringField(_l("Model"), render_kw=hint(max_length=120))
+    measuring_range = StringField(_l("Measuring range"), render_kw=hint(max_length=120))
+    accuracy_class = StringField(_l("Accuracy class"), render_kw=hint(max_length=40))
     use = SelectField(_l("Use"), choices=_choices(USE_LABELS), validate_choice=False)
-    interval_months = WholeNumberField(
+    interval_months = StringField(
         _l("Interval (months)"),
+        render_kw={"inputmode": "numeric"},
         description=_l(
             "Required for instruments in internal use (calibrated). For legal use it may only shorten "
             "the legal verification cycle."
@@ -127,7 +122,7 @@ class InstrumentFields(FlaskForm):
 
 
 class SiteFields(FlaskForm):
-    site_address = StringField(_l("Site address"), validators=[max_length(500)])
+    site_address = StringField(_l("Site address"), render_kw=hint(max_length=500))
     site_admin_unit = SelectField(_l("Site administrative unit"), validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -136,32 +131,34 @@ class SiteFields(FlaskForm):
 
 
 class StandardFields(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(255)])
+    name = StringField(_l("Name"), render_kw=hint(required=True, max_length=255))
     level = SelectField(_l("Level"), choices=_choices(LEVEL_LABELS), default="working", validate_choice=False)
-    quantity = StringField(_l("Quantity"), validators=[required(), max_length(60)])
-    serial_number = StringField(_l("Serial number"), validators=[max_length(80)])
-    manufacturer = StringField(_l("Manufacturer"), validators=[max_length(120)])
-    model = StringField(_l("Model"), validators=[max_length(120)])
-    range = StringField(_l("Measuring range"), validators=[max_length(120)])
-    uncertainty = StringField(_l("Uncertainty"), validators=[max_length(120)])
-    interval_months = WholeNumberField(_l("Calibration interval (months)"), validators=[required()])
+    quantity = StringField(_l("Quantity"), render_kw=hint(required=True, max_length=60))
+    serial_number = StringField(_l("Serial number"), render_kw=hint(max_length=80))
+    manufacturer = StringField(_l("Manufacturer"), render_kw=hint(max_length=120))
+    model = StringField(_l("Model"), render_kw=hint(max_length=120))
+    range = StringField(_l("Measuring range"), render_kw=hint(max_length=120))
+    uncertainty = StringField(_l("Uncertainty"), render_kw=hint(max_length=120))
+    interval_months = StringField(
+        _l("Calibration interval (months)"), render_kw={"inputmode": "numeric", **hint(required=True)}
+    )
     traceable_to = StringField(
         _l("Traceable to"),
-        validators=[max_length(255)],
+        render_kw=hint(max_length=255),
         description=_l("At the top of a chain: the external body that calibrates it."),
     )
 
 
 class ReferenceMaterialFields(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(255)])
-    producer = StringField(_l("Producer"), validators=[max_length(200)])
+    name = StringField(_l("Name"), render_kw=hint(required=True, max_length=255))
+    producer = StringField(_l("Producer"), render_kw=hint(max_length=200))
     producer_iso17034 = BooleanField(_l("Producer accredited to ISO 17034"))
-    lot = StringField(_l("Lot"), validators=[max_length(80)])
-    certified_value = StringField(_l("Certified value"), validators=[max_length(80)])
-    uncertainty = StringField(_l("Uncertainty"), validators=[max_length(120)])
-    unit = StringField(_l("Unit"), validators=[max_length(40)])
-    certificate_number = StringField(_l("Certificate number"), validators=[max_length(80)])
-    expiry_date = DayField(_l("Expiry date"), validators=[required()])
+    lot = StringField(_l("Lot"), render_kw=hint(max_length=80))
+    certified_value = StringField(_l("Certified value"), render_kw=hint(max_length=80))
+    uncertainty = StringField(_l("Uncertainty"), render_kw=hint(max_length=120))
+    unit = StringField(_l("Unit"), render_kw=hint(max_length=40))
+    certificate_number = StringField(_l("Certificate number"), render_kw=hint(max_length=80))
+    expiry_date = date_text(_l("Expiry date"), required=True)
 
 
 # Shared fields come last on every form (the order of definition is the order on the page).
@@ -173,12 +170,12 @@ class CommonFields(FlaskForm):
     purpose = SelectField(
         _l("Purpose"), choices=_choices(PURPOSE_LABELS), default="other", validate_choice=False
     )
-    acquired_on = DayField(_l("Acquired on"))
-    notes = TextAreaField(_l("Notes"), validators=[max_length(2000)])
+    acquired_on = date_text(_l("Acquired on"))
+    notes = TextAreaField(_l("Notes"), render_kw=hint(max_length=2000))
 
 
 class ChangeFields(FlaskForm):
-    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
+    reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
     version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
 
@@ -231,11 +228,11 @@ def initial_values(item: Item) -> dict[str, Any]:
 
 
 class TransferForm(ChangeFields):
-    owner = StringField(_l("New owner (organisation code)"), validators=[required(), max_length(40)])
+    owner = StringField(_l("New owner (organisation code)"), render_kw=hint(required=True, max_length=40))
 
 
 class RelocateForm(ChangeFields):
-    site_address = StringField(_l("Site address"), validators=[max_length(500)])
+    site_address = StringField(_l("Site address"), render_kw=hint(max_length=500))
     site_admin_unit = SelectField(_l("Site administrative unit"), validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

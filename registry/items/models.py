@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
+from registry.auth.principals import (
+    ACL,
+    DEPARTMENT,
+    DEPARTMENT_ADMIN,
+    LAB_STAFF,
+    MANAGER,
+    Permission,
+    in_house,
+    manager,
+    member,
+)
 from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
 from registry.extensions import db
 from registry.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from registry.auth.policy import Principals
 
 
 class ItemKind(enum.StrEnum):
@@ -132,9 +147,43 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     def is_instrument(self) -> bool:
         return self.kind == ItemKind.INSTRUMENT
 
+    # Who may do what (DESIGN §3), asked through registry.auth.policy.
+    @classmethod
+    def __visible__(cls, who: Principals) -> ColumnElement[bool] | None:
+        """The Department sees every item; everyone else its own organisation's (and a lab those it has
+        served: registry.events widens this)."""
+        return None if who.department else Item.owner_id == who.organisation_id
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        """Who registers items at all (whose: the owner's REGISTER_ITEMS)."""
+        return [(DEPARTMENT, {Permission.CREATE}), (MANAGER, {Permission.CREATE})]
+
+    def __acl__(self) -> ACL:
+        """The owner's managers change its items, the Department any (and alone transfers one). The
+        owner's people and the Department read an item's history, not the labs that served it. The owner
+        records its in-house checks (the Department's admin on its behalf)."""
+        return [
+            (DEPARTMENT, {Permission.CHANGE, Permission.TRANSFER, Permission.VIEW_HISTORY}),
+            (member(self.owner_id), {Permission.VIEW_HISTORY}),
+            (manager(self.owner_id), {Permission.CHANGE}),
+            (in_house(self.owner_id), {Permission.RECORD_IN_HOUSE}),
+            (DEPARTMENT_ADMIN, {Permission.RECORD_IN_HOUSE}),
+        ]
+
 
 class Instrument(Item):
     __mapper_args__ = {"polymorphic_identity": ItemKind.INSTRUMENT.value}
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        """A lab also registers an instrument it is about to serve, on its owner's behalf, and looks any
+        owner's up by owner code and serial number."""
+        return [
+            *super().__class_acl__(),
+            (LAB_STAFF, {Permission.CREATE, Permission.LOOK_UP}),
+            (DEPARTMENT, {Permission.LOOK_UP}),
+        ]
 
     @property
     def group2(self) -> bool:

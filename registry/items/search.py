@@ -13,21 +13,55 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, bindparam, event, false, inspect, or_, select, update
+from sqlalchemy.orm import Session, UOWTransaction, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.auth.models import User
+from registry.auth import policy
+from registry.auth.policy import Actor
 from registry.catalogue.models import AdminUnit, InstrumentType
+from registry.core.dates import clean_date
 from registry.core.errors import ServiceError
-from registry.core.text import fold
+from registry.core.text import fold, fold_all
 from registry.core.validation import CODE_PATTERN
-from registry.items import access
 from registry.items.models import Item, ItemKind
 from registry.items.status import Status, status_expression
 from registry.organisations.models import Organisation
 
 MAX_QUERY_LENGTH = 200
+
+
+def search_text_of(item: Item, owner: Organisation | None = None) -> str:
+    """What an item is found by: its serial number, manufacturer, model, name and its owner's name."""
+    owner = owner or item.owner
+    return fold_all(item.serial_number, item.manufacturer, item.model, item.name, owner.name)
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_owner_renames(session: Session, flush_context: UOWTransaction) -> None:
+    """An organisation renamed: its items are found by the new name. A derived column only, rewritten
+    without bumping the items' versions or auditing each (the organisation's own change is audited)."""
+    for organisation in session.dirty:
+        if isinstance(organisation, Organisation) and inspect(organisation).attrs.name.history.deleted:
+            _refresh_owner_search_text(session, organisation)
+
+
+def _refresh_owner_search_text(session: Session, organisation: Organisation) -> None:
+    table = Item.__table__
+    connection = session.connection()
+    rows = connection.execute(
+        select(table.c.id, table.c.serial_number, table.c.manufacturer, table.c.model, table.c.name).where(
+            table.c.owner_id == organisation.id
+        )
+    ).all()
+    if rows:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("item_id")).values(search_text=bindparam("text")),
+            [{"item_id": row.id, "text": fold_all(*row[1:], organisation.name)} for row in rows],
+        )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Item) and obj.owner_id == organisation.id:
+            session.expire(obj, ["search_text"])
 
 
 @dataclass(frozen=True)
@@ -37,7 +71,7 @@ class ItemFilters:
     type_code: str = ""
     status: str = ""
     admin_unit: str = ""
-    due_before: date | None = None
+    due_before: object = None  # a date, or its text (ISO or dd/mm/yyyy)
 
 
 def like_pattern(query: str) -> str | None:
@@ -56,11 +90,11 @@ def _code(value: str) -> str | None:
 
 
 def filter_conditions(
-    user: User, kind: ItemKind, filters: ItemFilters, today: date
+    actor: Actor, kind: ItemKind, filters: ItemFilters, today: date
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of the items of ``kind`` that ``user`` may see and that match ``filters``."""
+    """The WHERE conditions of the items of ``kind`` that ``actor`` may see and that match ``filters``."""
     conditions: list[ColumnElement[bool]] = [Item.kind == kind.value]
-    visible = access.visible_condition(user)
+    visible = policy.visible(actor, Item)
     if visible is not None:
         conditions.append(visible)
     if len(filters.q) > MAX_QUERY_LENGTH:
@@ -77,8 +111,9 @@ def filter_conditions(
                 }
             )
         conditions.append(status_expression(today) == filters.status)
-    if filters.due_before is not None:
-        conditions.append(Item.valid_until < filters.due_before)
+    due_before = clean_date(filters.due_before, field="due_before", required=False)
+    if due_before is not None:
+        conditions.append(Item.valid_until < due_before)
     if filters.owner:
         code = _code(filters.owner)
         conditions.append(

@@ -1,12 +1,10 @@
 """Item rules: registering, editing, transferring, relocating and retiring instruments, measurement
-standards and reference materials, and the search column.
+standards and reference materials, and finding them.
 
-``user`` is who acts (its roles decide what it may do); ``None`` is a trusted caller acting for the
-Department (the command line, a scheduler job), which must name the owner. Values come in under the
-names the forms and the API use (see :mod:`registry.items.fields`); every
-broken rule is reported at once, field by field, before anything is changed, so a refused request
-leaves the row untouched. Access is checked here (:mod:`registry.items.access`), so the web and the API
-give the same answers.
+``actor`` is who acts; the policy (:mod:`registry.auth.policy`) decides what it may do, from the models'
+declarations. Values come in as the forms and the API send them, under the names of
+:mod:`registry.items.fields`; every broken rule is reported at once, field by field, before anything is
+changed, so a refused request leaves the row untouched.
 """
 
 from __future__ import annotations
@@ -16,16 +14,18 @@ from datetime import date
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from registry.audit.services import set_reason
+from registry.audit import services as audit
+from registry.auth import policy
 from registry.auth.models import User
-from registry.core.errors import FieldErrors, ServiceError
+from registry.auth.policy import Actor, Permission
+from registry.core.dates import local_today
+from registry.core.errors import FieldErrors, NotFoundError, ServiceError
+from registry.core.models import MAX_ID
 from registry.core.services import check_version, require_reason
-from registry.core.text import fold_all
 from registry.core.validation import clean_text
 from registry.extensions import db
-from registry.items import access
 from registry.items.fields import clean_fields
 from registry.items.models import (
     Instrument,
@@ -37,8 +37,10 @@ from registry.items.models import (
     Result,
     Use,
 )
-from registry.items.status import local_today
+from registry.items.search import ItemFilters, filter_conditions, search_text_of
+from registry.items.status import status_counts
 from registry.organisations.models import Organisation
+from registry.organisations.services import find_by_code
 
 T = TypeVar("T", bound=Item)
 
@@ -59,11 +61,6 @@ _RULE_ATTRIBUTES = (
     "name",
     "lot",
 )
-
-
-def search_text_of(item: Item, owner: Organisation | None = None) -> str:
-    owner = owner or item.owner
-    return fold_all(item.serial_number, item.manufacturer, item.model, item.name, owner.name)
 
 
 # --- Cross-field rules ---------------------------------------------------------------------------------
@@ -186,19 +183,42 @@ def _keep_validity(item: Item) -> None:
 # --- Creating ------------------------------------------------------------------------------------------
 
 
+def _owner(actor: Actor, kind: ItemKind, code: object) -> Organisation:
+    """The owner of a new item of ``kind``: the organisation with ``code``, or the actor's own when it is
+    empty. A refusal never tells a hidden organisation from a missing one."""
+    text = code.strip() if isinstance(code, str) else ""
+    owner = find_by_code(text) if text else actor.organisation if isinstance(actor, User) else None
+    if owner is not None and (
+        policy.permits(actor, owner, Permission.REGISTER_ITEMS)
+        or (kind == ItemKind.INSTRUMENT and policy.permits(actor, owner, Permission.REGISTER_INSTRUMENTS))
+    ):
+        return owner
+    if policy.is_department(actor):
+        missing = _l("No organisation with code %(code)s.", code=text[:40])
+        raise ServiceError({"owner": missing if text else _l("This field is required.")})
+    if kind == ItemKind.INSTRUMENT and policy.is_lab_staff(actor):
+        raise ServiceError(
+            {"owner": _l("No enterprise with code %(code)s.", code=text[:40])}
+            if text
+            else {"owner": _l("Give the code of the enterprise that owns the instrument.")}
+        )
+    raise ServiceError({"owner": _l("You may register items for your own organisation only.")})
+
+
+def check_may_register(actor: Actor, kind: ItemKind) -> None:
+    """Refuse (403) an actor who may register no item of ``kind`` at all."""
+    policy.require(actor, MODELS[kind], Permission.CREATE, _l("You may not register items."))
+
+
 def create_item(
-    user: User | None, kind: ItemKind, values: Mapping[str, Any], *, today: date | None = None
+    actor: Actor, kind: ItemKind, values: Mapping[str, Any], *, today: date | None = None
 ) -> Item:
     """Register an item of ``kind``. ``values`` holds the fields of :data:`fields.FIELDS` [kind] and
-    optionally ``owner`` (an organisation code; the user's own organisation when left out)."""
-    access.require_create(user, kind)
+    optionally ``owner`` (an organisation code; the actor's own organisation when left out)."""
+    check_may_register(actor, kind)
     today = today or local_today()
     errors = FieldErrors()
-    owner: Organisation | None = None
-    try:
-        owner = access.resolve_owner(user, kind, values.get("owner"))
-    except ServiceError as error:
-        errors.absorb(error)
+    owner = errors.run(_owner, actor, kind, values.get("owner"))
     cleaned = clean_fields(
         kind, {name: value for name, value in values.items() if name != "owner"}, creating=True, errors=errors
     )
@@ -220,26 +240,24 @@ def create_item(
     return item
 
 
-def create_instrument(
-    user: User | None, values: Mapping[str, Any], *, today: date | None = None
-) -> Instrument:
-    item = create_item(user, ItemKind.INSTRUMENT, values, today=today)
+def create_instrument(actor: Actor, values: Mapping[str, Any], *, today: date | None = None) -> Instrument:
+    item = create_item(actor, ItemKind.INSTRUMENT, values, today=today)
     assert isinstance(item, Instrument)
     return item
 
 
 def create_standard(
-    user: User | None, values: Mapping[str, Any], *, today: date | None = None
+    actor: Actor, values: Mapping[str, Any], *, today: date | None = None
 ) -> MeasurementStandard:
-    item = create_item(user, ItemKind.STANDARD, values, today=today)
+    item = create_item(actor, ItemKind.STANDARD, values, today=today)
     assert isinstance(item, MeasurementStandard)
     return item
 
 
 def create_reference_material(
-    user: User | None, values: Mapping[str, Any], *, today: date | None = None
+    actor: Actor, values: Mapping[str, Any], *, today: date | None = None
 ) -> ReferenceMaterial:
-    item = create_item(user, ItemKind.REFERENCE_MATERIAL, values, today=today)
+    item = create_item(actor, ItemKind.REFERENCE_MATERIAL, values, today=today)
     assert isinstance(item, ReferenceMaterial)
     return item
 
@@ -250,7 +268,7 @@ def create_reference_material(
 def _new_owner(item: Item, code: Any) -> Organisation:
     if not isinstance(code, str) or not code.strip():
         raise ServiceError({"owner": _l("This field is required.")})
-    owner = access.organisation_by_code(code)
+    owner = find_by_code(code)
     if owner is None:
         raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code.strip()[:50])})
     if owner.id == item.owner_id:
@@ -259,68 +277,66 @@ def _new_owner(item: Item, code: Any) -> Organisation:
 
 
 def update_item(
-    user: User | None,
+    actor: Actor,
     item: T,
     changes: Mapping[str, Any],
     *,
-    reason: str | None,
+    reason: object,
     version: int | None,
     today: date | None = None,
 ) -> T:
     """Change the fields named in ``changes``; ``owner`` (a code) transfers the item, the site fields
     relocate an instrument. The reason is required and audited; a stale ``version`` is a conflict."""
-    access.require_change(user, item)
+    policy.require(actor, item, Permission.CHANGE, _l("You may not change this item."))
     if "owner" in changes:
-        access.require_transfer(user)
+        policy.require(
+            actor, item, Permission.TRANSFER, _l("Only the Department may transfer an item to another owner.")
+        )
     check_version(item, version)
     today = today or local_today()
     kind = ItemKind(item.kind)
     errors = FieldErrors()
-    try:
-        reason = require_reason(reason)
-    except ServiceError as error:
-        errors.absorb(error)
+    why = errors.run(require_reason, reason)
     owner = item.owner
     if "owner" in changes:
-        try:
-            owner = _new_owner(item, changes["owner"])
-        except ServiceError as error:
-            errors.absorb(error)
+        owner = errors.run(_new_owner, item, changes["owner"])
     fields = {name: value for name, value in changes.items() if name != "owner"}
     cleaned = clean_fields(kind, fields, creating=False, errors=errors)
     prospective = {name: getattr(item, name) for name in _RULE_ATTRIBUTES} | cleaned
     _check_rules(kind, owner, prospective, item.id, today, errors)
     errors.raise_if_any()
 
-    for name, value in cleaned.items():
-        setattr(item, name, value)
-    item.owner = owner
-    _keep_validity(item)
-    item.search_text = search_text_of(item, owner)
-    if db.session.is_modified(item, include_collections=False):
-        set_reason(reason)
-        db.session.flush()
+    with audit.reason(why):
+        for name, value in cleaned.items():
+            if getattr(item, name) != value:
+                setattr(item, name, value)
+        if item.owner_id != owner.id:
+            item.owner = owner
+        _keep_validity(item)
+        search_text = search_text_of(item, owner)
+        if item.search_text != search_text:
+            item.search_text = search_text
     return item
 
 
-def transfer_item(user: User | None, item: T, *, owner: str, reason: str | None, version: int | None) -> T:
+def transfer_item(actor: Actor, item: T, *, owner: object, reason: object, version: int | None) -> T:
     """Give the item to the organisation with code ``owner`` (the Department). Its site stays where it
     is: relocating is a separate act."""
-    return update_item(user, item, {"owner": owner}, reason=reason, version=version)
+    return update_item(actor, item, {"owner": owner}, reason=reason, version=version)
 
 
 def relocate_instrument(
-    user: User | None,
+    actor: Actor,
     item: Instrument,
     *,
-    site_address: str | None,
-    site_admin_unit: str | None,
-    reason: str | None,
+    site_address: object,
+    site_admin_unit: object,
+    reason: object,
     version: int | None,
 ) -> Instrument:
     """Move an instrument to another site (address and administrative unit code)."""
     return update_item(
-        user,
+        actor,
         item,
         {"site_address": site_address, "site_admin_unit": site_admin_unit},
         reason=reason,
@@ -328,35 +344,57 @@ def relocate_instrument(
     )
 
 
-def retire_item(user: User | None, item: T, *, reason: str | None, version: int | None) -> T:
+def retire_item(actor: Actor, item: T, *, reason: object, version: int | None) -> T:
     """Take the item out of the registry's reckoning for good. Nothing is ever deleted."""
-    access.require_change(user, item)
+    policy.require(actor, item, Permission.CHANGE, _l("You may not change this item."))
     if item.state == ItemState.RETIRED:
         raise ServiceError({"_": _l("This item is already retired.")})
-    return update_item(user, item, {"state": ItemState.RETIRED.value}, reason=reason, version=version)
+    return update_item(actor, item, {"state": ItemState.RETIRED.value}, reason=reason, version=version)
 
 
-# --- Lookup and search column --------------------------------------------------------------------------
+# --- Finding ------------------------------------------------------------------------------------------
 
 
-def lookup_instruments(
-    user: User | None, *, owner: str | None, serial_number: str | None
-) -> list[Instrument]:
+def get_item(actor: Actor, item_id: int, model: type[T], permission: Permission = Permission.VIEW) -> T:
+    """The item of kind ``model`` with ``item_id`` if ``actor`` may see it (otherwise not found, never
+    forbidden) and holds ``permission`` on it (otherwise forbidden)."""
+    stmt = select(model).where(model.id == item_id)
+    condition = policy.visible(actor, model)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    item = db.session.scalars(stmt).first() if 0 < item_id <= MAX_ID else None
+    if item is None:
+        raise NotFoundError({"id": _l("No such item.")})
+    policy.require(actor, item, permission)
+    return item
+
+
+def status_tally(actor: Actor, kind: ItemKind) -> dict[str, int]:
+    """How many of the items of ``kind`` that ``actor`` may see have each status today."""
+    today = local_today()
+    conditions = filter_conditions(actor, kind, ItemFilters(), today)
+    return {status.value: count for status, count in status_counts(conditions, today).items()}
+
+
+def lookup_instruments(actor: Actor, *, owner: object, serial_number: object) -> list[Instrument]:
     """The instruments of the organisation with code ``owner`` whose serial number is exactly
     ``serial_number`` (one per type at most): what a lab may see of an instrument it is about to serve."""
-    access.require_look_up(user)
+    policy.require(
+        actor,
+        Instrument,
+        Permission.LOOK_UP,
+        _l("Only the Department and laboratories may look instruments up."),
+    )
     errors = FieldErrors()
-    code = serial = ""
-    try:
-        code = clean_text(owner, field="owner", max_length=40)
-    except ServiceError as error:
-        errors.absorb(error)
-    try:
-        serial = clean_text(serial_number, field="serial_number", max_length=80)
-    except ServiceError as error:
-        errors.absorb(error)
+    code = errors.run(clean_text, owner if isinstance(owner, str) else None, field="owner", max_length=40)
+    serial = errors.run(
+        clean_text,
+        serial_number if isinstance(serial_number, str) else None,
+        field="serial_number",
+        max_length=80,
+    )
     errors.raise_if_any()
-    organisation = access.organisation_by_code(code)
+    organisation = find_by_code(code)
     if organisation is None:
         return []
     stmt = (
@@ -365,29 +403,3 @@ def lookup_instruments(
         .order_by(Instrument.id)
     )
     return list(db.session.scalars(stmt))
-
-
-def refresh_owner_search_text(organisation: Organisation) -> int:
-    """Rewrite the search column of ``organisation``'s items after its name changed (the column folds
-    the owner's name in). Call it from ``update_organisation`` whenever the name changes.
-
-    A derived column only: written without bumping the items' versions or auditing every item (the
-    organisation's own audit event records the rename). Gives the number of items rewritten."""
-    table = Item.__table__
-    with db.session.no_autoflush:
-        rows = db.session.execute(
-            select(
-                table.c.id, table.c.serial_number, table.c.manufacturer, table.c.model, table.c.name
-            ).where(table.c.owner_id == organisation.id)
-        ).all()
-        if not rows:
-            return 0
-        params = [{"item_id": row.id, "text": fold_all(*row[1:], organisation.name)} for row in rows]
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("item_id")).values(search_text=bindparam("text")),
-            params,
-        )
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Item) and obj.owner_id == organisation.id:
-            db.session.expire(obj, ["search_text"])
-    return len(rows)

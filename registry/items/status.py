@@ -3,7 +3,8 @@ Python twin for a single row already in memory (the tests prove the two agree on
 
 The order of the branches is the rule: a retired or out-of-service item is that first; then an item
 with no valid result has ``never``; a failed result is ``failed``; past its validity, or waiting for a
-verification after repair, ``overdue``; within ``due_soon_days`` of its end, ``due_soon``; else ``valid``.
+verification after repair, ``overdue``; within the ``DUE_SOON_DAYS`` setting of its end, ``due_soon``;
+else ``valid``.
 An item with a passing result and no end date (a type without periodic verification) stays valid.
 
 Dates are compared with bound parameters (``today`` and ``today + due_soon_days``), never subtracted in
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,9 +26,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.models import Item, ItemState, Result
-
-DUE_SOON_DAYS = 30
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Status(enum.StrEnum):
@@ -62,14 +60,14 @@ STATUS_CLASSES = {
 }
 
 
-def local_today() -> date:
-    """Today in Asia/Ho_Chi_Minh: the day the registry's users live in."""
-    return datetime.now(LOCAL_TZ).date()
+def due_soon_days() -> int:
+    """How many days before its end a validity is "due soon" (the ``DUE_SOON_DAYS`` setting)."""
+    return int(current_app.config["DUE_SOON_DAYS"])
 
 
-def status_expression(today: date, due_soon_days: int = DUE_SOON_DAYS) -> ColumnElement[str]:
+def status_expression(today: date) -> ColumnElement[str]:
     """The status of each row of ``items`` on ``today``, as one CASE expression."""
-    soon = today + timedelta(days=due_soon_days)
+    soon = today + timedelta(days=due_soon_days())
     return case(
         (Item.state == ItemState.RETIRED.value, Status.RETIRED.value),
         (Item.state == ItemState.OUT_OF_SERVICE.value, Status.OUT_OF_SERVICE.value),
@@ -81,7 +79,7 @@ def status_expression(today: date, due_soon_days: int = DUE_SOON_DAYS) -> Column
     )
 
 
-def status_of(item: Item, today: date, due_soon_days: int = DUE_SOON_DAYS) -> Status:
+def status_of(item: Item, today: date) -> Status:
     """The Python twin of :func:`status_expression`, branch for branch."""
     if item.state == ItemState.RETIRED:
         return Status.RETIRED
@@ -93,7 +91,7 @@ def status_of(item: Item, today: date, due_soon_days: int = DUE_SOON_DAYS) -> St
         return Status.FAILED
     if item.needs_reverification or (item.valid_until is not None and item.valid_until < today):
         return Status.OVERDUE
-    if item.valid_until is not None and item.valid_until <= today + timedelta(days=due_soon_days):
+    if item.valid_until is not None and item.valid_until <= today + timedelta(days=due_soon_days()):
         return Status.DUE_SOON
     return Status.VALID
 

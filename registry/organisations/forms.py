@@ -1,3 +1,6 @@
+"""Organisation forms: the shape of the input only. The service cleans and checks every value and names
+a wrong one, as it does for the API."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,14 +13,12 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from registry.core.forms import max_length, required
+from registry.core.forms import CheckboxesField, hint, max_length
 from registry.organisations.models import Organisation
 
 KIND_CHOICES = [
@@ -32,49 +33,44 @@ SORT_CHOICES = [
 ]
 
 
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class ContactFields(FlaskForm):
     """How to find an organisation: what its managers may change themselves."""
 
-    address = StringField(_l("Address"), validators=[max_length(500)])
+    address = StringField(_l("Address"), render_kw=hint(max_length=500))
     # Choices come from the catalogue (set by the view); an unknown code is named by the service.
     admin_unit = SelectField(_l("Administrative unit"), choices=[], validate_choice=False)
     sectors = StringField(
         _l("Sectors"),
-        validators=[max_length(2000)],
         description=_l("Separate them with commas, e.g. fuel retail, water supply."),
+        render_kw=hint(max_length=2000),
     )
 
 
 class ProfileFields(ContactFields):
     """What the organisation is: set by the Department."""
 
-    name = StringField(_l("Name"), validators=[required(), max_length(255)])
+    name = StringField(_l("Name"), render_kw=hint(required=True, max_length=255))
     kinds = CheckboxesField(_l("Kinds"), choices=KIND_CHOICES, validate_choice=False)
     tax_code = StringField(
         _l("Tax code"),
-        validators=[max_length(20)],
         description=_l(
             "10 digits; 10 digits-3 digits for a branch; a household business may give the 12-digit "
             "personal ID of its owner, or nothing."
         ),
+        render_kw=hint(max_length=20),
     )
-    state_capital_pct = StringField(_l("State capital (%)"), validators=[max_length(20)])
-    foreign_capital_pct = StringField(_l("Foreign capital (%)"), validators=[max_length(20)])
+    state_capital_pct = StringField(_l("State capital (%)"), render_kw=hint(max_length=20))
+    foreign_capital_pct = StringField(_l("Foreign capital (%)"), render_kw=hint(max_length=20))
     public_unit = BooleanField(_l("Public unit (a hospital, a school…)"))
 
 
 class Changed(FlaskForm):
-    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
-    version = IntegerField(widget=HiddenField.widget)
+    reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
 
 class OrganisationForm(ProfileFields):
-    code = StringField(_l("Code"), validators=[required(), max_length(40)])
+    code = StringField(_l("Code"), render_kw=hint(required=True, max_length=40))
 
 
 class OrganisationEditForm(ProfileFields, Changed):
@@ -120,20 +116,20 @@ def _percent(value: object) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def profile_arguments(form: ProfileFields) -> dict[str, Any]:
-    """The service's arguments from a submitted profile form."""
+def profile_changes(form: ProfileFields) -> dict[str, Any]:
+    """The service's values from a submitted profile form, as typed."""
     return {
-        "name": form.name.data or "",
+        "name": form.name.data,
         "kinds": form.kinds.data or [],
         "tax_code": form.tax_code.data,
         "state_capital_pct": form.state_capital_pct.data,
         "foreign_capital_pct": form.foreign_capital_pct.data,
         "public_unit": bool(form.public_unit.data),
-        **contact_arguments(form),
+        **contact_changes(form),
     }
 
 
-def contact_arguments(form: ContactFields) -> dict[str, Any]:
+def contact_changes(form: ContactFields) -> dict[str, Any]:
     return {
         "address": form.address.data or "",
         "admin_unit": form.admin_unit.data or None,

@@ -7,6 +7,11 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
+KIND_LABELS = {
+    "department": _l("Department"),
+    "enterprise": _l("Enterprise"),
+    "provider": _l("Service provider"),
+}
 OWNERSHIP_LABELS = {
     "public_unit": _l("Public unit"),
     "state_capital": _l("With state capital"),

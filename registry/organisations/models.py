@@ -10,10 +10,22 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
+from registry.auth.principals import (
+    ACL,
+    DEPARTMENT,
+    DEPARTMENT_ADMIN,
+    LAB_MANAGER,
+    LAB_STAFF,
+    Permission,
+    lab_manager,
+    lab_staff,
+    manager,
+)
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
 from registry.extensions import db
 
 if TYPE_CHECKING:
+    from registry.auth.policy import Principals
     from registry.catalogue.models import AdminUnit
 
 
@@ -95,6 +107,43 @@ class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"
 
+    # Who may do what (DESIGN §3), asked through registry.auth.policy.
+    @classmethod
+    def __visible__(cls, who: Principals) -> ColumnElement[bool] | None:
+        """The Department sees every organisation; everyone else its own."""
+        return None if who.department else cls.id == who.organisation_id
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        return [(DEPARTMENT, {Permission.CREATE})]
+
+    def __acl__(self) -> ACL:
+        """The Department changes anything; a manager only the contact details of its own organisation and
+        registers its items; a lab's manager enters its credentials; a lab's staff record as the lab (the
+        Department's admin on its behalf) and register instruments on an enterprise's behalf."""
+        acl: list[tuple[str, set[Permission]]] = [
+            (
+                DEPARTMENT,
+                {
+                    Permission.CHANGE,
+                    Permission.CHANGE_CONTACT,
+                    Permission.REGISTER_ITEMS,
+                    Permission.MANAGE_CREDENTIALS,
+                },
+            ),
+            (manager(self.id), {Permission.CHANGE_CONTACT, Permission.REGISTER_ITEMS}),
+        ]
+        # The registration rule then says whether the organisation may perform the service that day.
+        acl.append((DEPARTMENT_ADMIN, {Permission.RECORD_AS}))
+        if self.is_provider:
+            acl += [
+                (lab_manager(self.id), {Permission.MANAGE_CREDENTIALS}),
+                (lab_staff(self.id), {Permission.RECORD_AS}),
+            ]
+        if self.is_enterprise:
+            acl.append((LAB_STAFF, {Permission.REGISTER_INSTRUMENTS}))
+        return acl
+
 
 class ConfirmationState(enum.StrEnum):
     PENDING = "pending"
@@ -111,6 +160,24 @@ class Credential(Audited, Versioned):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def __visible__(cls, who: Principals) -> ColumnElement[bool] | None:
+        """The Department sees every credential; everyone else its own organisation's."""
+        return None if who.department else cls.organisation_id == who.organisation_id
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        """Who enters credentials at all (for which organisation: its MANAGE_CREDENTIALS)."""
+        return [(DEPARTMENT, {Permission.CREATE, Permission.REVOKE}), (LAB_MANAGER, {Permission.CREATE})]
+
+    def __acl__(self) -> ACL:
+        """The lab's manager amends its own (which sends it back to the Department); the Department
+        amends, confirms or rejects any, and alone revokes, suspends or withdraws one."""
+        return [
+            (DEPARTMENT, {Permission.CHANGE, Permission.REVIEW, Permission.REVOKE}),
+            (lab_manager(self.organisation_id), {Permission.CHANGE}),
+        ]
 
 
 class Registration(Credential, db.Model):  # type: ignore[name-defined]

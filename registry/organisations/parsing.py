@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
@@ -160,21 +159,6 @@ def find_admin_unit(value: object, *, field: str = "admin_unit") -> AdminUnit | 
     if not code:
         return None
     return get_admin_unit(code, field_name=field)
-
-
-def clean_date(value: object, *, field: str, required: bool = True) -> date | None:
-    if value is None or value == "":
-        if required:
-            raise ServiceError({field: _l("This field is required.")})
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            raise ServiceError({field: _l("Enter a date as YYYY-MM-DD.")}) from None
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ServiceError({field: _l("Enter a date as YYYY-MM-DD.")})
-    return value
 
 
 def clean_choices(value: object, *, field: str, allowed: Iterable[str], required: bool = True) -> list[str]:

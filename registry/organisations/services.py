@@ -1,26 +1,30 @@
-"""Organisation rules: codes, names, kinds, tax codes, capital, places; who may see and change which."""
+"""Organisation rules: codes, names, kinds, tax codes, capital, places; registering, changing, finding.
+
+Every function takes the actor who acts and asks :mod:`registry.auth.policy`; every value arrives as the
+form or the API sent it and is cleaned by :mod:`registry.organisations.parsing`, so both give the same
+answers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
-from registry.audit.services import set_reason
-from registry.auth.models import DEPARTMENT_ROLES, Role, User
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit
-from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, ServiceError
+from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import CODE_PATTERN, clean_code, clean_text
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
 from registry.organisations.parsing import (
-    UNSET,
-    Unset,
     clean_address,
     clean_flag,
     clean_percent,
@@ -31,7 +35,9 @@ from registry.organisations.parsing import (
 
 # What a manager may change of its own organisation: how to find it, not what it is.
 CONTACT_FIELDS = frozenset({"address", "admin_unit", "sectors"})
-MANAGER_ROLES = (Role.PROVIDER_MANAGER, Role.ENTERPRISE_MANAGER)
+PROFILE_FIELDS = frozenset(
+    {"name", "kinds", "tax_code", "state_capital_pct", "foreign_capital_pct", "public_unit", *CONTACT_FIELDS}
+)
 SORTS = {
     "name": (Organisation.name, Organisation.id),
     "code": (Organisation.code,),
@@ -39,7 +45,9 @@ SORTS = {
 }
 
 
-def parse_kinds(values: Iterable[str], *, field: str = "kinds") -> set[OrgKind]:
+def parse_kinds(values: object, *, field: str = "kinds") -> set[OrgKind]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ServiceError({field: _l("Send a list.")})
     kinds: set[OrgKind] = set()
     for value in values:
         try:
@@ -51,6 +59,38 @@ def parse_kinds(values: Iterable[str], *, field: str = "kinds") -> set[OrgKind]:
     if not kinds:
         raise ServiceError({field: _l("Choose at least one kind.")})
     return kinds
+
+
+def _clean_profile(
+    given: Mapping[str, Any], errors: FieldErrors, *, current: Organisation | None = None
+) -> dict[str, Any]:
+    """The stored values of the profile fields in ``given``, every error collected in ``errors``; the
+    capital shares are checked together, overlaying ``current``'s."""
+    values: dict[str, Any] = {}
+    if "name" in given:
+        values["name"] = errors.run(clean_text, given["name"], field="name", max_length=255)
+    if "kinds" in given:
+        values["kinds"] = errors.run(parse_kinds, given["kinds"])
+    if "tax_code" in given:
+        values["tax_code"] = errors.run(clean_tax_code, given["tax_code"])
+        _check_tax_code_is_free(values["tax_code"], errors, exclude=current.id if current else None)
+    if "address" in given:
+        values["address"] = errors.run(clean_address, given["address"])
+    if "admin_unit" in given:
+        values["admin_unit"] = errors.run(find_admin_unit, given["admin_unit"])
+    for key in ("state_capital_pct", "foreign_capital_pct"):
+        if key in given:
+            values[key] = errors.run(clean_percent, given[key], field=key)
+    if "public_unit" in given:
+        values["public_unit"] = errors.run(clean_flag, given["public_unit"], field="public_unit")
+    if "sectors" in given:
+        values["sectors"] = errors.run(clean_sectors, given["sectors"])
+    _check_capital(
+        values.get("state_capital_pct", current.state_capital_pct if current else None),
+        values.get("foreign_capital_pct", current.foreign_capital_pct if current else None),
+        errors,
+    )
+    return values
 
 
 def _check_tax_code_is_free(tax_code: str | None, errors: FieldErrors, *, exclude: int | None = None) -> None:
@@ -71,173 +111,91 @@ def _check_capital(state: Decimal | None, foreign: Decimal | None, errors: Field
         )
 
 
-def create_organisation(
-    *,
-    code: str,
-    name: str,
-    kinds: Iterable[str],
-    tax_code: object = None,
-    address: object = "",
-    admin_unit: object = None,
-    state_capital_pct: object = None,
-    foreign_capital_pct: object = None,
-    public_unit: object = False,
-    sectors: object = None,
-) -> Organisation:
-    errors = FieldErrors()
-    code = errors.run(clean_code, code)
-    name = errors.run(clean_text, name, field="name", max_length=255)
-    parsed = errors.run(parse_kinds, kinds)
-    clean_tax = errors.run(clean_tax_code, tax_code)
-    clean_addr = errors.run(clean_address, address)
-    unit = errors.run(find_admin_unit, admin_unit)
-    state = errors.run(clean_percent, state_capital_pct, field="state_capital_pct")
-    foreign = errors.run(clean_percent, foreign_capital_pct, field="foreign_capital_pct")
-    public = errors.run(clean_flag, public_unit, field="public_unit")
-    clean_sector_list = errors.run(clean_sectors, sectors)
-    _check_capital(state, foreign, errors)
-    if code and db.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-        errors.add("code", _l("An organisation with code %(code)s already exists.", code=code))
-    _check_tax_code_is_free(clean_tax, errors)
-    errors.raise_if_any()
-    organisation = Organisation(
-        code=code,
-        name=name,
-        search_text=fold_all(code, name),
-        tax_code=clean_tax,
-        address=clean_addr,
-        admin_unit=unit,
-        state_capital_pct=state,
-        foreign_capital_pct=foreign,
-        public_unit=public,
-        sectors=clean_sector_list,
+def create_organisation(actor: Actor, *, code: object, **fields: Any) -> Organisation:
+    """Register an organisation (the Department): ``code``, ``name`` and ``kinds`` are required, the
+    other profile fields optional."""
+    policy.require(
+        actor, Organisation, Permission.CREATE, _l("Only the Department may register organisations.")
     )
-    organisation.set_kinds(parsed)
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
+    errors = FieldErrors()
+    clean = errors.run(clean_code, code)
+    values = _clean_profile({"name": None, "kinds": (), **fields}, errors)
+    if clean and db.session.scalar(select(Organisation.id).where(Organisation.code == clean)) is not None:
+        errors.add("code", _l("An organisation with code %(code)s already exists.", code=clean))
+    errors.raise_if_any()
+    kinds = values.pop("kinds")
+    organisation = Organisation(code=clean, search_text=fold_all(clean, values["name"]), **values)
+    organisation.set_kinds(kinds)
     db.session.add(organisation)
     db.session.flush()
     return organisation
 
 
-def check_may_change(user: User, organisation: Organisation, fields: Iterable[str]) -> None:
-    """The Department changes anything; a manager only the contact details of its own organisation."""
-    if user.has_role(*DEPARTMENT_ROLES):
-        return
-    if may_edit_contact(user, organisation) and set(fields) <= CONTACT_FIELDS:
-        return
-    if may_edit_contact(user, organisation):
-        raise ForbiddenError(
-            message=_l(
-                "You may change only the address, administrative unit and sectors of your organisation."
-            )
-        )
-    raise ForbiddenError(message=_l("Only the Department may change organisations."))
-
-
-def may_edit_contact(user: User, organisation: Organisation) -> bool:
-    """Whether ``user`` may change the contact details (address, administrative unit, sectors)."""
-    return user.has_role(*DEPARTMENT_ROLES) or (
-        user.has_role(*MANAGER_ROLES) and user.organisation_id == organisation.id
-    )
-
-
 def update_organisation(
+    actor: Actor,
     organisation: Organisation,
+    changes: Mapping[str, Any],
     *,
-    reason: str | None,
+    reason: object,
     version: int | None = None,
-    actor: User | None = None,
-    name: str | Unset | None = UNSET,
-    kinds: Iterable[str] | Unset | None = UNSET,
-    tax_code: object = UNSET,
-    address: object = UNSET,
-    admin_unit: object = UNSET,
-    state_capital_pct: object = UNSET,
-    foreign_capital_pct: object = UNSET,
-    public_unit: object = UNSET,
-    sectors: object = UNSET,
 ) -> Organisation:
-    """Change the given fields (``UNSET`` ones stay as they are; ``None`` name or kinds too). ``actor``,
-    when given, must be allowed to change them (see :func:`check_may_change`)."""
-    given: dict[str, Any] = {
-        key: value
-        for key, value in {
-            "name": name,
-            "kinds": kinds,
-            "tax_code": tax_code,
-            "address": address,
-            "admin_unit": admin_unit,
-            "state_capital_pct": state_capital_pct,
-            "foreign_capital_pct": foreign_capital_pct,
-            "public_unit": public_unit,
-            "sectors": sectors,
-        }.items()
-        if value is not UNSET and not (key in {"name", "kinds"} and value is None)
-    }
-    if actor is not None:
-        check_may_change(actor, organisation, given)
+    """Change the profile fields in ``changes``: the Department any; an organisation's manager only its
+    contact details (address, administrative unit, sectors). ``reason`` is required and audited."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
+    if set(changes) <= CONTACT_FIELDS:
+        policy.require(actor, organisation, Permission.CHANGE_CONTACT)
+    elif policy.permits(actor, organisation, Permission.CHANGE_CONTACT):
+        policy.require(
+            actor,
+            organisation,
+            Permission.CHANGE,
+            _l("You may change only the address, administrative unit and sectors of your organisation."),
+        )
+    else:
+        policy.require(
+            actor, organisation, Permission.CHANGE, _l("Only the Department may change organisations.")
+        )
     check_version(organisation, version)
     errors = FieldErrors()
-    reason = errors.run(require_reason, reason)
-    values: dict[str, Any] = {}
-    if "name" in given:
-        values["name"] = errors.run(clean_text, given["name"], field="name", max_length=255)
-    if "kinds" in given:
-        parsed = errors.run(parse_kinds, given["kinds"])
-    if "tax_code" in given:
-        values["tax_code"] = errors.run(clean_tax_code, given["tax_code"])
-        _check_tax_code_is_free(values["tax_code"], errors, exclude=organisation.id)
-    if "address" in given:
-        values["address"] = errors.run(clean_address, given["address"])
-    if "admin_unit" in given:
-        values["admin_unit"] = errors.run(find_admin_unit, given["admin_unit"])
-    for key in ("state_capital_pct", "foreign_capital_pct"):
-        if key in given:
-            values[key] = errors.run(clean_percent, given[key], field=key)
-    if "public_unit" in given:
-        values["public_unit"] = errors.run(clean_flag, given["public_unit"], field="public_unit")
-    if "sectors" in given:
-        values["sectors"] = errors.run(clean_sectors, given["sectors"])
-    _check_capital(
-        values.get("state_capital_pct", organisation.state_capital_pct),
-        values.get("foreign_capital_pct", organisation.foreign_capital_pct),
-        errors,
-    )
+    why = errors.run(require_reason, reason)
+    values = _clean_profile(changes, errors, current=organisation)
     errors.raise_if_any()
-    for key, value in values.items():
-        if getattr(organisation, key) != value:
-            setattr(organisation, key, value)
-    if "name" in values:
-        organisation.search_text = fold_all(organisation.code, organisation.name)
-    if "kinds" in given and set(organisation.kinds) != {kind.value for kind in parsed}:
-        organisation.set_kinds(parsed)
-    set_reason(reason)
-    db.session.flush()
-    if "name" in values:
-        from registry.items.services import refresh_owner_search_text  # items import organisations
-
-        refresh_owner_search_text(organisation)
+    kinds = values.pop("kinds", None)
+    with audit.reason(why):
+        for key, value in values.items():
+            if getattr(organisation, key) != value:
+                setattr(organisation, key, value)
+        if kinds is not None and set(organisation.kinds) != {kind.value for kind in kinds}:
+            organisation.set_kinds(kinds)
+        search_text = fold_all(organisation.code, organisation.name)
+        if organisation.search_text != search_text:
+            organisation.search_text = search_text
     return organisation
 
 
-def visible_organisations(user: User) -> Select[Organisation]:
-    """Organisations ``user`` may see: all for the Department, otherwise its own."""
+def visible_organisations(actor: Actor) -> Select[Organisation]:
+    """The organisations ``actor`` may see: all for the Department, otherwise its own."""
+    condition = policy.visible(actor, Organisation)
     stmt = select(Organisation)
-    if not user.has_role(*DEPARTMENT_ROLES):
-        stmt = stmt.where(Organisation.id == user.organisation_id)
-    return stmt
+    return stmt if condition is None else stmt.where(condition)
 
 
 def search_organisations(
-    user: User,
+    actor: Actor,
     *,
     q: str | None = None,
     kind: str | None = None,
     admin_unit: str | None = None,
     sort: str | None = None,
 ) -> Select[Organisation]:
-    """The organisations ``user`` may see, matching the text ``q`` (code or name, without diacritics, or
+    """The organisations ``actor`` may see, matching the text ``q`` (code or name, without diacritics, or
     the start of a tax code), of ``kind``, in ``admin_unit`` (or a unit within it), in ``sort`` order."""
-    stmt = visible_organisations(user)
+    stmt = visible_organisations(actor)
     folded = fold(q)
     if folded:
         stmt = stmt.where(
@@ -269,27 +227,21 @@ def search_organisations(
     return stmt.order_by(*order)
 
 
-def get_visible_organisation(user: User, code: str) -> Organisation:
-    """The organisation with ``code`` if ``user`` may see it; otherwise not found (never forbidden)."""
-    code = code.strip().upper()
-    # Something that cannot be a code (a NUL byte, say, which PostgreSQL refuses) is simply not found.
-    organisation = (
-        db.session.scalars(visible_organisations(user).where(Organisation.code == code)).first()
-        if CODE_PATTERN.match(code)
-        else None
-    )
-    if organisation is None:
+def get_organisation(actor: Actor, code: str, permission: Permission = Permission.VIEW) -> Organisation:
+    """The organisation with ``code`` if ``actor`` may see it (otherwise not found, never forbidden), and
+    holds ``permission`` on it (otherwise forbidden)."""
+    organisation = find_by_code(code)
+    if organisation is None or not policy.can_see(actor, organisation):
         raise NotFoundError({"code": _l("No such organisation.")})
+    policy.require(actor, organisation, permission)
     return organisation
 
 
-def get_organisation_by_code(code: str) -> Organisation:
-    clean = code.strip().upper()
-    organisation = (
-        db.session.scalar(select(Organisation).where(Organisation.code == clean))
-        if CODE_PATTERN.match(clean)
-        else None
-    )
-    if organisation is None:
-        raise ServiceError({"org": _l("No organisation with code %(code)s.", code=code)})
-    return organisation
+def find_by_code(code: object) -> Organisation | None:
+    """The organisation with ``code`` (any case, spaces around ignored); something that cannot be a code
+    (a NUL byte, say, which PostgreSQL refuses) is simply not found. For the rules that name another
+    organisation (an item's owner, the lab of an event), which each decide what their actor may know."""
+    clean = code.strip().upper() if isinstance(code, str) else ""
+    if not CODE_PATTERN.match(clean):
+        return None
+    return db.session.scalar(select(Organisation).where(Organisation.code == clean))

@@ -1,3 +1,6 @@
+"""Organisation pages: the list (with filters and downloads), one organisation with its credentials and
+history, registering one, and changing its profile or contact details."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,41 +14,33 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from registry.audit.services import history
-from registry.auth.models import DEPARTMENT_ROLES
-from registry.auth.permissions import roles_required
+from registry.auth import policy
+from registry.auth.policy import Permission
 from registry.catalogue.services import admin_units
-from registry.core.errors import NotFoundError, ServiceError
+from registry.core.dates import local_today
+from registry.core.errors import ServiceError
 from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
+from registry.core.pagination import page_of
 from registry.extensions import db
 from registry.organisations import services
 from registry.organisations.credentials.forms import ReviewForm
-from registry.organisations.credentials.services import may_manage_credentials
-from registry.organisations.credentials.state import credential_state, credentials_of, local_today
+from registry.organisations.credentials.state import credential_state, credentials_of
 from registry.organisations.forms import (
     ContactForm,
     OrganisationEditForm,
     OrganisationFilterForm,
     OrganisationForm,
-    contact_arguments,
+    contact_changes,
     organisation_values,
-    profile_arguments,
+    profile_changes,
 )
-from registry.organisations.labels import OWNERSHIP_LABELS, template_labels
+from registry.organisations.labels import KIND_LABELS, OWNERSHIP_LABELS, template_labels
 from registry.organisations.models import Organisation
-from registry.templating import KIND_LABELS
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
-
-
-def _visible_or_404(code: str) -> Organisation:
-    try:
-        return services.get_visible_organisation(current_user, code)
-    except NotFoundError:
-        abort(404)
 
 
 def _admin_unit_choices(empty_label: Any) -> list[SelectChoice]:
@@ -76,8 +71,7 @@ def index() -> Response | tuple[str, int]:
         abort(400)
     form = OrganisationFilterForm(formdata=request.args)
     form.admin_unit.choices = _admin_unit_choices(_l("All administrative units"))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    pagination = None
+    result = None
     if form.validate():
         try:
             stmt = services.search_organisations(
@@ -93,22 +87,28 @@ def index() -> Response | tuple[str, int]:
             if fmt:
                 return export_response(fmt, f"organisations-{local_today().isoformat()}", EXPORT_COLUMNS,
                                        db.session.scalars(stmt))  # fmt: skip
-            pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+            result = page_of(stmt, request.args.get("page"), PER_PAGE)
     filters = {
         name: value for name in ("q", "kind", "admin_unit", "sort") if (value := request.args.get(name))
     }
     return render_template(
-        "organisations/index.html", form=form, pagination=pagination, filters=filters
+        "organisations/index.html",
+        form=form,
+        result=result,
+        filters=filters,
+        page_url=lambda number: url_for("organisations.index", **{**filters, "page": number}),
+        can_create=policy.permits(current_user, Organisation, Permission.CREATE),
     ), form_status(form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*DEPARTMENT_ROLES)
+@login_required
 def create() -> Response | tuple[str, int]:
+    policy.require(current_user, Organisation, Permission.CREATE)
     form = OrganisationForm()
     form.admin_unit.choices = _admin_unit_choices("—")
     created = submitted(
-        form, lambda: services.create_organisation(code=form.code.data or "", **profile_arguments(form))
+        form, lambda: services.create_organisation(current_user, code=form.code.data, **profile_changes(form))
     )
     if created:
         flash(_("Organisation %(code)s created.", code=created.code), "success")
@@ -119,17 +119,18 @@ def create() -> Response | tuple[str, int]:
 @bp.route("/<code>")
 @login_required
 def detail(code: str) -> str:
-    organisation = _visible_or_404(code)
+    organisation = services.get_organisation(current_user, code)
     today = local_today()
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
         history=history("organisations", organisation.id),
-        can_edit=current_user.has_role(*DEPARTMENT_ROLES),
-        can_edit_contact=services.may_edit_contact(current_user, organisation),
-        can_add_credentials=organisation.is_provider and may_manage_credentials(current_user, organisation),
-        credentials=credentials_of(organisation),
-        can_review=current_user.has_role(*DEPARTMENT_ROLES),
+        can_edit=policy.permits(current_user, organisation, Permission.CHANGE),
+        can_edit_contact=policy.permits(current_user, organisation, Permission.CHANGE_CONTACT),
+        can_add_credentials=organisation.is_provider
+        and policy.permits(current_user, organisation, Permission.MANAGE_CREDENTIALS),
+        credentials=credentials_of(current_user, organisation),
+        can_review=policy.is_department(current_user),
         review_form=ReviewForm(),
         state_of=lambda credential: credential_state(credential, today),
         today=today,
@@ -139,12 +140,10 @@ def detail(code: str) -> str:
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @login_required
 def edit(code: str) -> Response | tuple[str, int]:
-    organisation = _visible_or_404(code)
-    if not current_user.has_role(*DEPARTMENT_ROLES):
-        abort(403)
+    organisation = services.get_organisation(current_user, code, Permission.CHANGE)
     form = OrganisationEditForm(data=organisation_values(organisation))
     form.admin_unit.choices = _admin_unit_choices("—")
-    if _saved(organisation, form, profile_arguments):
+    if _saved(organisation, form, profile_changes):
         return redirect(url_for(".detail", code=organisation.code))
     # A stale form stays visible with the values the user typed: their work is not lost.
     return render_template("organisations/form.html", form=form, organisation=organisation), form_status(form)
@@ -154,28 +153,22 @@ def edit(code: str) -> Response | tuple[str, int]:
 @login_required
 def edit_contact(code: str) -> Response | tuple[str, int]:
     """The address, administrative unit and sectors: the organisation's managers change them too."""
-    organisation = _visible_or_404(code)
-    if not services.may_edit_contact(current_user, organisation):
-        abort(403)
+    organisation = services.get_organisation(current_user, code, Permission.CHANGE_CONTACT)
     form = ContactForm(data=organisation_values(organisation))
     form.admin_unit.choices = _admin_unit_choices("—")
-    if _saved(organisation, form, contact_arguments):
+    if _saved(organisation, form, contact_changes):
         return redirect(url_for(".detail", code=organisation.code))
     return render_template(
         "organisations/form.html", form=form, organisation=organisation, contact_only=True
     ), form_status(form)
 
 
-def _saved(organisation: Organisation, form: Any, arguments: Callable[[Any], dict[str, Any]]) -> bool:
+def _saved(organisation: Organisation, form: Any, changes: Callable[[Any], dict[str, Any]]) -> bool:
     """Apply the edit form (the full profile or the contact details) with its reason and version."""
     saved = submitted(
         form,
         lambda: services.update_organisation(
-            organisation,
-            actor=current_user,
-            reason=form.reason.data,
-            version=form.version.data,
-            **arguments(form),
+            current_user, organisation, changes(form), reason=form.reason.data, version=form.version.data
         ),
     )
     if saved:

@@ -8,193 +8,139 @@ organisation's. Each credential answers its ``state`` today (Asia/Ho_Chi_Minh) a
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
+from registry.api.fields import (
+    AwareDateTime,
+    CodeOf,
+    Day,
+    Dict,
+    Integer,
+    List,
+    Method,
+    Schema,
+    String,
+    choice,
+)
 from registry.api.pagination import ListArgsSchema, paginate
 from registry.api.schemas import register_collection
-from registry.auth.models import DEPARTMENT_ROLES, Role
-from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
+from registry.auth import policy
+from registry.auth.policy import Permission
+from registry.core.dates import local_today
 from registry.organisations.credentials import services
-from registry.organisations.credentials.parsing import (
-    MAX_SCOPE_ENTRIES,
-    MAX_TYPE_CODES,
-    SCHEMES,
-    SERVICES,
-    scope_from_type_codes,
-)
+from registry.organisations.credentials.parsing import SCHEMES, SERVICES
 from registry.organisations.credentials.state import (
     CredentialState,
     Suspension,
     credential_state,
-    local_today,
     visible_credentials,
 )
 from registry.organisations.models import (
     Accreditation,
     ConfirmationState,
     Designation,
-    Organisation,
     Registration,
     Verifier,
 )
-from registry.organisations.services import get_visible_organisation
 
 blp = Blueprint("credentials_api", __name__, description="Provider credentials")
 
-F = TypeVar("F", bound=Callable[..., Any])
-STATES = [state.value for state in CredentialState]
-CONFIRMATIONS = [state.value for state in ConfirmationState]
 
-
-class OrganisationCode(ma.fields.String):
-    """An organisation by its code."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else str(value.code)
-
-
-class CredentialSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    organisation = OrganisationCode(
-        validate=ma.validate.Length(min=1, max=40),
-        metadata={"description": "The provider's code; leave out for your own organisation."},
+class CredentialSchema(Schema):
+    id = Integer(dump_only=True)
+    organisation = CodeOf(
+        "organisation", metadata={"description": "The provider's code; leave out for your own organisation."}
     )
-    state = ma.fields.Method(
+    state = Method(
         "get_state",
         dump_only=True,
         metadata={
             "type": "string",
-            "enum": STATES,
+            "enum": [state.value for state in CredentialState],
             "description": "Today: valid, expiring (within 60 days), lapsed, not_yet_valid; suspended or "
             "withdrawn (accreditations); revoked (registrations).",
         },
     )
-    confirmation = ma.fields.String(
+    confirmation = choice(
+        ConfirmationState,
         dump_only=True,
-        validate=ma.validate.OneOf(CONFIRMATIONS),
         metadata={"description": "The Department's decision: pending, confirmed or rejected."},
     )
-    confirmed_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    version = ma.fields.Integer(dump_only=True)
+    confirmed_at = AwareDateTime(dump_only=True, allow_none=True)
+    version = Integer(dump_only=True)
 
     def get_state(self, credential: Any) -> str:
         return credential_state(credential, local_today()).value
 
 
-def _text(limit: int, *, required: bool = False, **kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(
-        required=required, validate=ma.validate.Length(min=1 if required else 0, max=limit), **kwargs
-    )
-
-
-def _type_codes(**kwargs: Any) -> ma.fields.List:
-    return ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
-        validate=ma.validate.Length(min=1, max=MAX_TYPE_CODES),
+def _type_codes(**kwargs: Any) -> List:
+    return List(
+        String(),
         metadata={"description": "Instrument type codes of the catalogue (GET /instrument-types)."},
         **kwargs,
     )
 
 
 class RegistrationSchema(CredentialSchema):
-    certificate_number = _text(80, required=True)
-    services = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(SERVICES)),
-        required=True,
-        validate=ma.validate.Length(min=1, max=len(SERVICES)),
-    )
+    certificate_number = String(required=True)
+    services = List(choice(SERVICES), required=True, metadata={"description": "At least one."})
     # "fields" is taken by marshmallow's Schema itself, hence the attribute name.
-    fields_text = _text(
-        2000,
-        data_key="fields",
-        attribute="fields",
-        metadata={"description": "The fields (lĩnh vực) registered."},
+    fields_text = String(
+        data_key="fields", attribute="fields", metadata={"description": "The fields (lĩnh vực) registered."}
     )
-    issued_on = ma.fields.Date(required=True)
-    revoked_on = ma.fields.Date(
-        dump_only=True, allow_none=True, metadata={"description": "Set by the Department."}
-    )
-
-
-class ScopeEntrySchema(ma.Schema):
-    quantity = _text(80, required=True, metadata={"description": "e.g. mass"})
-    range = _text(120, metadata={"description": "e.g. 1 mg – 50 kg"})
-    cmc = _text(120, metadata={"description": "Calibration and measurement capability, e.g. 0.1 mg"})
+    issued_on = Day(required=True)
+    revoked_on = Day(dump_only=True, allow_none=True, metadata={"description": "Set by the Department."})
 
 
 class AccreditationSchema(CredentialSchema):
-    scheme = ma.fields.String(required=True, validate=ma.validate.OneOf(SCHEMES))
-    body = _text(120, metadata={"description": "The accreditation body, e.g. BoA."})
-    number = _text(80, required=True, metadata={"description": "e.g. VILAS 216"})
-    scope = ma.fields.List(
-        ma.fields.Nested(ScopeEntrySchema), validate=ma.validate.Length(max=MAX_SCOPE_ENTRIES)
+    scheme = choice(SCHEMES, required=True)
+    body = String(metadata={"description": "The accreditation body, e.g. BoA."})
+    number = String(required=True, metadata={"description": "e.g. VILAS 216"})
+    scope = List(
+        Dict(),
+        metadata={
+            "description": '[{quantity, range, cmc}, …], e.g. {"quantity": "mass", "range": "1 mg – 50 kg", '
+            '"cmc": "0.1 mg"}; a quantity is required in each.'
+        },
     )
-    valid_from = ma.fields.Date(required=True)
-    valid_to = ma.fields.Date(required=True)
-    suspension = ma.fields.String(
+    valid_from = Day(required=True)
+    valid_to = Day(required=True)
+    suspension = choice(
+        Suspension,
         dump_only=True,
         allow_none=True,
-        validate=ma.validate.OneOf([state.value for state in Suspension]),
         metadata={"description": "Set by the Department: null, suspended or withdrawn."},
     )
 
 
-class DesignationScopeEntrySchema(ma.Schema):
-    type_code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
-    range = _text(120, metadata={"description": "e.g. ≤ 200 L/min"})
-
-
 class DesignationSchema(CredentialSchema):
-    decision_number = _text(80, required=True)
+    decision_number = String(required=True)
     type_codes = _type_codes(required=True)
-    scope = ma.fields.List(
-        ma.fields.Nested(DesignationScopeEntrySchema),
-        validate=ma.validate.Length(max=MAX_SCOPE_ENTRIES),
+    scope = List(
+        Dict(),
         metadata={
-            "description": "Optional: a range for some of the types (a type named only here is added)."
+            "description": "Optional: [{type_code, range}, …], a range for some of the types (a type named "
+            'only here is added), e.g. {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}.'
         },
     )
-    valid_from = ma.fields.Date(required=True)
-    valid_to = ma.fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_to = Day(required=True)
 
 
 class VerifierSchema(CredentialSchema):
-    name = _text(200, required=True)
-    card_number = _text(60, required=True)
+    name = String(required=True)
+    card_number = String(required=True)
     type_codes = _type_codes(required=True)
-    valid_to = ma.fields.Date(required=True)
+    valid_to = Day(required=True)
 
 
 class CredentialListArgsSchema(ListArgsSchema):
-    organisation = ma.fields.String(
-        validate=ma.validate.Length(min=1, max=40), metadata={"description": "An organisation's code."}
-    )
-    confirmation = ma.fields.String(validate=ma.validate.OneOf(CONFIRMATIONS))
-
-
-def _may_enter_credentials() -> None:
-    if not api_user().has_role(*DEPARTMENT_ROLES, Role.PROVIDER_MANAGER):
-        raise ForbiddenError(message=_l("Only a provider's manager or the Department may enter credentials."))
-
-
-def _organisation(code: str | None) -> Organisation:
-    """The provider named by ``code`` (one the caller may see), or the caller's own organisation."""
-    user = api_user()
-    if code is None:
-        if user.has_role(*DEPARTMENT_ROLES) and not user.organisation.is_provider:
-            raise ServiceError({"organisation": _l("This field is required.")})
-        return user.organisation
-    try:
-        return get_visible_organisation(user, code)
-    except NotFoundError:
-        # Another organisation's code answers as one that does not exist.
-        raise ServiceError({"organisation": _l("No such organisation.")}) from None
+    organisation = String(metadata={"description": "An organisation's code."})
+    confirmation = choice(ConfirmationState)
 
 
 def _list(model: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -204,29 +150,31 @@ def _list(model: Any, args: dict[str, Any]) -> dict[str, Any]:
     return paginate(stmt, model.id, limit=args.get("limit"), cursor=args.get("cursor"))
 
 
+def _may_enter(model: Any) -> None:
+    policy.require(
+        api_user(),
+        model,
+        Permission.CREATE,
+        _l("Only a provider's manager or the Department may enter credentials."),
+    )
+
+
 def _create(model: Any, data: dict[str, Any]) -> Any:
-    organisation = _organisation(data.pop("organisation", None))
-    return services.create_credential(model, organisation, actor=api_user(), **data)
-
-
-def _create_designation(data: dict[str, Any]) -> Designation:
-    data["scope"] = scope_from_type_codes(data.pop("type_codes"), data.get("scope"))
-    designation: Designation = _create(Designation, data)
-    return designation
+    organisation = data.pop("organisation", None)
+    return services.create_credential(api_user(), model, organisation, data)
 
 
 ENTER = "a provider's manager for its own organisation, or the Department."
-for _path, _name, _model, _schema, _list_doc, _create_doc, _creator in (
+for _path, _name, _model, _schema, _list_doc, _create_doc in (
     ("/registrations", "Registrations", Registration, RegistrationSchema, "Registrations (Decree 105/2016).",
-     f"Enter a registration: {ENTER}", None),
+     f"Enter a registration: {ENTER}"),
     ("/accreditations", "Accreditations", Accreditation, AccreditationSchema,
-     "Accreditations and certifications (ISO/IEC 17025…).", f"Enter an accreditation: {ENTER}", None),
+     "Accreditations and certifications (ISO/IEC 17025…).", f"Enter an accreditation: {ENTER}"),
     ("/designations", "Designations", Designation, DesignationSchema,
      "Designations (chỉ định) for Group 2 verification.",
-     f"Enter a designation (``type_codes``, and optionally ``scope`` entries giving their ranges): {ENTER}",
-     _create_designation),
+     f"Enter a designation (``type_codes``, and optionally ``scope`` entries giving their ranges): {ENTER}"),
     ("/verifiers", "Verifiers", Verifier, VerifierSchema, "Verifiers (kiểm định viên) and their cards.",
-     f"Enter a verifier: {ENTER}", None),
+     f"Enter a verifier: {ENTER}"),
 ):  # fmt: skip
     register_collection(
         blp,
@@ -235,8 +183,8 @@ for _path, _name, _model, _schema, _list_doc, _create_doc, _creator in (
         schema=_schema,
         list_args=CredentialListArgsSchema,
         list_rows=functools.partial(_list, _model),
-        create=_creator or functools.partial(_create, _model),
-        may_create=_may_enter_credentials,
+        create=functools.partial(_create, _model),
+        may_create=functools.partial(_may_enter, _model),
         list_doc=_list_doc,
         create_doc=_create_doc,
     )

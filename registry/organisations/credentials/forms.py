@@ -16,18 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import DateInput
+from wtforms.validators import Optional
 
-from registry.core.forms import max_length, required
-from registry.organisations.credentials.parsing import SCHEMES, scope_from_type_codes
-from registry.organisations.forms import CheckboxesField
+from registry.core.forms import CheckboxesField, date_text, hint
+from registry.organisations.credentials.parsing import SCHEMES
 from registry.organisations.labels import SERVICE_LABELS, SUSPENSION_LABELS
-
-
-def _date_field(label: Any, *, optional: bool = False) -> StringField:
-    # A text field with the browser's date picker: the service parses it and names a bad date in the
-    # user's language (WTForms' DateField has no Vietnamese message).
-    return StringField(label, validators=[] if optional else [required()], widget=DateInput())
 
 
 def _lines(text: str | None, keys: tuple[str, ...]) -> list[dict[str, str]]:
@@ -50,20 +43,20 @@ def _day(value: date | None) -> str:
 
 
 class ChangeFields(FlaskForm):
-    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
-    version = IntegerField(widget=HiddenField.widget)
+    reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
 
 class RegistrationForm(FlaskForm):
-    certificate_number = StringField(_l("Certificate number"), validators=[required(), max_length(80)])
+    certificate_number = StringField(_l("Certificate number"), render_kw=hint(required=True, max_length=80))
     services = CheckboxesField(
         _l("Services"),
         choices=[SelectChoice(key, label) for key, label in SERVICE_LABELS.items()],
         validate_choice=False,
     )
-    fields = TextAreaField(_l("Fields"), validators=[max_length(2000)])
-    issued_on = _date_field(_l("Issued on"))
-    revoked_on = _date_field(_l("Revoked on"), optional=True)
+    fields = TextAreaField(_l("Fields"), render_kw=hint(max_length=2000))
+    issued_on = date_text(_l("Issued on"), required=True)
+    revoked_on = date_text(_l("Revoked on"))
 
     def arguments(self) -> dict[str, Any]:
         values = {
@@ -96,15 +89,15 @@ class AccreditationForm(FlaskForm):
     scheme = SelectField(
         _l("Scheme"), choices=[SelectChoice(scheme, scheme) for scheme in SCHEMES], validate_choice=False
     )
-    body = StringField(_l("Accreditation body"), validators=[max_length(120)])
-    number = StringField(_l("Number"), validators=[required(), max_length(80)])
+    body = StringField(_l("Accreditation body"), render_kw=hint(max_length=120))
+    number = StringField(_l("Number"), render_kw=hint(required=True, max_length=80))
     scope = TextAreaField(
         _l("Scope"),
-        validators=[max_length(20000)],
+        render_kw=hint(max_length=20000),
         description=_l("One line per quantity: quantity | range | CMC, e.g. mass | 1 mg – 50 kg | 0.1 mg."),
     )
-    valid_from = _date_field(_l("Valid from"))
-    valid_to = _date_field(_l("Valid to"))
+    valid_from = date_text(_l("Valid from"), required=True)
+    valid_to = date_text(_l("Valid to"), required=True)
     suspension = SelectField(
         _l("Suspension"),
         choices=[SelectChoice(key, label) for key, label in SUSPENSION_LABELS.items()],
@@ -138,25 +131,24 @@ class AccreditationForm(FlaskForm):
 
 
 class DesignationForm(FlaskForm):
-    decision_number = StringField(_l("Decision number"), validators=[required(), max_length(80)])
+    decision_number = StringField(_l("Decision number"), render_kw=hint(required=True, max_length=80))
     # Choices come from the catalogue (set by the view); an unknown code is named by the service.
     type_codes = SelectMultipleField(
         _l("Instrument types"), choices=[], validate_choice=False, description=SEVERAL
     )
     ranges = TextAreaField(
         _l("Ranges"),
-        validators=[max_length(20000)],
+        render_kw=hint(max_length=20000),
         description=_l("Optional, one line per type: TYPE_CODE | range, e.g. FUEL_DISPENSER | ≤ 200 L/min."),
     )
-    valid_from = _date_field(_l("Valid from"))
-    valid_to = _date_field(_l("Valid to"))
+    valid_from = date_text(_l("Valid from"), required=True)
+    valid_to = date_text(_l("Valid to"), required=True)
 
     def arguments(self) -> dict[str, Any]:
         return {
             "decision_number": self.decision_number.data or "",
-            "scope": scope_from_type_codes(
-                self.type_codes.data or [], _lines(self.ranges.data, ("type_code", "range"))
-            ),
+            "type_codes": self.type_codes.data or [],
+            "scope": _lines(self.ranges.data, RANGE_KEYS),
             "valid_from": self.valid_from.data or None,
             "valid_to": self.valid_to.data or None,
         }
@@ -166,21 +158,19 @@ class DesignationForm(FlaskForm):
         return {
             "decision_number": credential.decision_number,
             "type_codes": credential.type_codes,
-            "ranges": _as_lines(
-                [entry for entry in credential.scope if entry.get("range")], ("type_code", "range")
-            ),
+            "ranges": _as_lines([entry for entry in credential.scope if entry.get("range")], RANGE_KEYS),
             "valid_from": _day(credential.valid_from),
             "valid_to": _day(credential.valid_to),
         }
 
 
 class VerifierForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(200)])
-    card_number = StringField(_l("Card number"), validators=[required(), max_length(60)])
+    name = StringField(_l("Name"), render_kw=hint(required=True, max_length=200))
+    card_number = StringField(_l("Card number"), render_kw=hint(required=True, max_length=60))
     type_codes = SelectMultipleField(
         _l("Instrument types"), choices=[], validate_choice=False, description=SEVERAL
     )
-    valid_to = _date_field(_l("Valid to"))
+    valid_to = date_text(_l("Valid to"), required=True)
 
     def arguments(self) -> dict[str, Any]:
         return {
@@ -204,15 +194,20 @@ class ReviewForm(FlaskForm):
     """The Department's decision: the button pressed sends ``decision`` (confirm or reject)."""
 
     decision = StringField()
-    reason = TextAreaField(_l("Reason"), validators=[max_length(2000)])
+    reason = TextAreaField(_l("Reason"), render_kw=hint(max_length=2000))
 
 
-def edit_form(form_class: type[FlaskForm]) -> type[FlaskForm]:
-    """``form_class`` with a reason and the version read."""
-    return type(f"Edit{form_class.__name__}", (form_class, ChangeFields), {})
+class EditRegistrationForm(RegistrationForm, ChangeFields):
+    pass
 
 
-EDIT_FORMS = {
-    form_class: edit_form(form_class)
-    for form_class in (RegistrationForm, AccreditationForm, DesignationForm, VerifierForm)
-}
+class EditAccreditationForm(AccreditationForm, ChangeFields):
+    pass
+
+
+class EditDesignationForm(DesignationForm, ChangeFields):
+    pass
+
+
+class EditVerifierForm(VerifierForm, ChangeFields):
+    pass

@@ -9,10 +9,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry.catalogue.services import get_instrument_type
+from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_text
 from registry.organisations.credentials.state import Suspension
-from registry.organisations.parsing import clean_choices, clean_date
+from registry.organisations.parsing import clean_choices
 
 SERVICES = ("verification", "calibration", "testing")
 SCHEMES = ("ISO/IEC 17025", "ISO 9001", "ISO 15189", "ISO/IEC 17034", "ISO/IEC 17020")
@@ -155,9 +156,14 @@ def clean_accreditation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str
 
 
 def clean_designation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    """``type_codes`` names the types; ``scope`` entries (``{"type_code", "range"}``) give some of them a
+    range (a type named only there is added)."""
     scope: list[dict[str, str]] = []
     seen: set[str] = set()
-    for number, entry in enumerate(_entries(raw.get("scope"), errors, "type_codes", required=True), start=1):
+    entries = _entries(
+        _designated(raw.get("type_codes"), raw.get("scope")), errors, "type_codes", required=True
+    )
+    for number, entry in enumerate(entries, start=1):
         try:
             _check_keys(entry, {"type_code", "range"}, number=number, field="type_codes")
             measuring_range = _scope_text(
@@ -201,21 +207,22 @@ def clean_verifier(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any
     }
 
 
-def scope_from_type_codes(type_codes: object, scope: object = None) -> object:
-    """A designation's scope from the API's ``type_codes`` (each with no range) and optional ``scope``
-    entries (``{"type_code", "range"}``); anything malformed is passed on for the cleaner to name."""
-    entries: list[Any] = []
-    if isinstance(scope, list):
-        entries.extend(scope)
-    elif scope is not None:
+def _designated(type_codes: object, scope: object) -> object:
+    """A designation's scope entries: one per code of ``type_codes``, in its order, carrying the range a
+    ``scope`` entry (``{"type_code", "range"}``) gives it; then the types named only in ``scope``.
+    Anything malformed is passed on for the cleaner to name."""
+    if scope is not None and not isinstance(scope, list):
         return scope
-    if isinstance(type_codes, list):
-        listed = {str(entry.get("type_code")).upper() for entry in entries if isinstance(entry, Mapping)}
-        entries.extend(
-            {"type_code": code}
-            for code in type_codes
-            if not isinstance(code, str) or code.strip().upper() not in listed
-        )
-    elif type_codes is not None:
+    if type_codes is not None and not isinstance(type_codes, list):
         return type_codes
-    return entries
+    ranged = {
+        str(entry.get("type_code")).strip().upper(): entry
+        for entry in scope or ()
+        if isinstance(entry, Mapping)
+    }
+    entries: list[Any] = []
+    for code in type_codes or ():
+        key = code.strip().upper() if isinstance(code, str) else code
+        entries.append(ranged.pop(key, None) or {"type_code": code})
+    unnamed = [entry for entry in scope or () if not isinstance(entry, Mapping)]
+    return entries + list(ranged.values()) + unnamed

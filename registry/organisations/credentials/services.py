@@ -1,29 +1,28 @@
 """Provider credentials: a provider's manager (or the Department) enters them, the Department confirms
 or rejects them; amendments, revocations and suspensions keep a reason and a version.
 
-Who may do what:
-- create: the Department for any provider organisation (confirmed at once: the Department is the
-  authority that would confirm it), a provider_manager for its own organisation (pending);
-- amend: the same people; an amendment by the provider sends the credential back to pending;
-- revoke a registration (``revoked_on``) or suspend/withdraw an accreditation (``suspension``), and
-  confirm or reject: the Department only.
+Who may do what is declared by the models (``Organisation.__acl__``: who manages a provider's credentials;
+``Credential.__acl__``: who amends, reviews and revokes one) and asked through :mod:`registry.auth.policy`.
+The Department's credentials are confirmed at once (it is the authority that would confirm them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.audit.services import set_reason
-from registry.auth.models import DEPARTMENT_ROLES, Role, User
-from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, ServiceError
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.models import User
+from registry.auth.policy import Actor, Permission
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.models import utcnow
 from registry.core.services import check_version, require_reason
+from registry.core.validation import clean_text
 from registry.extensions import db
 from registry.organisations.credentials.parsing import (
     clean_accreditation,
@@ -40,7 +39,7 @@ from registry.organisations.models import (
     Registration,
     Verifier,
 )
-from registry.organisations.parsing import UNSET
+from registry.organisations.services import find_by_code
 
 DECISIONS = ("confirm", "reject")
 
@@ -74,7 +73,7 @@ KINDS: dict[type, Kind] = {
     Designation: Kind(
         Designation,
         clean_designation,
-        ("decision_number", "scope", "valid_from", "valid_to"),
+        ("decision_number", "type_codes", "scope", "valid_from", "valid_to"),
         ("decision_number",),
     ),
     Verifier: Kind(
@@ -83,27 +82,28 @@ KINDS: dict[type, Kind] = {
 }
 
 
-# --- Rules ---------------------------------------------------------------------------------------------
+def _organisation(actor: Actor, organisation: Organisation | str | None) -> Organisation:
+    """The provider a new credential is for: the one given, the one named by a code the actor may see,
+    or the actor's own organisation. Another organisation's code answers as one that does not exist."""
+    if isinstance(organisation, Organisation):
+        return organisation
+    if organisation is None:
+        own = actor.organisation if isinstance(actor, User) else None
+        if own is None or (policy.is_department(actor) and not own.is_provider):
+            raise ServiceError({"organisation": _l("This field is required.")})
+        return own
+    found = find_by_code(organisation)
+    if found is None or not policy.can_see(actor, found):
+        raise ServiceError({"organisation": _l("No such organisation.")})
+    return found
 
 
-def is_department(user: User | None) -> bool:
-    return user is not None and user.has_role(*DEPARTMENT_ROLES)
-
-
-def may_manage_credentials(user: User, organisation: Organisation) -> bool:
-    """Whether ``user`` may enter and amend ``organisation``'s credentials."""
-    return is_department(user) or (
-        user.has_role(Role.PROVIDER_MANAGER) and user.organisation_id == organisation.id
-    )
-
-
-def _check_may_manage(user: User | None, organisation: Organisation) -> None:
-    if user is None or may_manage_credentials(user, organisation):
-        return
-    if user.organisation_id != organisation.id:
-        raise NotFoundError({"organisation": _l("No such organisation.")})
-    raise ForbiddenError(
-        message=_l("Only the provider's manager or the Department may enter its credentials.")
+def _require_manage(actor: Actor, organisation: Organisation) -> None:
+    policy.require(
+        actor,
+        organisation,
+        Permission.MANAGE_CREDENTIALS,
+        _l("Only the provider's manager or the Department may enter its credentials."),
     )
 
 
@@ -125,114 +125,116 @@ def _check_unique(
         errors.add(kind.identity[-1], _l("This provider already has a credential with this number."))
 
 
-def _confirm(credential: AnyCredential, actor: User, state: ConfirmationState) -> None:
+def _confirm(credential: AnyCredential, actor: Actor, state: ConfirmationState) -> None:
     credential.confirmation = state.value
-    credential.confirmed_by_id = actor.id
+    credential.confirmed_by_id = actor.id if isinstance(actor, User) else None
     credential.confirmed_at = utcnow()
 
 
-def create_credential(model: Any, organisation: Organisation, *, actor: User | None, **raw: Any) -> Any:
-    """Enter a credential of kind ``model`` for ``organisation`` (which must be a provider)."""
-    kind = KINDS[model]
-    _check_may_manage(actor, organisation)
-    errors = FieldErrors()
-    if not organisation.is_provider:
-        errors.add("organisation", _l("%(code)s is not a service provider.", code=organisation.code))
-    unknown = set(raw) - set(kind.fields)
+def _refuse_unknown(kind: Kind, names: Iterable[str]) -> None:
+    unknown = set(names) - set(kind.fields)
     if unknown:
         raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
-    if set(raw) & kind.department_only and not is_department(actor):
-        raise ForbiddenError(message=_l("Only the Department may revoke or suspend a credential."))
-    values = kind.clean(raw, errors)
-    _check_unique(kind, organisation, values, errors)
+
+
+REVOKED_BY_THE_DEPARTMENT = _l("Only the Department may revoke or suspend a credential.")
+
+
+def create_credential(
+    actor: Actor, model: Any, organisation: Organisation | str | None, values: Mapping[str, Any]
+) -> Any:
+    """Enter a credential of kind ``model`` for ``organisation`` (an organisation, its code, or the
+    actor's own when None), which must be a provider. The Department's are confirmed at once; a lab's wait
+    for the Department's confirmation."""
+    kind = KINDS[model]
+    policy.require(
+        actor,
+        model,
+        Permission.CREATE,
+        _l("Only a provider's manager or the Department may enter credentials."),
+    )
+    provider = _organisation(actor, organisation)
+    _require_manage(actor, provider)
+    _refuse_unknown(kind, values)
+    if set(values) & kind.department_only:
+        policy.require(actor, model, Permission.REVOKE, REVOKED_BY_THE_DEPARTMENT)
+    errors = FieldErrors()
+    if not provider.is_provider:
+        errors.add("organisation", _l("%(code)s is not a service provider.", code=provider.code))
+    cleaned = kind.clean(values, errors)
+    _check_unique(kind, provider, cleaned, errors)
     errors.raise_if_any()
-    credential = model(organisation=organisation, **values)
-    if actor is not None and is_department(actor):
+    credential = model(organisation=provider, **cleaned)
+    if policy.permits(actor, credential, Permission.REVIEW):
         _confirm(credential, actor, ConfirmationState.CONFIRMED)
     db.session.add(credential)
     db.session.flush()
     return credential
 
 
-def create_registration(organisation: Organisation, *, actor: User | None, **raw: Any) -> Registration:
-    registration: Registration = create_credential(Registration, organisation, actor=actor, **raw)
-    return registration
-
-
-def create_accreditation(organisation: Organisation, *, actor: User | None, **raw: Any) -> Accreditation:
-    accreditation: Accreditation = create_credential(Accreditation, organisation, actor=actor, **raw)
-    return accreditation
-
-
-def create_designation(organisation: Organisation, *, actor: User | None, **raw: Any) -> Designation:
-    designation: Designation = create_credential(Designation, organisation, actor=actor, **raw)
-    return designation
-
-
-def create_verifier(organisation: Organisation, *, actor: User | None, **raw: Any) -> Verifier:
-    verifier: Verifier = create_credential(Verifier, organisation, actor=actor, **raw)
-    return verifier
-
-
 def _current(kind: Kind, credential: AnyCredential) -> dict[str, Any]:
-    return {key: getattr(credential, key) for key in kind.fields}
+    values = {key: getattr(credential, key) for key in kind.fields}
+    if isinstance(credential, Designation):
+        # The scope's entries name a range; the types without one come from type_codes.
+        values["scope"] = [entry for entry in credential.scope if entry.get("range")]
+    return values
 
 
 def amend_credential(
+    actor: Actor,
     credential: AnyCredential,
+    changes: Mapping[str, Any],
     *,
-    actor: User | None,
-    reason: str | None,
+    reason: object,
     version: int | None = None,
-    **raw: Any,
 ) -> AnyCredential:
-    """Change the given fields of ``credential`` (left-out ones, or ``UNSET``, stay as they are)."""
+    """Change the fields in ``changes`` (the others stay as they are). An amendment by the provider sends
+    the credential back to the Department's confirmation."""
     kind = KINDS[type(credential)]
-    given = {key: value for key, value in raw.items() if value is not UNSET}
-    _check_may_manage(actor, credential.organisation)
+    policy.require(actor, credential, Permission.CHANGE)
+    _refuse_unknown(kind, changes)
+    current = _current(kind, credential)
     # A provider's form may send the value it was shown: only a change is refused.
-    if not is_department(actor) and any(
-        given[key] != getattr(credential, key) for key in given.keys() & kind.department_only
-    ):
-        raise ForbiddenError(message=_l("Only the Department may revoke or suspend a credential."))
+    if any(changes[key] != current[key] for key in changes.keys() & kind.department_only):
+        policy.require(actor, credential, Permission.REVOKE, REVOKED_BY_THE_DEPARTMENT)
     check_version(credential, version)
     errors = FieldErrors()
-    reason = errors.run(require_reason, reason)
-    current = _current(kind, credential)
-    unknown = set(given) - set(current)
-    if unknown:
-        raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
-    values = kind.clean({**current, **given}, errors)
-    _check_unique(kind, credential.organisation, values, errors, exclude=credential.id)
+    why = errors.run(require_reason, reason)
+    cleaned = kind.clean({**current, **changes}, errors)
+    _check_unique(kind, credential.organisation, cleaned, errors, exclude=credential.id)
     errors.raise_if_any()
-    changed = {key: value for key, value in values.items() if current[key] != value}
+    stored = {key: getattr(credential, key) for key in cleaned}
+    changed = {key: value for key, value in cleaned.items() if stored[key] != value}
     if not changed:
         raise ServiceError({"_": _l("Nothing was changed.")})
-    for key, value in changed.items():
-        setattr(credential, key, value)
-    if not is_department(actor) and credential.confirmation != ConfirmationState.PENDING.value:
-        # The Department confirmed (or rejected) what it saw, not this: it looks again.
-        credential.confirmation = ConfirmationState.PENDING.value
-        credential.confirmed_by_id = None
-        credential.confirmed_at = None
-    set_reason(reason)
-    db.session.flush()
+    with audit.reason(why):
+        for key, value in changed.items():
+            setattr(credential, key, value)
+        if (
+            not policy.permits(actor, credential, Permission.REVIEW)
+            and credential.confirmation != ConfirmationState.PENDING.value
+        ):
+            # The Department confirmed (or rejected) what it saw, not this: it looks again.
+            credential.confirmation = ConfirmationState.PENDING.value
+            credential.confirmed_by_id = None
+            credential.confirmed_at = None
     return credential
 
 
 def review_credential(
-    credential: AnyCredential, *, actor: User, decision: str, reason: str | None = None
+    actor: Actor, credential: AnyCredential, *, decision: str, reason: object = None
 ) -> AnyCredential:
     """The Department confirms or rejects ``credential``; a rejection needs a reason."""
-    if not is_department(actor):
-        raise ForbiddenError(message=_l("Only the Department may confirm or reject credentials."))
+    policy.require(
+        actor, credential, Permission.REVIEW, _l("Only the Department may confirm or reject credentials.")
+    )
     if decision not in DECISIONS:
         raise ServiceError({"decision": _l("Confirm or reject.")})
     target = ConfirmationState.CONFIRMED if decision == "confirm" else ConfirmationState.REJECTED
-    if decision == "reject" or (reason or "").strip():
-        reason = require_reason(reason)
-    else:
-        reason = _("Confirmed by the Department.")
+    given = clean_text(
+        reason if isinstance(reason, str) else None, field="reason", max_length=2000, required=False
+    )
+    why = require_reason(reason) if decision == "reject" or given else _l("Confirmed by the Department.")
     if credential.confirmation == target.value:
         message = (
             _l("This credential is already confirmed.")
@@ -240,7 +242,6 @@ def review_credential(
             else _l("This credential is already rejected.")
         )
         raise ServiceError({"decision": message})
-    _confirm(credential, actor, target)
-    set_reason(reason)
-    db.session.flush()
+    with audit.reason(why):
+        _confirm(credential, actor, target)
     return credential

@@ -9,15 +9,16 @@ card for T on D?); all three count confirmed credentials only.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, select
 
-from registry.auth.models import DEPARTMENT_ROLES, User
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
 from registry.core.errors import NotFoundError
+from registry.core.models import MAX_ID
 from registry.core.text import fold
 from registry.core.validation import CODE_PATTERN
 from registry.extensions import db
@@ -30,7 +31,6 @@ from registry.organisations.models import (
     Verifier,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXPIRING_WITHIN_DAYS = 60
 
 AnyCredential = Registration | Accreditation | Designation | Verifier
@@ -54,11 +54,6 @@ class Suspension(enum.StrEnum):
 
 
 IN_FORCE = frozenset({CredentialState.VALID, CredentialState.EXPIRING})
-
-
-def local_today() -> date:
-    """Today in Asia/Ho_Chi_Minh: the day a credential's state is shown for."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def credential_state(credential: AnyCredential, on: date) -> CredentialState:
@@ -154,16 +149,17 @@ def find_accreditation(
 
 def visible_credentials(
     model: Any,
-    user: User,
+    actor: Actor,
     *,
     organisation_code: str | None = None,
     confirmation: str | None = None,
 ) -> Select[Any]:
-    """Credentials of kind ``model`` that ``user`` may see: all for the Department, otherwise its own
-    organisation's; of the organisation ``organisation_code`` (none when it is not a code)."""
+    """Credentials of kind ``model`` that ``actor`` may see (the Department all, others their own
+    organisation's); of the organisation ``organisation_code`` (none when it is not a code)."""
     stmt = select(model)
-    if not user.has_role(*DEPARTMENT_ROLES):
-        stmt = stmt.where(model.organisation_id == user.organisation_id)
+    condition = policy.visible(actor, model)
+    if condition is not None:
+        stmt = stmt.where(condition)
     if organisation_code is not None:
         code = organisation_code.strip().upper()
         if not CODE_PATTERN.match(code):
@@ -174,34 +170,48 @@ def visible_credentials(
     return stmt
 
 
-def get_visible_credential(model: Any, user: User, organisation: Organisation, credential_id: int) -> Any:
-    """The credential ``credential_id`` of ``organisation``, if ``user`` may see it; else not found."""
-    credential = db.session.scalar(
-        visible_credentials(model, user).where(
-            model.id == credential_id, model.organisation_id == organisation.id
+def get_credential(
+    actor: Actor,
+    model: Any,
+    organisation: Organisation,
+    credential_id: int,
+    permission: Permission = Permission.VIEW,
+) -> Any:
+    """The credential ``credential_id`` of ``organisation`` if ``actor`` may see it (else not found) and
+    holds ``permission`` on it (else forbidden)."""
+    credential = (
+        db.session.scalar(
+            visible_credentials(model, actor).where(
+                model.id == credential_id, model.organisation_id == organisation.id
+            )
         )
+        if 0 < credential_id <= MAX_ID
+        else None
     )
     if credential is None:
         raise NotFoundError({"id": _l("No such credential.")})
+    policy.require(actor, credential, permission)
     return credential
 
 
-def credentials_of(organisation: Organisation) -> dict[str, list[Any]]:
-    """Every credential of ``organisation``, by kind, newest first."""
+def credentials_of(actor: Actor, organisation: Organisation) -> dict[str, list[Any]]:
+    """Every credential of ``organisation`` that ``actor`` may see, by kind, newest first."""
     return {
         model.__tablename__: list(
             db.session.scalars(
-                select(model).where(model.organisation_id == organisation.id).order_by(model.id.desc())
+                visible_credentials(model, actor)
+                .where(model.organisation_id == organisation.id)
+                .order_by(model.id.desc())
             )
         )
         for model in CREDENTIAL_MODELS
     }
 
 
-def pending_credentials(user: User) -> list[Any]:
-    """Credentials awaiting the Department's decision that ``user`` may see, oldest first."""
+def pending_credentials(actor: Actor) -> list[Any]:
+    """Credentials awaiting the Department's decision that ``actor`` may see, oldest first."""
     pending: list[Any] = []
     for model in CREDENTIAL_MODELS:
-        stmt = visible_credentials(model, user, confirmation=ConfirmationState.PENDING.value)
+        stmt = visible_credentials(model, actor, confirmation=ConfirmationState.PENDING.value)
         pending.extend(db.session.scalars(stmt))
     return sorted(pending, key=lambda credential: (credential.created_at, credential.id))

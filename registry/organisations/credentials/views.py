@@ -1,15 +1,15 @@
 """Pages of a provider's credentials: add, show (with state and history), amend, confirm or reject.
 
-Each kind has its own routes (``/organisations/<code>/registrations/new``…), built from :data:`KINDS`.
+Each kind has its own endpoints (``credentials.new_registration``, ``credentials.registration``…) on the
+same view functions, which take the kind from the route's defaults.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,29 +19,29 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from registry.audit.services import history
+from registry.auth import policy
+from registry.auth.policy import Permission
 from registry.catalogue.models import InstrumentType
-from registry.core.errors import NotFoundError
+from registry.core.dates import local_today
 from registry.core.forms import form_status, submitted
 from registry.extensions import db
 from registry.i18n import select_locale
 from registry.organisations.credentials import services
 from registry.organisations.credentials.forms import (
-    EDIT_FORMS,
     AccreditationForm,
     DesignationForm,
+    EditAccreditationForm,
+    EditDesignationForm,
+    EditRegistrationForm,
+    EditVerifierForm,
     RegistrationForm,
     ReviewForm,
     VerifierForm,
 )
-from registry.organisations.credentials.state import (
-    credential_state,
-    get_visible_credential,
-    local_today,
-    pending_credentials,
-)
+from registry.organisations.credentials.state import credential_state, get_credential, pending_credentials
 from registry.organisations.labels import template_labels
-from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
-from registry.organisations.services import get_visible_organisation
+from registry.organisations.models import Accreditation, Designation, Registration, Verifier
+from registry.organisations.services import get_organisation
 
 bp = Blueprint("credentials", __name__, url_prefix="/organisations")
 
@@ -52,6 +52,7 @@ class KindView:
     path: str  # URL segment and audit table: registrations
     model: Any
     form: type[FlaskForm]
+    edit_form: type[FlaskForm]
     title: Any
     new_title: Any
     # Fields only the Department sets (revocation, suspension): left out of other users' forms.
@@ -64,6 +65,7 @@ KINDS = (
         "registrations",
         Registration,
         RegistrationForm,
+        EditRegistrationForm,
         _l("Registration"),
         _l("New registration"),
         ("revoked_on",),
@@ -73,32 +75,26 @@ KINDS = (
         "accreditations",
         Accreditation,
         AccreditationForm,
+        EditAccreditationForm,
         _l("Accreditation"),
         _l("New accreditation"),
         ("suspension",),
     ),
     KindView(
-        "designation", "designations", Designation, DesignationForm, _l("Designation"), _l("New designation")
+        "designation",
+        "designations",
+        Designation,
+        DesignationForm,
+        EditDesignationForm,
+        _l("Designation"),
+        _l("New designation"),
     ),
-    KindView("verifier", "verifiers", Verifier, VerifierForm, _l("Verifier"), _l("New verifier")),
+    KindView(
+        "verifier", "verifiers", Verifier, VerifierForm, EditVerifierForm, _l("Verifier"), _l("New verifier")
+    ),
 )
-
-
 KIND_OF = {kind.model: kind for kind in KINDS}
-
-
-def _organisation_or_404(code: str) -> Organisation:
-    try:
-        return get_visible_organisation(current_user, code)
-    except NotFoundError:
-        abort(404)
-
-
-def _credential_or_404(kind: KindView, organisation: Organisation, credential_id: int) -> Any:
-    try:
-        return get_visible_credential(kind.model, current_user, organisation, credential_id)
-    except NotFoundError:
-        abort(404)
+KIND_NAMED = {kind.name: kind for kind in KINDS}
 
 
 def _type_choices() -> list[SelectChoice]:
@@ -109,11 +105,12 @@ def _type_choices() -> list[SelectChoice]:
     ]
 
 
-def _prepare(kind: KindView, form: FlaskForm, *, new: bool) -> FlaskForm:
+def _prepare(kind: KindView, form: FlaskForm, credential: Any = None) -> FlaskForm:
     if "type_codes" in form:
         form.type_codes.choices = _type_choices()
+    context = kind.model if credential is None else credential
     for name in kind.department_only:
-        if new or not services.is_department(current_user):
+        if credential is None or not policy.permits(current_user, context, Permission.REVOKE):
             delattr(form, name)
     return form
 
@@ -122,14 +119,13 @@ def _detail_url(kind: KindView, credential: Any) -> str:
     return url_for(f".{kind.name}", code=credential.organisation.code, credential_id=credential.id)
 
 
-def _new(kind: KindView, code: str) -> Response | tuple[str, int]:
-    organisation = _organisation_or_404(code)
-    if not services.may_manage_credentials(current_user, organisation):
-        abort(403)
-    form = _prepare(kind, kind.form(), new=True)
+@login_required
+def new(code: str, kind_name: str) -> Response | tuple[str, int]:
+    kind = KIND_NAMED[kind_name]
+    organisation = get_organisation(current_user, code, Permission.MANAGE_CREDENTIALS)
+    form = _prepare(kind, kind.form())
     credential = submitted(
-        form,
-        lambda: services.create_credential(kind.model, organisation, actor=current_user, **form.arguments()),
+        form, lambda: services.create_credential(current_user, kind.model, organisation, form.arguments())
     )
     if credential:
         flash(_("Saved."), "success")
@@ -148,53 +144,58 @@ def _render_detail(
         credential=credential,
         organisation=credential.organisation,
         state=credential_state(credential, local_today()),
-        can_edit=services.may_manage_credentials(current_user, credential.organisation),
-        can_review=services.is_department(current_user),
+        can_edit=policy.permits(current_user, credential, Permission.CHANGE),
+        can_review=policy.permits(current_user, credential, Permission.REVIEW),
         review_form=review_form or ReviewForm(),
         history=history(kind.path, credential.id),
     ), status
 
 
-def _detail(kind: KindView, code: str, credential_id: int) -> tuple[str, int]:
-    credential = _credential_or_404(kind, _organisation_or_404(code), credential_id)
-    return _render_detail(kind, credential)
+def _credential(kind: KindView, code: str, credential_id: int, permission: Permission) -> Any:
+    organisation = get_organisation(current_user, code)
+    return get_credential(current_user, kind.model, organisation, credential_id, permission)
 
 
-def _edit(kind: KindView, code: str, credential_id: int) -> Response | tuple[str, int]:
-    organisation = _organisation_or_404(code)
-    credential = _credential_or_404(kind, organisation, credential_id)
-    if not services.may_manage_credentials(current_user, organisation):
-        abort(403)
+@login_required
+def detail(code: str, credential_id: int, kind_name: str) -> tuple[str, int]:
+    kind = KIND_NAMED[kind_name]
+    return _render_detail(kind, _credential(kind, code, credential_id, Permission.VIEW))
+
+
+@login_required
+def edit(code: str, credential_id: int, kind_name: str) -> Response | tuple[str, int]:
+    kind = KIND_NAMED[kind_name]
+    credential = _credential(kind, code, credential_id, Permission.CHANGE)
     initial = {**kind.form.values(credential), "version": credential.version}
-    form = _prepare(kind, EDIT_FORMS[kind.form](data=initial), new=False)
+    form = _prepare(kind, kind.edit_form(data=initial), credential)
     amended = submitted(
         form,
         lambda: services.amend_credential(
-            credential,
-            actor=current_user,
-            reason=form.reason.data,
-            version=form.version.data,
-            **form.arguments(),
+            current_user, credential, form.arguments(), reason=form.reason.data, version=form.version.data
         ),
     )
     if amended:
         flash(_("Changes saved."), "success")
         return redirect(_detail_url(kind, amended))
     return render_template(
-        "credentials/form.html", form=form, kind=kind, organisation=organisation, credential=credential
+        "credentials/form.html",
+        form=form,
+        kind=kind,
+        organisation=credential.organisation,
+        credential=credential,
+        sends_back=not policy.permits(current_user, credential, Permission.REVIEW),
     ), form_status(form)
 
 
-def _review(kind: KindView, code: str, credential_id: int) -> Response | tuple[str, int]:
-    organisation = _organisation_or_404(code)
-    credential = _credential_or_404(kind, organisation, credential_id)
-    if not services.is_department(current_user):
-        abort(403)
+@login_required
+def review(code: str, credential_id: int, kind_name: str) -> Response | tuple[str, int]:
+    kind = KIND_NAMED[kind_name]
+    credential = _credential(kind, code, credential_id, Permission.REVIEW)
     form = ReviewForm()
     reviewed = submitted(
         form,
         lambda: services.review_credential(
-            credential, actor=current_user, decision=form.decision.data or "", reason=form.reason.data
+            current_user, credential, decision=form.decision.data or "", reason=form.reason.data
         ),
     )
     if reviewed:
@@ -215,36 +216,15 @@ def pending() -> str:
     )
 
 
-def _named(function: Callable[..., Any], name: str) -> Callable[..., Any]:
-    function.__name__ = name
-    function.__qualname__ = name
-    return login_required(function)
-
-
-def _register(kind: KindView) -> None:
-    def new(code: str) -> Response | tuple[str, int]:
-        return _new(kind, code)
-
-    def detail(code: str, credential_id: int) -> tuple[str, int]:
-        return _detail(kind, code, credential_id)
-
-    def edit(code: str, credential_id: int) -> Response | tuple[str, int]:
-        return _edit(kind, code, credential_id)
-
-    def review(code: str, credential_id: int) -> Response | tuple[str, int]:
-        return _review(kind, code, credential_id)
-
-    one = f"/<code>/{kind.path}/<int:credential_id>"
-    bp.add_url_rule(
-        f"/<code>/{kind.path}/new", view_func=_named(new, f"new_{kind.name}"), methods=["GET", "POST"]
-    )
-    bp.add_url_rule(one, view_func=_named(detail, kind.name))
-    bp.add_url_rule(f"{one}/edit", view_func=_named(edit, f"edit_{kind.name}"), methods=["GET", "POST"])
-    bp.add_url_rule(f"{one}/review", view_func=_named(review, f"review_{kind.name}"), methods=["POST"])
-
-
 for _kind in KINDS:
-    _register(_kind)
+    _one = f"/<code>/{_kind.path}/<int:credential_id>"
+    _defaults = {"kind_name": _kind.name}
+    bp.add_url_rule(
+        f"/<code>/{_kind.path}/new", f"new_{_kind.name}", new, methods=["GET", "POST"], defaults=_defaults
+    )
+    bp.add_url_rule(_one, _kind.name, detail, defaults=_defaults)
+    bp.add_url_rule(f"{_one}/edit", f"edit_{_kind.name}", edit, methods=["GET", "POST"], defaults=_defaults)
+    bp.add_url_rule(f"{_one}/review", f"review_{_kind.name}", review, methods=["POST"], defaults=_defaults)
 
 
 @bp.context_processor

@@ -1,0 +1,154 @@
+"""The API schemas' building blocks: the shape of the input only (types, what is required, the values an
+enumeration documents). Every rule — lengths, patterns, ranges, which codes exist — is the services',
+so the API and the web forms give the same answers in the same words.
+
+marshmallow's own messages (type errors, a missing or unknown field) are declared here with lazy gettext,
+so Babel translates them like every other message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+
+REQUIRED = _l("This field is required.")
+PLAIN_DIGITS = re.compile(r"[0-9]+")
+
+
+class Schema(ma.Schema):
+    error_messages = {
+        "type": _l("Send a JSON object."),
+        "unknown": _l("This field is not accepted here."),
+    }
+
+
+class _Translated:
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": _l("This field may not be null."),
+        "validator_failed": _l("This value is not valid."),
+    }
+
+
+class String(_Translated, ma.fields.String):
+    default_error_messages = {"invalid": _l("Enter text."), "invalid_utf8": _l("Enter text.")}
+
+
+class Integer(_Translated, ma.fields.Integer):
+    """A JSON whole number (text such as "12" is refused: the shape says number)."""
+
+    default_error_messages = {
+        "invalid": _l("Enter a whole number."),
+        "too_large": _l("Enter a whole number."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+
+class QueryInteger(_Translated, ma.fields.Integer):
+    """A whole number in a query string: digits only (Python's int() would also take "1_0", " 2" or
+    Arabic-Indic digits)."""
+
+    default_error_messages = {
+        "invalid": _l("Enter a whole number."),
+        "too_large": _l("Enter a whole number."),
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not PLAIN_DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Number(_Translated, ma.fields.Decimal):
+    """A JSON number (text and booleans are refused), answered as a number."""
+
+    default_error_messages = {
+        "invalid": _l("Enter a number."),
+        "special": _l("Enter a number."),
+        "too_large": _l("Enter a number."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(  # type: ignore[override]  # a JSON number, not text
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> float | None:
+        return None if value is None else float(value)
+
+
+class Boolean(_Translated, ma.fields.Boolean):
+    """true or false only (marshmallow would also take 1, "yes", "on"…)."""
+
+    default_error_messages = {"invalid": _l("Use true or false.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class List(_Translated, ma.fields.List):
+    default_error_messages = {"invalid": _l("Send a list.")}
+
+
+class Dict(_Translated, ma.fields.Dict):
+    default_error_messages = {"invalid": _l("Send a JSON object.")}
+
+
+class Nested(_Translated, ma.fields.Nested):
+    default_error_messages = {"type": _l("Send a JSON object.")}
+
+
+class AwareDateTime(_Translated, ma.fields.AwareDateTime):
+    pass
+
+
+class Method(_Translated, ma.fields.Method):
+    pass
+
+
+class Day(String):
+    """A date: taken as the text sent (the services read ISO 8601, and dd/mm/yyyy as the forms do, and
+    name a wrong one), answered in ISO 8601."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"format": "date", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+def choice(options: Iterable[Any], **kwargs: Any) -> String:
+    """Text from an enumeration: documented as such, checked (and named when wrong) by the service."""
+    metadata = {
+        "enum": [getattr(option, "value", option) for option in options],
+        **kwargs.pop("metadata", {}),
+    }
+    return String(metadata=metadata, **kwargs)
+
+
+class CodeOf(String):
+    """A related row (an organisation, an instrument type, an administrative unit) by its code: read from
+    the relationship ``relation`` when answering, taken as the code text when loading."""
+
+    def __init__(self, relation: str, **kwargs: Any) -> None:
+        self.relation = relation
+        super().__init__(**kwargs)
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = ma.missing) -> Any:
+        related = getattr(obj, self.relation, None)
+        return None if related is None else related.code

@@ -1,0 +1,55 @@
+"""The day it is for the registry's users, and the parsing of dates typed or sent to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from registry.core.errors import ServiceError
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def local_today() -> date:
+    """Today where the registry's users live (``BABEL_DEFAULT_TIMEZONE``), or the configured ``TODAY``
+    (tests, and ``jobs run --today``, which replay a given day)."""
+    fixed = current_app.config.get("TODAY")
+    if fixed is not None:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def clean_date(value: object, *, field: str, required: bool = True) -> date | None:
+    """A date given as a date, as ISO text (the API, the browser's date picker) or as dd/mm/yyyy (typed
+    by hand, as Vietnamese forms write it); empty is no date, refused when ``required``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ServiceError({field: _l("This field is required.")})
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    raise ServiceError({field: _l("Enter a date as dd/mm/yyyy or YYYY-MM-DD.")})
+
+
+@contextmanager
+def today_is(day: date) -> Iterator[None]:
+    """Work as if on ``day`` inside the block: the demo's fixed history, ``jobs run --today``. For one
+    process at a time (a command, a test), never inside the web workers."""
+    config = current_app.config
+    previous = config.get("TODAY")
+    config["TODAY"] = day
+    try:
+        yield
+    finally:
+        config["TODAY"] = previous

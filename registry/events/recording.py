@@ -1,0 +1,363 @@
+"""Recording an event, as one pipeline whose steps each live in one place and run once (DESIGN §2):
+
+    the item (resolve_item) → what was found (clean_outcome) → who performed it (rules.provider_of)
+    → who may record it, the standards, the certificate number, the validity (_build_event)
+    → store it, and the item's validity (issue)
+
+The web form and the API hand the same values to :func:`record_event`; an amendment
+(:mod:`.revisions`) runs the same steps from "what was found" on. Every broken rule of the input is
+reported at once, field by field, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+
+from registry.audit import services as audit
+from registry.auth import policy
+from registry.auth.models import User
+from registry.auth.policy import Actor, Permission
+from registry.core.dates import clean_date, local_today
+from registry.core.errors import FieldErrors, ServiceError
+from registry.core.services import require_reason
+from registry.core.validation import clean_text
+from registry.events import rules
+from registry.events.fields import TEXT_LIMITS
+from registry.events.item_validity import refresh_item
+from registry.events.labels import KIND_LABELS
+from registry.events.models import Event, EventKind, EventState
+from registry.events.points import clean_points
+from registry.extensions import db
+from registry.i18n import format_day
+from registry.items.models import Instrument, Item, ItemKind, ItemState, Result
+from registry.items.services import get_item
+from registry.organisations.models import Organisation
+from registry.organisations.services import find_by_code
+
+# --- The item -------------------------------------------------------------------------------------------
+
+
+def resolve_item(actor: Actor, values: Mapping[str, Any]) -> Item:
+    """The item an event is about: ``item``, an id the actor may see; or ``owner`` (an organisation code)
+    + ``serial_number`` (+ ``type_code`` when the owner has several items with that serial number)."""
+    naming = any(values.get(name) not in (None, "") for name in ("owner", "serial_number", "type_code"))
+    if isinstance(values.get("item"), Item):  # a caller in Python (the demo) hands the row itself
+        item: Item = values["item"]
+        policy.require(actor, item, Permission.VIEW)
+        return item
+    if values.get("item") is not None:
+        if naming:
+            raise ServiceError({"item": _l("Give either item or owner and serial_number, not both.")})
+        item_id = values["item"]
+        if not isinstance(item_id, int) or isinstance(item_id, bool):
+            raise ServiceError({"item": _l("Enter a whole number.")})
+        return get_item(actor, item_id, Item)
+    return find_item(
+        actor,
+        owner=values.get("owner"),
+        serial_number=values.get("serial_number"),
+        type_code=values.get("type_code"),
+    )
+
+
+def _text(value: object, field: str, limit: int, *, required: bool = True) -> str:
+    return clean_text(
+        value if isinstance(value, str) else None, field=field, max_length=limit, required=required
+    )
+
+
+def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: object = None) -> Item:
+    """The item named by its owner's code, its serial number and (when the owner has several items with
+    that serial number) its instrument type. A lab may name any owner's instrument (as in the lookup);
+    others only their own organisation's."""
+    errors = FieldErrors()
+    code = errors.run(_text, owner, "owner", 40)
+    serial = errors.run(_text, serial_number, "serial_number", 80)
+    wanted_type = errors.run(_text, type_code, "type_code", 40, required=False)
+    errors.raise_if_any()
+    own = actor.organisation.code if isinstance(actor, User) else None
+    if code.upper() != own and not policy.permits(actor, Instrument, Permission.LOOK_UP):
+        # Checked before the code is looked up, so that it never tells which organisations exist.
+        raise ServiceError({"owner": _l("You may record events on your own organisation's items only.")})
+    organisation = find_by_code(code)
+    if organisation is None:
+        raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code)})
+    stmt = (
+        select(Item).where(Item.owner_id == organisation.id, Item.serial_number == serial).order_by(Item.id)
+    )
+    found = [
+        item
+        for item in db.session.scalars(stmt)
+        if not wanted_type
+        or (
+            isinstance(item, Instrument)
+            and item.instrument_type
+            and item.instrument_type.code == wanted_type.upper()
+        )
+    ]
+    if not found:
+        raise ServiceError(
+            {
+                "serial_number": _l(
+                    "%(code)s has no item with serial number %(serial)s: register it first.",
+                    code=organisation.code,
+                    serial=serial,
+                )
+            }
+        )
+    if len(found) > 1:
+        raise ServiceError(
+            {"type_code": _l("Several items have this serial number: give the instrument type.")}
+        )
+    return found[0]
+
+
+# --- What was found -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What was found and the document issued, cleaned: the fields of :data:`.fields.OUTCOME_FIELDS`."""
+
+    kind: EventKind
+    result: Result
+    performed_on: date
+    stated_valid_until: date | None
+    texts: dict[str, str]
+    standards_used: list[object]
+    measurement_points: list[dict[str, str]]
+
+
+def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any]) -> Outcome | None:
+    """The values as given, checked: types, lengths, the date, the measurement points and the document a
+    result must carry (a pass its certificate, a failed verification its record and no stamp). None when
+    only the kind, refused by the caller, is missing."""
+    errors = FieldErrors()
+    result = errors.run(rules.parse_result, values.get("result"), kind) if kind else None
+    performed_on = errors.run(clean_date, values.get("performed_on"), field="performed_on")
+    if performed_on is not None and performed_on > local_today():
+        errors.add("performed_on", _l("An event cannot be dated in the future."))
+    valid_until = errors.run(clean_date, values.get("valid_until"), field="valid_until", required=False)
+    texts = {
+        name: errors.run(_text, values.get(name), name, limit, required=False) or ""
+        for name, limit in TEXT_LIMITS.items()
+    }
+    points = errors.run(clean_points, values.get("measurement_points"))
+    standards = values.get("standards_used") or []
+    if not isinstance(standards, list | tuple):
+        errors.add("standards_used", _l("Send a list."))
+    if kind and result:
+        rules.check_document(
+            kind, result, texts["certificate_number"], texts["record_number"], texts["stamp_number"], errors
+        )
+        errors.run(rules.check_item, item, kind)
+    errors.raise_if_any()
+    if kind is None:
+        return None
+    assert result is not None and performed_on is not None
+    return Outcome(kind, result, performed_on, valid_until, texts, list(standards), points or [])
+
+
+# --- From who may record it to the new row --------------------------------------------------------------
+
+
+def _build_event(
+    actor: Actor,
+    item: Item,
+    outcome: Outcome,
+    provider: Organisation,
+    *,
+    original: Event | None = None,
+) -> Event:
+    """The event (or new revision of ``original``) once every rule holds: who may record it, the
+    standards used, the certificate number and the validity."""
+    verifier = None
+    if outcome.kind.by_the_owner:
+        rules.check_owner_may_record(actor, item)
+    else:
+        verifier = rules.check_provider_may_record(
+            actor, item, outcome.kind, provider, outcome.performed_on, outcome.texts["verifier_card"]
+        )
+    standards = rules.standards_used(outcome.standards_used)
+    rules.check_standards(standards, provider, outcome.performed_on, outcome.texts["override_reason"])
+    number = outcome.texts["certificate_number"]
+    _check_certificate_unused(provider, number, original)
+    if original is not None and (original.performed_on, original.result, original.valid_until) == (
+        outcome.performed_on,
+        outcome.result,
+        outcome.stated_valid_until,
+    ):
+        # An amendment of anything else keeps the validity issued, even if the item's interval or the
+        # legal rule changed since.
+        valid_until = outcome.stated_valid_until
+    else:
+        valid_until = rules.validity(
+            item, outcome.kind, outcome.result, outcome.performed_on, outcome.stated_valid_until
+        )
+    return Event(
+        item=item,
+        provider=provider,
+        kind=outcome.kind.value,
+        performed_on=outcome.performed_on,
+        result=outcome.result.value,
+        certificate_number=number or None,
+        record_number=outcome.texts["record_number"] or None,
+        stamp_number=outcome.texts["stamp_number"] or None,
+        verifier=verifier,
+        technician=outcome.texts["technician"],
+        valid_until=valid_until,
+        standards_used=standards,
+        measurement_points=outcome.measurement_points,
+        outside_accredited_scope=rules.outside_accredited_scope(
+            item, outcome.kind, provider, outcome.performed_on
+        ),
+        override_reason=outcome.texts["override_reason"] or None,
+        revision=_next_revision(provider, number, original),
+        original_id=None if original is None else (original.original_id or original.id),
+    )
+
+
+def _current_with_number(provider: Organisation, number: str) -> Select[Any]:
+    return select(Event.id).where(
+        Event.provider_id == provider.id,
+        Event.certificate_number == number,
+        Event.state == EventState.CURRENT.value,
+    )
+
+
+def _check_certificate_unused(provider: Organisation, number: str, original: Event | None) -> None:
+    """A certificate number names one live certificate of the provider: taken while an event carrying it
+    is current (other than the one being amended). Once voided, the number may be issued again, as its
+    next revision (the voided record stays)."""
+    if not number:
+        return
+    stmt = _current_with_number(provider, number)
+    if original is not None:
+        stmt = stmt.where(Event.id != original.id)
+    if db.session.scalar(stmt.limit(1)):
+        raise ServiceError(
+            {
+                "certificate_number": _l(
+                    "%(code)s already issued certificate %(number)s.", code=provider.code, number=number
+                )
+            }
+        )
+
+
+def _next_revision(provider: Organisation, number: str, original: Event | None) -> int:
+    """Certificate identity is (provider, number, revision): the revision after every earlier one."""
+    latest = -1 if original is None else original.revision
+    if number:
+        used = db.session.scalar(
+            select(func.max(Event.revision)).where(
+                Event.provider_id == provider.id, Event.certificate_number == number
+            )
+        )
+        latest = max(latest, -1 if used is None else used)
+    return latest + 1
+
+
+def issue(
+    actor: Actor,
+    item: Item,
+    outcome: Outcome,
+    provider: Organisation,
+    *,
+    reason: object,
+    original: Event | None = None,
+) -> Event:
+    """Build the event (or the new revision of ``original``, which is marked amended first), store it
+    and bring its item's validity up to date, every change audited with ``reason``. Two labs' clerks
+    racing for one certificate number get a field error, not a 500."""
+    event = _build_event(actor, item, outcome, provider, original=original)
+    with audit.reason(reason) as why:
+        if original is not None:
+            original.state = EventState.AMENDED.value
+            original.state_reason = why
+            db.session.flush()  # the old revision leaves the current place before the new one takes it
+        try:
+            with db.session.begin_nested():
+                db.session.add(event)
+                db.session.flush()
+        except IntegrityError:
+            raise ServiceError(
+                {
+                    "certificate_number": _l(
+                        "This certificate number was just used: check it and record again."
+                    )
+                }
+            ) from None
+        refresh_item(item)
+    return event
+
+
+# --- Recording ------------------------------------------------------------------------------------------
+
+
+def check_may_record(actor: Actor) -> None:
+    """Refuse (403) an actor who may record no event at all."""
+    policy.require(actor, Event, Permission.RECORD, _l("You may not record events."))
+
+
+def record_event(actor: Actor, values: Mapping[str, Any]) -> Event:
+    """Record what a lab (or the owner, for in-house kinds) did to an item and what it found; the item's
+    validity follows in the same transaction. ``values``: the item (see :func:`resolve_item`), ``kind``,
+    ``provider`` (the lab's code, for the Department's admin), ``reason`` (the admin's, on a lab's behalf)
+    and the fields of :data:`.fields.OUTCOME_FIELDS`."""
+    check_may_record(actor)
+    item = resolve_item(actor, values)
+    errors = FieldErrors()
+    kind = errors.run(rules.parse_kind, values.get("kind"))
+    outcome = errors.run(clean_outcome, item, kind, values)
+    provider = errors.run(rules.provider_of, actor, item, kind, values.get("provider")) if kind else None
+    errors.raise_if_any()
+    assert outcome is not None and provider is not None
+    return issue(
+        actor, item, outcome, provider, reason=_reason(actor, values.get("reason"), outcome, provider)
+    )
+
+
+def _reason(actor: Actor, given: object, outcome: Outcome, provider: Organisation) -> object:
+    """Why the event and its item's new validity are written: the Department's reason when a person of it
+    records on another organisation's behalf (required), otherwise what was recorded."""
+    if policy.acts_on_behalf(actor, provider.id):
+        return require_reason(given)
+    text = clean_text(
+        given if isinstance(given, str) else None, field="reason", max_length=2000, required=False
+    )
+    return text or _l(
+        "Recorded: %(kind)s of %(day)s by %(provider)s",
+        kind=KIND_LABELS[outcome.kind],
+        day=format_day(outcome.performed_on),
+        provider=provider.code,
+    )
+
+
+def events_visible(actor: Actor) -> Select[Any]:
+    """The events ``actor`` may see: the Department all, a lab those it recorded, an owner those on its
+    items."""
+    condition = policy.visible(actor, Event)
+    return select(Event) if condition is None else select(Event).where(condition)
+
+
+def standards_offered(actor: Actor) -> list[Item]:
+    """The standards and reference materials the actor's lab may pick from when recording."""
+    if not isinstance(actor, User):
+        return []
+    stmt = (
+        select(Item)
+        .where(
+            Item.owner_id == actor.organisation_id,
+            Item.kind.in_((ItemKind.STANDARD.value, ItemKind.REFERENCE_MATERIAL.value)),
+            Item.state != ItemState.RETIRED.value,
+        )
+        .order_by(Item.name)
+    )
+    return list(db.session.scalars(stmt))
