@@ -3,7 +3,6 @@ so), and each test inside a transaction that is rolled back, as Warehouse does."
 
 from __future__ import annotations
 
-import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -20,9 +19,7 @@ from sqlalchemy import orm
 
 from registry import create_app
 from registry.extensions import db
-from tests import factories
-
-TEST_PASSWORD = factories.DEFAULT_PASSWORD
+from tests.helpers import AuthActions, IsolatedClient
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -95,45 +92,10 @@ def _transaction(app: Flask) -> Iterator[None]:
             db.session = original  # type: ignore[misc]
 
 
-class IsolatedClient(FlaskClient):
-    """Each request runs in a fresh context, with its own app context and ``g``, as in production
-    (otherwise it would reuse the test's app context and whatever Flask-Login cached in it)."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = IsolatedClient
     return app.test_client()
-
-
-class AuthActions:
-    """Logs in through the real form, CSRF token and all (Flask tutorial style)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self._client = client
-
-    def login(self, email: str, password: str = TEST_PASSWORD, next_url: str = "") -> Any:
-        page = self._client.get("/login")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self._client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": token, "next": next_url}
-        )
-
-    def logout(self) -> Any:
-        page = self._client.get("/")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self._client.post("/logout", data={"csrf_token": token})
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -6,18 +6,17 @@ import base64
 import functools
 import json
 import unicodedata
-from typing import Any
 
 import pytest
 import schemathesis
 from sqlalchemy import func, select
 
-from registry.api.errors import ErrorSchema
 from registry.audit.services import history
 from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import assert_error
 
 ORGS = "/api/v1/organisations"
 # An organisation's fields when only its code, name and kinds were given.
@@ -31,23 +30,6 @@ NO_DETAILS = {
     "ownership_class": "private",
     "sectors": [],
 }
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is ``status`` with exactly our error shape; gives back ``body["error"]``."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert ErrorSchema().validate(body) == {}
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    assert all(
-        isinstance(key, str) and isinstance(why, str) and why for key, why in body["error"]["fields"].items()
-    )
-    if code is not None:
-        assert body["error"]["code"] == code
-    return dict(body["error"])
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.factories import (
     VerifierFactory,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 API = "/api/v1"
 BODIES = {

@@ -15,7 +15,7 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 
 def field_error(response, status, field):

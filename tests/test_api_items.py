@@ -24,7 +24,7 @@ from tests.factories import (
     StandardFactory,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 INSTRUMENTS = "/api/v1/instruments"
 INSTRUMENT_FIELDS = {

@@ -9,8 +9,8 @@ from registry.auth.models import Role, UserSession
 from registry.auth.passwords import check_password_policy
 from registry.core.errors import ServiceError
 from registry.extensions import db
-from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, user_with_role
+from tests.helpers import csrf_token_from
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, aut
 def test_password_change_ends_every_session(app, client, auth, officer):
     other_device = app.test_client()
     auth.login(officer.email)
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     AuthActions(other_device).login(officer.email)
     assert other_device.get("/").status_code == 200
@@ -136,7 +136,7 @@ def test_repeated_failures_from_one_address_answer_429_for_every_account(app, au
 
 def test_throttling_is_counted_in_the_database_so_every_worker_sees_it(app, officer):
     """Two separate clients (think: two gunicorn workers) share the count."""
-    from tests.conftest import AuthActions, IsolatedClient
+    from tests.helpers import AuthActions, IsolatedClient
 
     app.test_client_class = IsolatedClient
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]

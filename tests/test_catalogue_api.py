@@ -9,7 +9,7 @@ import pytest
 from registry.auth.models import Role
 from registry.extensions import db
 from tests.factories import user_with_role
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 TYPES = "/api/v1/instrument-types"
 

@@ -15,8 +15,8 @@ from registry.auth.models import Role
 from registry.catalogue import services
 from registry.catalogue.models import LegalRule
 from registry.extensions import db
-from tests.conftest import csrf_token_from
 from tests.factories import user_with_role
+from tests.helpers import csrf_token_from, post_form, switch_language
 
 
 def login(client, auth, role):
@@ -36,19 +36,9 @@ def admin(client, auth):
     return login(client, auth, Role.DEPARTMENT_ADMIN)
 
 
-def switch_to_english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
-
-
 def rows(html):
     """{code: the row's HTML} of the catalogue table."""
     return dict(re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S))
-
-
-def post(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
 
 
 def audit_count():
@@ -82,7 +72,7 @@ def test_every_role_sees_the_whole_catalogue_with_verify_badges(viewer):
 
 
 def test_names_follow_the_interface_language(viewer):
-    switch_to_english(viewer)
+    switch_language(viewer, "en")
     listed = rows(viewer.get("/catalogue/").get_data(as_text=True))
     assert "Taximeter" in listed["TAXIMETER"]
     assert "to be verified" in listed["TAXIMETER"]
@@ -166,7 +156,7 @@ def test_the_admin_edits_a_rule_and_the_history_shows_it(admin):
     page = admin.get(path).get_data(as_text=True)
     assert len(re.findall(r'<input checked[^>]*name="controls"', page)) == 4
     assert 'name="version" type="hidden" value="1"' in page
-    response = post(
+    response = post_form(
         admin,
         path,
         {
@@ -191,7 +181,7 @@ def test_the_admin_edits_a_rule_and_the_history_shows_it(admin):
 
 def test_the_admin_edits_a_type_in_nfc(admin):
     name = unicodedata.normalize("NFD", "Taximet (đồng hồ tính tiền)")
-    response = post(
+    response = post_form(
         admin,
         "/catalogue/TAXIMETER/edit",
         {
@@ -209,7 +199,7 @@ def test_the_admin_edits_a_type_in_nfc(admin):
 
 def test_unticking_group2_is_stored(admin):
     data = {"name_vi": "Taximet", "name_en": "Taximeter", "quantity": "distance/time", "reason": "Thử"}
-    assert post(admin, "/catalogue/TAXIMETER/edit", data).status_code == 302
+    assert post_form(admin, "/catalogue/TAXIMETER/edit", data).status_code == 302
     db.session.expire_all()
     assert services.find_instrument_type("TAXIMETER").group2 is False
 
@@ -227,7 +217,7 @@ VALID_RULE = {
 
 
 def test_the_admin_adds_a_rule_period(admin):
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", VALID_RULE)
+    response = post_form(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", VALID_RULE)
     assert response.status_code == 302
     db.session.expire_all()
     meter = services.find_instrument_type("ENERGY_METER_1P_IND")
@@ -256,7 +246,7 @@ def test_the_admin_adds_a_rule_period(admin):
 def test_a_bad_rule_names_the_field_and_stores_nothing(admin, changes, field):
     count = db.session.scalar(select(func.count(LegalRule.id)))
     before = audit_count()
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, **changes})
+    response = post_form(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, **changes})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
@@ -265,10 +255,12 @@ def test_a_bad_rule_names_the_field_and_stores_nothing(admin, changes, field):
 
 
 def test_errors_are_in_the_users_language(admin):
-    switch_to_english(admin)
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "cycle_months": "abc"})
+    switch_language(admin, "en")
+    response = post_form(
+        admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "cycle_months": "abc"}
+    )
     assert "Enter a whole number." in response.get_data(as_text=True)
-    response = post(
+    response = post_form(
         admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "effective_from": "2024-01-01"}
     )
     assert "overlaps the rule in force from 01/01/2020 to 14/10/2024" in response.get_data(as_text=True)

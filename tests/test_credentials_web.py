@@ -14,7 +14,6 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.credentials import local_today
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
-from tests.conftest import csrf_token_from
 from tests.factories import (
     AccreditationFactory,
     DesignationFactory,
@@ -23,16 +22,7 @@ from tests.factories import (
     VerifierFactory,
     user_with_role,
 )
-
-
-def _post_form(client, path, data, page=None):
-    token = csrf_token_from(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
-def _english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+from tests.helpers import post_form, switch_language
 
 
 @pytest.fixture
@@ -95,7 +85,7 @@ MODELS = {
 @pytest.mark.parametrize("path", list(NEW))
 def test_a_provider_manager_adds_each_kind_which_waits_for_the_department(client, manager, path):
     code = manager.organisation.code
-    response = _post_form(client, f"/organisations/{code}/{path}/new", NEW[path])
+    response = post_form(client, f"/organisations/{code}/{path}/new", NEW[path])
     assert response.status_code == 302, response.get_data(as_text=True)
     credential = db.session.scalars(select(MODELS[path])).one()
     assert response.headers["Location"] == f"/organisations/{code}/{path}/{credential.id}"
@@ -110,8 +100,8 @@ def test_a_provider_manager_adds_each_kind_which_waits_for_the_department(client
 
 def test_the_forms_shape_scopes_and_ranges(client, manager):
     code = manager.organisation.code
-    _post_form(client, f"/organisations/{code}/accreditations/new", NEW["accreditations"])
-    _post_form(client, f"/organisations/{code}/designations/new", NEW["designations"])
+    post_form(client, f"/organisations/{code}/accreditations/new", NEW["accreditations"])
+    post_form(client, f"/organisations/{code}/designations/new", NEW["designations"])
     accreditation = db.session.scalars(select(Accreditation)).one()
     assert accreditation.scope == [
         {"quantity": "khối lượng", "range": "1 mg – 50 kg", "cmc": "0,1 mg"},
@@ -148,7 +138,7 @@ def test_the_forms_shape_scopes_and_ranges(client, manager):
     ],
 )
 def test_bad_input_names_the_field_and_stores_nothing(client, manager, path, changes, field):
-    response = _post_form(
+    response = post_form(
         client, f"/organisations/{manager.organisation.code}/{path}/new", {**NEW[path], **changes}
     )
     assert response.status_code == 422
@@ -158,7 +148,7 @@ def test_bad_input_names_the_field_and_stores_nothing(client, manager, path, cha
 
 def test_vietnamese_is_stored_composed(client, manager):
     nfd = unicodedata.normalize("NFD", "Lê Thị Đào")
-    _post_form(
+    post_form(
         client, f"/organisations/{manager.organisation.code}/verifiers/new", {**NEW["verifiers"], "name": nfd}
     )
     assert db.session.scalars(select(Verifier)).one().name == "Lê Thị Đào"
@@ -167,8 +157,8 @@ def test_vietnamese_is_stored_composed(client, manager):
 def test_an_enterprise_cannot_hold_credentials(client, officer):
     enterprise = OrganisationFactory(code="ENT-ONLY")
     db.session.commit()
-    _english(client)
-    response = _post_form(client, "/organisations/ENT-ONLY/registrations/new", NEW["registrations"])
+    switch_language(client, "en")
+    response = post_form(client, "/organisations/ENT-ONLY/registrations/new", NEW["registrations"])
     assert response.status_code == 422
     assert '<div class="alert alert-danger" role="alert">ENT-ONLY is not a service provider.</div>' in (
         response.get_data(as_text=True)
@@ -183,13 +173,13 @@ def test_the_department_confirms_and_rejects(client, officer):
     base = f"/organisations/{registration.organisation.code}/registrations/{registration.id}"
     page = client.get(base).get_data(as_text=True)
     assert 'name="decision" value="confirm"' in page and 'name="decision" value="reject"' in page
-    response = _post_form(client, f"{base}/review", {"decision": "reject"}, page=base)
+    response = post_form(client, f"{base}/review", {"decision": "reject"}, page=base)
     assert response.status_code == 422
     assert 'data-field="reason"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "pending"
 
-    response = _post_form(client, f"{base}/review", {"decision": "confirm", "reason": ""}, page=base)
+    response = post_form(client, f"{base}/review", {"decision": "confirm", "reason": ""}, page=base)
     assert response.status_code == 302 and response.headers["Location"] == base
     db.session.expire_all()
     confirmed = db.session.get(Registration, registration.id)
@@ -198,9 +188,7 @@ def test_the_department_confirms_and_rejects(client, officer):
     assert 'data-confirmation="confirmed"' in page
     assert 'value="confirm"' not in page  # already confirmed: only rejecting is offered
 
-    response = _post_form(
-        client, f"{base}/review", {"decision": "reject", "reason": "Sai số hiệu"}, page=base
-    )
+    response = post_form(client, f"{base}/review", {"decision": "reject", "reason": "Sai số hiệu"}, page=base)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "rejected"
@@ -211,7 +199,7 @@ def test_a_provider_cannot_confirm_its_own_credential(client, manager):
     registration = RegistrationFactory(organisation=manager.organisation, confirmation="pending")
     db.session.commit()
     base = f"/organisations/{manager.organisation.code}/registrations/{registration.id}"
-    response = _post_form(client, f"{base}/review", {"decision": "confirm"}, page=base)
+    response = post_form(client, f"{base}/review", {"decision": "confirm"}, page=base)
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "pending"
@@ -223,7 +211,7 @@ def test_a_provider_s_amendment_goes_back_to_pending_and_it_cannot_revoke(client
     path = f"/organisations/{manager.organisation.code}/registrations/{registration.id}/edit"
     form = client.get(path).get_data(as_text=True)
     assert 'name="revoked_on"' not in form
-    response = _post_form(
+    response = post_form(
         client,
         path,
         {
@@ -254,21 +242,21 @@ def test_the_department_revokes_a_registration_and_the_badge_says_so(client, off
         "issued_on": "2024-01-01",
     }
     today = local_today().isoformat()
-    response = _post_form(
+    response = post_form(
         client, path, {**values, "revoked_on": today, "reason": "QĐ thu hồi 7", "version": "1"}
     )
     assert response.status_code == 302
     page = client.get(f"/organisations/{code}").get_data(as_text=True)
     assert 'data-state="revoked"' in page and 'data-confirmation="confirmed"' in page
     # A stale form is refused and keeps what was typed.
-    response = _post_form(client, path, {**values, "fields": "Tôi sửa", "reason": "Sửa", "version": "1"})
+    response = post_form(client, path, {**values, "fields": "Tôi sửa", "reason": "Sửa", "version": "1"})
     assert response.status_code == 422
     assert 'data-testid="conflict"' in response.get_data(as_text=True)
     assert "Tôi sửa" in response.get_data(as_text=True)
 
 
 def test_every_state_shows_as_a_badge_with_words(client, officer):
-    _english(client)
+    switch_language(client, "en")
     today = local_today()
     provider = OrganisationFactory(provider=True)
     AccreditationFactory(organisation=provider, valid_from=today, valid_to=today + timedelta(days=365))
@@ -339,7 +327,7 @@ def test_the_department_s_queue_lists_pending_credentials_and_confirms_from_the_
     page = client.get(page_path).get_data(as_text=True)
     review = f"{page_path}/verifiers/{pending.id}/review"
     assert f'action="{review}"' in page
-    response = _post_form(client, review, {"decision": "confirm"}, page=page_path)
+    response = post_form(client, review, {"decision": "confirm"}, page=page_path)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Verifier, pending.id).confirmation == "confirmed"

@@ -20,7 +20,7 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.test_items_web import field_errors, logged_in, post_form
+from tests.helpers import field_errors, logged_in, post_form
 
 
 def count_events() -> int:

@@ -17,8 +17,8 @@ from registry.extensions import db
 from registry.items.export import columns
 from registry.items.models import ItemKind
 from registry.items.status import local_today
-from tests.conftest import csrf_token_from
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory, user_with_role
+from tests.helpers import switch_language
 
 
 @pytest.fixture
@@ -27,11 +27,6 @@ def officer_client(client, auth):
     db.session.commit()
     auth.login(user.email)
     return client
-
-
-def english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
 
 
 @pytest.fixture
@@ -56,7 +51,7 @@ def read_csv(response) -> list[dict[str, str]]:
 
 
 def test_csv_holds_every_filtered_row_not_only_the_page(officer_client, fleet):
-    english(officer_client)
+    switch_language(officer_client, "en")
     response = officer_client.get(
         "/instruments/", query_string={"owner": "TAXI", "type_code": "TAXIMETER", "format": "csv"}
     )
@@ -78,7 +73,7 @@ def test_csv_holds_every_filtered_row_not_only_the_page(officer_client, fleet):
 
 
 def test_xlsx_has_typed_cells_and_the_same_rows(officer_client, fleet):
-    english(officer_client)
+    switch_language(officer_client, "en")
     response = officer_client.get("/instruments/", query_string={"q": "tx-0", "format": "xlsx"})
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,7 +90,7 @@ def test_xlsx_has_typed_cells_and_the_same_rows(officer_client, fleet):
 
 
 def test_text_that_looks_like_a_formula_stays_text(officer_client, fleet):
-    english(officer_client)
+    switch_language(officer_client, "en")
     rows = read_csv(officer_client.get("/instruments/", query_string={"q": "calc", "format": "csv"}))
     assert rows[0]["Serial number"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["Manufacturer"] == "'+cmd|' /C calc'!A0"
@@ -115,7 +110,7 @@ def test_headers_follow_the_users_language(app, officer_client, fleet):
     with app.test_request_context("/"), force_locale("vi"):
         expected = [str(column.header) for column in columns(ItemKind.INSTRUMENT, local_today())]
     assert list(vietnamese[0]) == expected
-    english(officer_client)
+    switch_language(officer_client, "en")
     response = officer_client.get("/instruments/", query_string={"owner": "TAXI", "format": "xlsx"})
     header = next(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert header[:4] == ("ID", "Owner code", "Owner", "Type code")
@@ -130,7 +125,7 @@ def test_other_lists_export_too_and_only_what_the_user_sees(client, auth):
     user = user_with_role(Role.PROVIDER_TECHNICIAN, lab)
     db.session.commit()
     auth.login(user.email)
-    english(client)
+    switch_language(client, "en")
     rows = read_csv(client.get("/reference-materials/", query_string={"format": "csv"}))
     assert [row["Name"] for row in rows] == ["Khí chuẩn CO"]
     assert rows[0]["Expiry date"] == "2030-01-31"

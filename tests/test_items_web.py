@@ -15,7 +15,6 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.items.models import Instrument, Item
 from registry.items.status import local_today
-from tests.conftest import csrf_token_from
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     StandardFactory,
     user_with_role,
 )
+from tests.helpers import csrf_token_from, field_errors, logged_in, post_form
 
 
 @pytest.fixture
@@ -30,26 +30,8 @@ def enterprise():
     return OrganisationFactory(code="CTN", name="Công ty Cấp thoát nước")
 
 
-def logged_in(client, auth, user, language="en"):
-    db.session.commit()
-    assert auth.login(user.email).status_code == 302
-    if language:
-        token = csrf_token_from(client.get("/").get_data(as_text=True))
-        client.post("/language", data={"csrf_token": token, "lang": language, "next": "/"})
-    return client
-
-
-def post_form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
 def rows(html: str) -> list[str]:
     return re.findall(r'<tr data-item="(\d+)"', html)
-
-
-def field_errors(html: str) -> set[str]:
-    return set(re.findall(r'data-field="([^"]+)"', html))
 
 
 def count_items() -> int:

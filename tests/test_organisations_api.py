@@ -13,7 +13,7 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 ORGS = "/api/v1/organisations"
 FULL = {

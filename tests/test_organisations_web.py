@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import csrf_token_from
 from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import csrf_token_from, post_form, switch_language
 
 
 @pytest.fixture
@@ -22,14 +22,9 @@ def officer_client(client, auth):
     return client
 
 
-def _post_form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
 def test_create_organisation_stores_vietnamese_in_nfc(officer_client):
     decomposed = unicodedata.normalize("NFD", "Công ty Xăng dầu Bắc Tây Nguyên")
-    response = _post_form(
+    response = post_form(
         officer_client, "/organisations/new", {"code": "xd-btn", "name": decomposed, "kinds": ["enterprise"]}
     )
     assert response.status_code == 302
@@ -50,7 +45,7 @@ def test_create_organisation_stores_vietnamese_in_nfc(officer_client):
 )
 def test_bad_input_names_the_field_and_stores_nothing(officer_client, data, field, message):
     before = db.session.scalar(select(func.count(Organisation.id)))
-    response = _post_form(officer_client, "/organisations/new", data)
+    response = post_form(officer_client, "/organisations/new", data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
@@ -61,7 +56,7 @@ def test_bad_input_names_the_field_and_stores_nothing(officer_client, data, fiel
 def test_duplicate_code_is_refused_with_the_code_named(officer_client):
     OrganisationFactory(code="DUP")
     db.session.commit()
-    response = _post_form(
+    response = post_form(
         officer_client, "/organisations/new", {"code": "dup", "name": "Khác", "kinds": ["provider"]}
     )
     assert response.status_code == 422
@@ -101,7 +96,7 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(
 def test_edit_requires_a_reason(officer_client):
     OrganisationFactory(code="NOREASON")
     db.session.commit()
-    response = _post_form(
+    response = post_form(
         officer_client, "/organisations/NOREASON/edit", {"name": "X", "kinds": ["enterprise"], "version": "1"}
     )
     assert response.status_code == 422
@@ -111,7 +106,7 @@ def test_edit_requires_a_reason(officer_client):
 def test_errors_follow_the_chosen_language(officer_client):
     token = csrf_token_from(officer_client.get("/").get_data(as_text=True))
     officer_client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
-    response = _post_form(officer_client, "/organisations/new", {"code": "", "name": "", "kinds": []})
+    response = post_form(officer_client, "/organisations/new", {"code": "", "name": "", "kinds": []})
     assert "This field is required." in response.get_data(as_text=True)
 
 
@@ -141,14 +136,9 @@ FULL = {
 }
 
 
-def _english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
-
-
 def test_create_with_every_field_and_show_the_derived_ownership_class(officer_client):
     data = {key: value for key, value in FULL.items() if key != "public_unit"}
-    response = _post_form(officer_client, "/organisations/new", data)
+    response = post_form(officer_client, "/organisations/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     organisation = db.session.scalar(select(Organisation).where(Organisation.code == "XD-DH"))
     assert organisation.tax_code == "6100123454-001"
@@ -156,7 +146,7 @@ def test_create_with_every_field_and_show_the_derived_ownership_class(officer_cl
     assert organisation.sectors == ["xăng dầu", "khí hoá lỏng"]
     assert (str(organisation.state_capital_pct), str(organisation.foreign_capital_pct)) == ("51.00", "12.50")
     assert organisation.public_unit is False
-    _english(officer_client)
+    switch_language(officer_client, "en")
     html = officer_client.get("/organisations/XD-DH").get_data(as_text=True)
     assert "6100123454-001" in html and "Huyện Đắk Hà (615)" in html and "xăng dầu, khí hoá lỏng" in html
     assert '<dd class="col-sm-9" data-testid="ownership-class">With state capital</dd>' in html
@@ -180,7 +170,7 @@ def test_create_with_every_field_and_show_the_derived_ownership_class(officer_cl
 )
 def test_bad_details_are_refused_by_field_and_nothing_is_stored(officer_client, changes, field):
     before = db.session.scalar(select(func.count(Organisation.id)))
-    response = _post_form(officer_client, "/organisations/new", {**FULL, **changes})
+    response = post_form(officer_client, "/organisations/new", {**FULL, **changes})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
@@ -191,7 +181,7 @@ def test_the_department_edits_every_field(officer_client):
     OrganisationFactory(code="EDIT-ALL")
     db.session.commit()
     data = {key: value for key, value in FULL.items() if key != "code"}
-    response = _post_form(
+    response = post_form(
         officer_client,
         "/organisations/EDIT-ALL/edit",
         {**data, "public_unit": "y", "reason": "Theo giấy phép", "version": "1"},
@@ -264,7 +254,7 @@ def test_a_manager_changes_its_contact_details_but_not_the_rest(client, auth, ro
     form = client.get(f"/organisations/{code}/contact").get_data(as_text=True)
     assert 'name="name"' not in form and 'name="tax_code"' not in form
     nfd = unicodedata.normalize("NFD", "Số 5 Phan Đình Phùng")
-    response = _post_form(
+    response = post_form(
         client,
         f"/organisations/{code}/contact",
         {
@@ -295,11 +285,11 @@ def test_a_contact_change_needs_a_reason_and_a_known_unit(client, auth):
     db.session.commit()
     auth.login(manager.email)
     path = f"/organisations/{manager.organisation.code}/contact"
-    response = _post_form(client, path, {"address": "Số 1", "admin_unit": "12345", "version": "1"})
+    response = post_form(client, path, {"address": "Số 1", "admin_unit": "12345", "version": "1"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'data-field="reason"' in html
-    response = _post_form(
+    response = post_form(
         client, path, {"address": "Số 1", "admin_unit": "12345", "reason": "x", "version": "1"}
     )
     assert 'data-field="admin_unit"' in response.get_data(as_text=True)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,8 +25,8 @@ import tests.matrix
 from registry.auth.models import PROVIDER_ROLES, Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
+from tests.helpers import csrf_token_from, database_snapshot
 
 ANONYMOUS = "anonymous"
 ACTORS = (ANONYMOUS, *(role.value for role in Role))
@@ -187,16 +186,6 @@ def _url(app: Flask, endpoint: str, method: str, values: dict[str, Any]) -> str:
     return app.url_map.bind("localhost").build(endpoint, values, method=method)
 
 
-def _database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read straight from the database (not the session's identity map)."""
-    return {
-        table.name: [
-            tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
-        ]
-        for table in db.metadata.sorted_tables
-    }
-
-
 def _is_refusal(expected: Expected) -> bool:
     return expected == LOGIN or expected in (401, 403, 404)
 
@@ -234,7 +223,7 @@ def test_permission(
     if url.startswith("/api/"):
         http = client if actor == ANONYMOUS else api(user)
         body = JSON_BODIES.get((endpoint, method))
-        before = _database_snapshot()
+        before = database_snapshot()
         response = http.open(url, method=method, json=_fill(body, user, organisation) if body else None)
     else:
         if actor != ANONYMOUS:
@@ -245,13 +234,12 @@ def test_permission(
             # user home, which carries it too).
             token = csrf_token_from(client.get("/login", follow_redirects=True).get_data(as_text=True))
             data = {**_fill(FORM_BODIES.get((endpoint, method), {}), user, organisation), "csrf_token": token}
-        before = _database_snapshot()
+        before = database_snapshot()
         response = client.open(url, method=method, data=data)
 
     _check(response, expected, values, f"{actor} {method} {url}")
     if _is_refusal(expected):
-        db.session.expire_all()
-        assert _database_snapshot() == before, f"{actor} {method} {url} was refused but changed the database"
+        assert database_snapshot() == before, f"{actor} {method} {url} was refused but changed the database"
 
 
 def test_every_route_and_method_is_in_the_matrix(app: Flask) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
@@ -20,8 +19,8 @@ from registry import create_app
 from registry.auth.models import Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import AuthActions, IsolatedClient, csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
+from tests.helpers import AuthActions, IsolatedClient, csrf_token_from, database_snapshot
 from tests.test_permissions import FORM_BODIES, URL_VALUES, _fill
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "registry" / "templates"
@@ -35,7 +34,7 @@ def new_client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def logged_in(app: Flask, user: User) -> FlaskClient:
+def new_logged_in_client(app: Flask, user: User) -> FlaskClient:
     client = new_client(app)
     assert AuthActions(client).login(user.email).status_code == 302
     return client
@@ -44,17 +43,6 @@ def logged_in(app: Flask, user: User) -> FlaskClient:
 def csrf_token(client: FlaskClient) -> str:
     """A token for this client's session: every page carries the language form."""
     return csrf_token_from(client.get("/login", follow_redirects=True).get_data(as_text=True))
-
-
-def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read straight from the database (not the session's identity map)."""
-    db.session.expire_all()
-    return {
-        table.name: [
-            tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
-        ]
-        for table in db.metadata.sorted_tables
-    }
 
 
 def web_rules(app: Flask, method: str) -> list[Any]:
@@ -156,7 +144,7 @@ HEADER_CASES: dict[str, tuple[str, str, bool, int]] = {
 @pytest.mark.parametrize("case", HEADER_CASES)
 def test_every_response_carries_the_security_headers(app: Flask, admin: User, case: str) -> None:
     method, path, as_admin, status = HEADER_CASES[case]
-    client = logged_in(app, admin) if as_admin else new_client(app)
+    client = new_logged_in_client(app, admin) if as_admin else new_client(app)
     response = client.open(path, method=method)
     assert response.status_code == status
     assert_security_headers(response, case)
@@ -322,11 +310,11 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
     pages.append(("405, anonymous", anonymous.get("/logout")))
     pages.append(("CSRF 400, anonymous", anonymous.post("/login", data={"email": "a@b.vn"})))
 
-    outsider = logged_in(app, provider)
+    outsider = new_logged_in_client(app, provider)
     pages.append(("403", outsider.get("/organisations/new")))
     pages.append(("404 of another organisation", outsider.get(f"/organisations/{organisation.code}")))
 
-    client = logged_in(app, admin)
+    client = new_logged_in_client(app, admin)
     # Give the organisation a history and the session a flash message before the walk.
     token = csrf_token(client)
     edit = {
@@ -449,7 +437,7 @@ def test_every_web_post_without_a_valid_csrf_token_answers_400_and_changes_nothi
 ) -> None:
     organisation: Organisation = OrganisationFactory()
     db.session.commit()
-    client = new_client(app) if actor == "anonymous" else logged_in(app, admin)
+    client = new_client(app) if actor == "anonymous" else new_logged_in_client(app, admin)
     sent = {
         "missing": {},
         "garbage": {"csrf_token": "not-a-token"},
