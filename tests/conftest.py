@@ -18,7 +18,11 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from registry import create_app
+from registry.auth.models import Role, User
+from registry.catalogue.models import AdminUnit
 from registry.extensions import db
+from registry.organisations.models import Organisation
+from tests.factories import OrganisationFactory, lab_with_credentials, user_with_role
 from tests.helpers import AuthActions, IsolatedClient
 
 
@@ -129,18 +133,74 @@ def english(app: Flask) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def lab() -> Any:
-    """A lab with every credential an event needs (see ``tests.factories.give_credentials``)."""
-    from tests.factories import lab_with_credentials
+# --- Organisations, and users by role: the Department's admin and officer each of a new Department, the
+# enterprise's of ``enterprise``, the lab's of ``lab``. The users are committed, as users are before they
+# act: a test that rolls back its own work keeps them.
 
+
+@pytest.fixture
+def enterprise() -> Organisation:
+    """An enterprise with its seat in Kon Tum city (administrative unit 608)."""
+    kon_tum = db.session.scalar(sa.select(AdminUnit).where(AdminUnit.code == "608"))
+    return OrganisationFactory(
+        code="XD-KT", name="Công ty Xăng dầu Kon Tum", address="Số 1 Phan Đình Phùng", admin_unit=kon_tum
+    )
+
+
+@pytest.fixture
+def lab() -> Organisation:
+    """A lab with every credential an event needs (see ``tests.factories.give_credentials``)."""
     return lab_with_credentials(code="TTKT-TEST")
 
 
-@pytest.fixture
-def technician(lab: Any) -> Any:
-    """A technician of ``lab``."""
-    from registry.auth.models import Role
-    from tests.factories import user_with_role
+def _committed(user: User) -> User:
+    db.session.commit()
+    return user
 
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
+
+@pytest.fixture
+def department_admin() -> User:
+    return _committed(user_with_role(Role.DEPARTMENT_ADMIN))
+
+
+@pytest.fixture
+def department_officer() -> User:
+    return _committed(user_with_role(Role.DEPARTMENT_OFFICER))
+
+
+@pytest.fixture
+def enterprise_manager(enterprise: Organisation) -> User:
+    return _committed(user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+
+
+@pytest.fixture
+def enterprise_viewer(enterprise: Organisation) -> User:
+    return _committed(user_with_role(Role.ENTERPRISE_VIEWER, enterprise))
+
+
+@pytest.fixture
+def lab_technician(lab: Organisation) -> User:
+    return _committed(user_with_role(Role.PROVIDER_TECHNICIAN, lab))
+
+
+@pytest.fixture
+def new_lab_manager() -> User:
+    """The manager of a new lab, which holds no credentials yet (unlike ``lab``)."""
+    return _committed(user_with_role(Role.PROVIDER_MANAGER))
+
+
+# --- Clients acting as one of those users
+
+
+@pytest.fixture
+def department_admin_api(api: Any, department_admin: User) -> FlaskClient:
+    return api(department_admin)
+
+
+@pytest.fixture
+def department_officer_client(
+    client: FlaskClient, auth: AuthActions, department_officer: User
+) -> FlaskClient:
+    """``client``, logged in as ``department_officer``."""
+    auth.login(department_officer.email)
+    return client

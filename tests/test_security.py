@@ -115,13 +115,6 @@ def test_csp_parser_reads_directives() -> None:
     }
 
 
-@pytest.fixture
-def admin() -> User:
-    user = user_with_role(Role.DEPARTMENT_ADMIN)
-    db.session.commit()
-    return user
-
-
 HEADER_CASES: dict[str, tuple[str, str, bool, int]] = {
     # name: (method, path, as the logged-in admin, expected status)
     "login page": ("GET", "/login", False, 200),
@@ -142,9 +135,9 @@ HEADER_CASES: dict[str, tuple[str, str, bool, int]] = {
 
 
 @pytest.mark.parametrize("case", HEADER_CASES)
-def test_every_response_carries_the_security_headers(app: Flask, admin: User, case: str) -> None:
+def test_every_response_carries_the_security_headers(app: Flask, department_admin: User, case: str) -> None:
     method, path, as_admin, status = HEADER_CASES[case]
-    client = new_logged_in_client(app, admin) if as_admin else new_client(app)
+    client = new_logged_in_client(app, department_admin) if as_admin else new_client(app)
     response = client.open(path, method=method)
     assert response.status_code == status
     assert_security_headers(response, case)
@@ -292,7 +285,7 @@ def test_the_checker_accepts_clean_html(html: str) -> None:
     assert find_inline_code(html).problems == []
 
 
-def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
+def _render_every_page(app: Flask, department_admin: User) -> list[tuple[str, Any]]:
     """Every HTML page the app renders: each GET web route as the department admin (the URL map
     decides which), the anonymous pages, the error pages, form errors and flash messages."""
     organisation: Organisation = OrganisationFactory()
@@ -304,7 +297,7 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
     pages.append(("login page", anonymous.get("/login")))
     pages.append(("login required (flash)", anonymous.get("/organisations/", follow_redirects=True)))
     token = csrf_token(anonymous)
-    wrong = {"email": admin.email, "password": "not the password", "csrf_token": token}
+    wrong = {"email": department_admin.email, "password": "not the password", "csrf_token": token}
     pages.append(("wrong password", anonymous.post("/login", data=wrong)))
     pages.append(("404, anonymous", anonymous.get("/no-such-page")))
     pages.append(("405, anonymous", anonymous.get("/logout")))
@@ -314,7 +307,7 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
     pages.append(("403", outsider.get("/organisations/new")))
     pages.append(("404 of another organisation", outsider.get(f"/organisations/{organisation.code}")))
 
-    client = new_logged_in_client(app, admin)
+    client = new_logged_in_client(app, department_admin)
     # Give the organisation a history and the session a flash message before the walk.
     token = csrf_token(client)
     edit = {
@@ -344,14 +337,14 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
 
 
 @pytest.fixture
-def rendered_pages(app: Flask, admin: User) -> Iterator[tuple[list[tuple[str, Any]], set[str]]]:
+def rendered_pages(app: Flask, department_admin: User) -> Iterator[tuple[list[tuple[str, Any]], set[str]]]:
     templates: set[str] = set()
 
     def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
         templates.add(template.name)
 
     with template_rendered.connected_to(record, app):
-        pages = _render_every_page(app, admin)
+        pages = _render_every_page(app, department_admin)
     yield pages, templates
     for _, response in pages:
         response.close()
@@ -433,11 +426,11 @@ POST_BODIES: dict[str, Callable[[User, Organisation], dict[str, Any]]] = {
 @pytest.mark.parametrize("token", ["missing", "garbage", "from another session"])
 @pytest.mark.parametrize("actor", ["anonymous", "department_admin"])
 def test_every_web_post_without_a_valid_csrf_token_answers_400_and_changes_nothing(
-    app: Flask, admin: User, actor: str, token: str
+    app: Flask, department_admin: User, actor: str, token: str
 ) -> None:
     organisation: Organisation = OrganisationFactory()
     db.session.commit()
-    client = new_client(app) if actor == "anonymous" else new_logged_in_client(app, admin)
+    client = new_client(app) if actor == "anonymous" else new_logged_in_client(app, department_admin)
     sent = {
         "missing": {},
         "garbage": {"csrf_token": "not-a-token"},
@@ -450,7 +443,7 @@ def test_every_web_post_without_a_valid_csrf_token_answers_400_and_changes_nothi
     for rule in routes:
         url = build_url(app, rule, organisation)
         before = database_snapshot()
-        response = client.post(url, data={**post_body(rule.endpoint, admin, organisation), **sent})
+        response = client.post(url, data={**post_body(rule.endpoint, department_admin, organisation), **sent})
         if response.status_code != 400:
             failures.append(f"POST {url} answered {response.status_code}")
         if database_snapshot() != before:
