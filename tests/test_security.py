@@ -21,7 +21,8 @@ from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
 from tests.helpers import AuthActions, IsolatedClient, csrf_token_from, database_snapshot
-from tests.test_permissions import FORM_BODIES, URL_VALUES, _fill
+from tests.matrix.base import fill
+from tests.matrix.table import FORM_BODIES, URL_VALUES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "registry" / "templates"
 
@@ -77,7 +78,7 @@ def post_body(endpoint: str, user: User, organisation: Organisation) -> dict[str
     assert body is not None, (
         f"add a valid body for {endpoint} to POST_BODIES or to FORM_BODIES in tests/matrix/"
     )
-    return _fill(body, user, organisation)
+    return fill(body, user, organisation)
 
 
 # --- security headers --------------------------------------------------------------------------

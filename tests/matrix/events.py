@@ -15,7 +15,6 @@ lab, otherwise by a new lab on an instrument the target organisation owns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,17 +26,25 @@ from registry.extensions import db
 from registry.organisations.credentials import find_registration
 from registry.organisations.models import Organisation
 from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials
-from tests.matrix.items import (
+from tests.matrix.base import (
     DEPARTMENT_SEES,
     EVERYONE,
-    INSTRUMENT,
+    LOGIN,
     MANAGERS,
+    NONE,
+    OTHER,
+    OWN,
     TOKEN_HOLDERS,
+    Body,
+    Expected,
+    Redirect,
+    Row,
+    UrlValues,
     department_saves,
     managers_save,
 )
+from tests.matrix.items import INSTRUMENT
 from tests.matrix.items import URL_VALUES as ITEM_URL_VALUES
-from tests.test_permissions import LOGIN, NONE, OTHER, OWN, Expected, Redirect
 
 AMENDED = Redirect("/events/", prefix=True)
 VOIDED = Redirect("/events/{event_id}")
@@ -54,20 +61,20 @@ CHANGERS = (LOGIN, 200, 403, 200, 200, 403, 403)
 CHANGER_OF_OTHERS = (LOGIN, 200, 403, 404, 404, 404, 404)
 
 
-def _changed(done: Expected) -> tuple[Expected, ...]:
+def _changed(done: Expected) -> Row:
     return (LOGIN, done, 403, done, done, 403, 403)
 
 
-def _changed_other(done: Expected) -> tuple[Expected, ...]:
+def _changed_other(done: Expected) -> Row:
     return (LOGIN, done, 403, 404, 404, 404, 404)
 
 
-def _api(row: tuple[Expected, ...]) -> tuple[Expected, ...]:
+def _api(row: Row) -> Row:
     return (401, *row[1:])
 
 
 # fmt: off
-ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+ROWS: dict[tuple[str, str, str], Row] = {
     # (endpoint, method, target): anonymous, d_admin, d_officer, p_manager, p_technician, e_manager, e_viewer
     ("events.index", "GET", NONE):      EVERYONE,
     ("events.record", "GET", NONE):     (LOGIN, 200, 403, 200, 200, 200, 403),
@@ -104,7 +111,7 @@ _AMEND_FORM = {
     "technician": "Người hiệu chuẩn lại",
     "reason": REASON,
 }
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+FORM_BODIES: dict[tuple[str, str], Body] = {
     ("events.record", "POST"): {
         "owner": "PERM-NO-SUCH",
         "serial_number": "KHÔNG-CÓ",
@@ -117,7 +124,7 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("events.void", "POST"): {"reason": REASON},
     ("events.repair", "POST"): {"repaired_on": PERFORMED_ON.isoformat(), "reason": REASON, "version": "1"},
 }
-JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+JSON_BODIES: dict[tuple[str, str], Body] = {
     (API_EVENTS, "POST"): {"kind": "calibration", "performed_on": PERFORMED_ON.isoformat(), "result": "pass"},
     (API_AMEND, "POST"): {"technician": "Người hiệu chuẩn lại", "reason": REASON},
     (API_VOID, "POST"): {"reason": REASON},
@@ -154,7 +161,7 @@ def _event(organisation: Organisation) -> dict[str, Any]:
     return {"event_id": event.id}
 
 
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {
+URL_VALUES: dict[str, UrlValues] = {
     "events.detail": _event,
     "events.amend": _event,
     "events.void": _event,
