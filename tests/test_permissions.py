@@ -90,6 +90,7 @@ def test_permission(
     values = _url_values(endpoint, organisation)
     url = _url(app, endpoint, method, values)
     is_api = url.startswith("/api/")
+    # Built before the snapshot below: a body may make the rows it names.
     body = (JSON_BODIES if is_api else FORM_BODIES).get((endpoint, method))
     sent = fill(body, user, organisation) if body is not None else {}
     db.session.commit()

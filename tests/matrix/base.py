@@ -55,9 +55,11 @@ def department_saves(saved: Redirect) -> Row:
     return (LOGIN, saved, saved, 404, 404, 404, 404)
 
 
-# A request body's values, where "{email}" stands for the actor's email and "{kinds}" and "{version}" for
-# the target organisation's.
-Body = dict[str, Any]
+# A request body is either fixed values, where "{email}" stands for the actor's email and "{kinds}" and
+# "{version}" for the target organisation's, or a builder: a function of the actor and the target (None
+# for a route without one) that makes the rows its body names, for a body that fits the actor's role.
+BodyBuilder = Callable[[User, Organisation | None], dict[str, Any]]
+Body = dict[str, Any] | BodyBuilder
 
 # URL arguments built from the target organisation, creating the row the route needs (an instrument owned
 # by that organisation, say).
@@ -66,6 +68,8 @@ UrlValues = Callable[[Organisation], dict[str, Any]]
 
 def fill(body: Body, user: User, organisation: Organisation | None) -> dict[str, Any]:
     """The body that ``user`` sends to a route of ``organisation``."""
+    if callable(body):
+        return body(user, organisation)
     values: dict[str, Any] = {"{email}": user.email}
     if organisation is not None:
         values |= {"{kinds}": organisation.kinds, "{version}": organisation.version}
