@@ -19,11 +19,10 @@ from sqlalchemy import orm
 
 from registry import create_app
 from registry.auth.models import Role, User
-from registry.catalogue.models import AdminUnit
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, lab_with_credentials, user_with_role
-from tests.helpers import AuthActions, IsolatedClient
+from tests.helpers import AuthActions, IsolatedClient, admin_unit
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -146,9 +145,11 @@ def english(app: Flask) -> Iterator[None]:
 @pytest.fixture
 def enterprise() -> Organisation:
     """An enterprise with its seat in Kon Tum city (administrative unit 608)."""
-    kon_tum = db.session.scalar(sa.select(AdminUnit).where(AdminUnit.code == "608"))
     return OrganisationFactory(
-        code="XD-KT", name="Công ty Xăng dầu Kon Tum", address="Số 1 Phan Đình Phùng", admin_unit=kon_tum
+        code="XD-KT",
+        name="Công ty Xăng dầu Kon Tum",
+        address="Số 1 Phan Đình Phùng",
+        admin_unit=admin_unit("608"),
     )
 
 

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from registry.api.errors import ErrorSchema
+from registry.audit.models import AuditEvent
 from registry.auth.models import User
+from registry.catalogue.models import AdminUnit
 from registry.extensions import db
 from tests.factories import DEFAULT_PASSWORD
 
@@ -102,6 +104,17 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
 
 
 # --- The database -------------------------------------------------------------------------------------
+
+
+def audit_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) or 0
+
+
+def admin_unit(code: str) -> AdminUnit:
+    """An administrative unit of the reference list the migrations load."""
+    unit = db.session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code))
+    assert unit is not None, f"no administrative unit {code}"
+    return unit
 
 
 def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:

@@ -13,10 +13,7 @@ from registry.audit.services import Actor, acting_as
 from registry.catalogue import reference, services
 from registry.catalogue.models import InstrumentType, LegalRule
 from registry.extensions import db
-
-
-def audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id))) or 0
+from tests.helpers import audit_count
 
 
 def rule(code: str, start: str) -> LegalRule:

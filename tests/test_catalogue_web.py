@@ -10,13 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.catalogue import services
 from registry.catalogue.models import LegalRule
 from registry.extensions import db
 from tests.factories import user_with_role
-from tests.helpers import csrf_token_from, post_form, switch_language
+from tests.helpers import audit_count, csrf_token_from, post_form, switch_language
 
 
 def login(client, auth, role):
@@ -39,10 +38,6 @@ def department_admin_client(client, auth):
 def rows(html):
     """{code: the row's HTML} of the catalogue table."""
     return dict(re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S))
-
-
-def audit_count():
-    return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
 def rule(code, start):

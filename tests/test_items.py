@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from registry.audit.services import history
 from registry.auth.models import Role
-from registry.catalogue.models import AdminUnit
 from registry.core.errors import ConflictError, ForbiddenError, ServiceError
 from registry.extensions import db
 from registry.items import services
@@ -22,12 +21,9 @@ from tests.factories import (
     OrganisationFactory,
     user_with_role,
 )
+from tests.helpers import admin_unit
 
 TODAY = date(2025, 3, 1)
-
-
-def unit(code: str) -> AdminUnit:
-    return db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
 
 
 def count_items() -> int:
@@ -318,7 +314,7 @@ def test_a_transfer_is_refused_field_by_field(department_officer, enterprise_man
 
 
 def test_relocating_and_retiring(enterprise_manager, enterprise):
-    instrument = InstrumentFactory(owner=enterprise, site_admin_unit=unit("608"))
+    instrument = InstrumentFactory(owner=enterprise, site_admin_unit=admin_unit("608"))
     services.relocate_instrument(
         enterprise_manager,
         instrument,
@@ -329,7 +325,7 @@ def test_relocating_and_retiring(enterprise_manager, enterprise):
     )
     assert instrument.site_admin_unit.code == "615"
     event = history("items", instrument.id)[-1]
-    assert (event.old_values["site_admin_unit_id"], event.reason) == (unit("608").id, "Chuyển trạm")
+    assert (event.old_values["site_admin_unit_id"], event.reason) == (admin_unit("608").id, "Chuyển trạm")
     services.retire_item(enterprise_manager, instrument, reason="Thanh lý", version=2)
     assert instrument.state == "retired"
     assert status_of(instrument, TODAY) == Status.RETIRED

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from registry.auth.models import Role
-from registry.catalogue.models import AdminUnit
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.items.models import ItemKind
@@ -18,10 +17,7 @@ from registry.items.search import ItemFilters, filter_conditions, like_pattern, 
 from registry.items.services import MODELS
 from registry.items.status import local_today
 from tests.factories import InstrumentFactory, OrganisationFactory, StandardFactory, user_with_role
-
-
-def unit(code: str) -> AdminUnit:
-    return db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
+from tests.helpers import admin_unit
 
 
 def found(user, *, kind=ItemKind.INSTRUMENT, sort="created", **filters) -> list[str]:
@@ -35,17 +31,21 @@ def registry_rows():
     dak_ha = OrganisationFactory(code="DH", name="Công ty TNHH Đắk Hà")
     city = OrganisationFactory(code="KT", name="Cửa hàng Xăng dầu Thành phố")
     InstrumentFactory(
-        owner=dak_ha, serial_number="ĐH-01", manufacturer="Tatsuno", site_admin_unit=unit("615")
+        owner=dak_ha, serial_number="ĐH-01", manufacturer="Tatsuno", site_admin_unit=admin_unit("615")
     )
     InstrumentFactory(
-        owner=dak_ha, serial_number="ĐH-02", manufacturer="Tokheim", site_admin_unit=unit("615"), valid=True
+        owner=dak_ha,
+        serial_number="ĐH-02",
+        manufacturer="Tokheim",
+        site_admin_unit=admin_unit("615"),
+        valid=True,
     )
     InstrumentFactory(
         owner=city,
         serial_number="KT-01",
         manufacturer="Gilbarco",
         model="Nước Việt",
-        site_admin_unit=unit("608"),
+        site_admin_unit=admin_unit("608"),
     )
     InstrumentFactory(owner=city, serial_number="KT-02", type_code="TAXIMETER", overdue=True)
     StandardFactory(owner=dak_ha, serial_number="CHUẨN-1")
