@@ -3,7 +3,6 @@ so), and each test inside a transaction that is rolled back, as Warehouse does."
 
 from __future__ import annotations
 
-import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -14,15 +13,16 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from registry import create_app
+from registry.auth.models import Role, User
 from registry.extensions import db
-from tests import factories
-
-TEST_PASSWORD = factories.DEFAULT_PASSWORD
+from registry.organisations.models import Organisation
+from tests.factories import OrganisationFactory, lab_with_credentials, user_with_role
+from tests.helpers import AuthActions, IsolatedClient, admin_unit
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -95,45 +95,10 @@ def _transaction(app: Flask) -> Iterator[None]:
             db.session = original  # type: ignore[misc]
 
 
-class IsolatedClient(FlaskClient):
-    """Each request runs in a fresh context, with its own app context and ``g``, as in production
-    (otherwise it would reuse the test's app context and whatever Flask-Login cached in it)."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = IsolatedClient
     return app.test_client()
-
-
-class AuthActions:
-    """Logs in through the real form, CSRF token and all (Flask tutorial style)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self._client = client
-
-    def login(self, email: str, password: str = TEST_PASSWORD, next_url: str = "") -> Any:
-        page = self._client.get("/login")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self._client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": token, "next": next_url}
-        )
-
-    def logout(self) -> Any:
-        page = self._client.get("/")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self._client.post("/logout", data={"csrf_token": token})
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 @pytest.fixture
@@ -158,6 +123,11 @@ def api(app: Flask) -> Any:
 
 
 @pytest.fixture
+def cli(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
 def english(app: Flask) -> Iterator[None]:
     """Messages rendered outside a request (service calls in a test) in English instead of the
     default Vietnamese, for tests that read them."""
@@ -167,18 +137,76 @@ def english(app: Flask) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def lab() -> Any:
-    """A lab with every credential an event needs (see ``tests.factories.give_credentials``)."""
-    from tests.factories import lab_with_credentials
+# --- Organisations, and users by role: the Department's admin and officer each of a new Department, the
+# enterprise's of ``enterprise``, the lab's of ``lab``. The users are committed, as users are before they
+# act: a test that rolls back its own work keeps them.
 
+
+@pytest.fixture
+def enterprise() -> Organisation:
+    """An enterprise with its seat in Kon Tum city (administrative unit 608)."""
+    return OrganisationFactory(
+        code="XD-KT",
+        name="Công ty Xăng dầu Kon Tum",
+        address="Số 1 Phan Đình Phùng",
+        admin_unit=admin_unit("608"),
+    )
+
+
+@pytest.fixture
+def lab() -> Organisation:
+    """A lab with every credential an event needs (see ``tests.factories.give_credentials``)."""
     return lab_with_credentials(code="TTKT-TEST")
 
 
-@pytest.fixture
-def technician(lab: Any) -> Any:
-    """A technician of ``lab``."""
-    from registry.auth.models import Role
-    from tests.factories import user_with_role
+def _committed(user: User) -> User:
+    db.session.commit()
+    return user
 
-    return user_with_role(Role.PROVIDER_TECHNICIAN, organisation=lab)
+
+@pytest.fixture
+def department_admin() -> User:
+    return _committed(user_with_role(Role.DEPARTMENT_ADMIN))
+
+
+@pytest.fixture
+def department_officer() -> User:
+    return _committed(user_with_role(Role.DEPARTMENT_OFFICER))
+
+
+@pytest.fixture
+def enterprise_manager(enterprise: Organisation) -> User:
+    return _committed(user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+
+
+@pytest.fixture
+def enterprise_viewer(enterprise: Organisation) -> User:
+    return _committed(user_with_role(Role.ENTERPRISE_VIEWER, enterprise))
+
+
+@pytest.fixture
+def lab_technician(lab: Organisation) -> User:
+    return _committed(user_with_role(Role.PROVIDER_TECHNICIAN, lab))
+
+
+@pytest.fixture
+def new_lab_manager() -> User:
+    """The manager of a new lab, which holds no credentials yet (unlike ``lab``)."""
+    return _committed(user_with_role(Role.PROVIDER_MANAGER))
+
+
+# --- Clients acting as one of those users
+
+
+@pytest.fixture
+def department_admin_api(api: Any, department_admin: User) -> FlaskClient:
+    return api(department_admin)
+
+
+@pytest.fixture
+def department_officer_client(
+    client: FlaskClient, auth: AuthActions, department_officer: User
+) -> FlaskClient:
+    """``client``, logged in as ``department_officer``."""
+    auth.login(department_officer.email)
+    return client

@@ -6,18 +6,16 @@ import base64
 import functools
 import json
 import unicodedata
-from typing import Any
 
 import pytest
 import schemathesis
 from sqlalchemy import func, select
 
-from registry.api.errors import ErrorSchema
 from registry.audit.services import history
-from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.factories import OrganisationFactory, user_with_role
+from tests.factories import OrganisationFactory
+from tests.helpers import assert_error
 
 ORGS = "/api/v1/organisations"
 # An organisation's fields when only its code, name and kinds were given.
@@ -33,45 +31,9 @@ NO_DETAILS = {
 }
 
 
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is ``status`` with exactly our error shape; gives back ``body["error"]``."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert ErrorSchema().validate(body) == {}
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    assert all(
-        isinstance(key, str) and isinstance(why, str) and why for key, why in body["error"]["fields"].items()
-    )
-    if code is not None:
-        assert body["error"]["code"] == code
-    return dict(body["error"])
-
-
 @pytest.fixture
-def admin():
-    user = user_with_role(Role.DEPARTMENT_ADMIN)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def manager():
-    user = user_with_role(Role.ENTERPRISE_MANAGER)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def as_admin(api, admin):
-    return api(admin)
-
-
-@pytest.fixture
-def as_manager(api, manager):
-    return api(manager)
+def enterprise_manager_api(api, enterprise_manager):
+    return api(enterprise_manager)
 
 
 def _cursor(payload: object) -> str:
@@ -93,23 +55,23 @@ def _organisation(code: str) -> Organisation:
     [None, "Bearer not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz", "bearer"],
     ids=["missing", "unknown token", "empty token", "basic", "scheme only"],
 )
-def test_requests_without_a_valid_token_are_refused(client, admin, authorization):
+def test_requests_without_a_valid_token_are_refused(client, department_admin, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = client.get(ORGS, headers=headers)
     assert_error(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_session_cookie_is_not_enough(client, auth, admin):
-    auth.login(admin.email)
+def test_a_session_cookie_is_not_enough(client, auth, department_admin):
+    auth.login(department_admin.email)
     assert client.get("/").status_code == 200
     assert_error(client.get(ORGS), 401, "unauthorized")
 
 
-def test_a_deactivated_user_s_token_stops_working(api, admin):
-    as_admin = api(admin)
+def test_a_deactivated_user_s_token_stops_working(api, department_admin):
+    as_admin = api(department_admin)
     assert as_admin.get(ORGS).status_code == 200
-    admin.active = False
+    department_admin.active = False
     db.session.commit()
     assert_error(as_admin.get(ORGS), 401)
 
@@ -163,7 +125,7 @@ def test_openapi_document_is_public_and_valid_openapi_3(client):
 # --- Listing and cursor pagination ----------------------------------------------------------------------
 
 
-def test_listing_walks_every_page_once(as_admin):
+def test_listing_walks_every_page_once(department_admin_api):
     OrganisationFactory.create_batch(7)
     db.session.commit()
     everything = set(db.session.scalars(select(Organisation.code)))
@@ -174,7 +136,7 @@ def test_listing_walks_every_page_once(as_admin):
     cursor: str | None = None
     while True:
         query = {"limit": 3} if cursor is None else {"limit": 3, "cursor": cursor}
-        response = as_admin.get(ORGS, query_string=query)
+        response = department_admin_api.get(ORGS, query_string=query)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         assert set(body) == {"items", "next_cursor"}
@@ -189,10 +151,10 @@ def test_listing_walks_every_page_once(as_admin):
     assert set(seen) == everything
 
 
-def test_without_a_limit_a_page_has_the_default_size(app, as_admin):
+def test_without_a_limit_a_page_has_the_default_size(app, department_admin_api):
     OrganisationFactory.create_batch(3)
     db.session.commit()
-    body = as_admin.get(ORGS).get_json()
+    body = department_admin_api.get(ORGS).get_json()
     assert len(body["items"]) == 4 <= app.config["API_PAGE_DEFAULT"]
     assert body["next_cursor"] is None
     item = next(item for item in body["items"] if item["code"].startswith("ORG"))
@@ -224,14 +186,18 @@ def test_without_a_limit_a_page_has_the_default_size(app, as_admin):
         "é",
     ],
 )
-def test_an_invalid_cursor_is_refused(as_admin, cursor):
-    error = assert_error(as_admin.get(ORGS, query_string={"cursor": cursor}), 422, "validation_error")
+def test_an_invalid_cursor_is_refused(department_admin_api, cursor):
+    error = assert_error(
+        department_admin_api.get(ORGS, query_string={"cursor": cursor}), 422, "validation_error"
+    )
     assert set(error["fields"]) == {"cursor"}
 
 
 @pytest.mark.parametrize("limit", ["0", "501", "abc", "-1", "1.5"])
-def test_limit_must_be_between_1_and_500(as_admin, limit):
-    error = assert_error(as_admin.get(ORGS, query_string={"limit": limit}), 422, "validation_error")
+def test_limit_must_be_between_1_and_500(department_admin_api, limit):
+    error = assert_error(
+        department_admin_api.get(ORGS, query_string={"limit": limit}), 422, "validation_error"
+    )
     assert set(error["fields"]) == {"limit"}
 
 
@@ -246,12 +212,12 @@ def test_limit_must_be_between_1_and_500(as_admin, limit):
         ("patch", f"{ORGS}/ORG-X", {"force": "1"}),
     ],
 )
-def test_unknown_query_parameters_are_refused_not_ignored(as_admin, method, path, query):
+def test_unknown_query_parameters_are_refused_not_ignored(department_admin_api, method, path, query):
     OrganisationFactory(code="ORG-X")
     db.session.commit()
     body = {"code": "NEW", "name": "Mới", "kinds": ["enterprise"]} if method == "post" else {"reason": "Thử"}
     kwargs = {"json": body} if method in {"post", "patch"} else {}
-    response = getattr(as_admin, method)(path, query_string=query, **kwargs)
+    response = getattr(department_admin_api, method)(path, query_string=query, **kwargs)
     if method == "head":
         assert response.status_code == 422
         return
@@ -261,15 +227,15 @@ def test_unknown_query_parameters_are_refused_not_ignored(as_admin, method, path
 
 
 @pytest.mark.parametrize("limit", ["1", "500"])
-def test_limit_bounds_are_accepted(as_admin, limit):
-    assert as_admin.get(ORGS, query_string={"limit": limit}).status_code == 200
+def test_limit_bounds_are_accepted(department_admin_api, limit):
+    assert department_admin_api.get(ORGS, query_string={"limit": limit}).status_code == 200
 
 
 # --- Creating -------------------------------------------------------------------------------------------
 
 
-def test_the_department_registers_an_organisation(as_admin):
-    response = as_admin.post(
+def test_the_department_registers_an_organisation(department_admin_api):
+    response = department_admin_api.post(
         ORGS,
         json={"code": "ctcp-dl.01", "name": "  Công ty CP Đo lường  ", "kinds": ["enterprise", "provider"]},
     )
@@ -283,13 +249,15 @@ def test_the_department_registers_an_organisation(as_admin):
     }
     organisation = _organisation("CTCP-DL.01")
     assert organisation.is_enterprise and organisation.is_provider and not organisation.is_department
-    assert as_admin.get(f"{ORGS}/ctcp-dl.01").get_json()["code"] == "CTCP-DL.01"
+    assert department_admin_api.get(f"{ORGS}/ctcp-dl.01").get_json()["code"] == "CTCP-DL.01"
 
 
-def test_a_duplicate_code_is_refused_whatever_its_case(as_admin):
+def test_a_duplicate_code_is_refused_whatever_its_case(department_admin_api):
     OrganisationFactory(code="DUP-1")
     db.session.commit()
-    response = as_admin.post(ORGS, json={"code": "dup-1", "name": "Bản sao", "kinds": ["enterprise"]})
+    response = department_admin_api.post(
+        ORGS, json={"code": "dup-1", "name": "Bản sao", "kinds": ["enterprise"]}
+    )
     error = assert_error(response, 422, "validation_error")
     assert set(error["fields"]) == {"code"}
     assert "DUP-1" in error["fields"]["code"]
@@ -312,8 +280,8 @@ def test_a_duplicate_code_is_refused_whatever_its_case(as_admin):
         ({"code": 12, "name": "Số", "kinds": ["enterprise"]}, "code"),
     ],
 )
-def test_invalid_organisations_are_refused_field_by_field(as_admin, body, field):
-    error = assert_error(as_admin.post(ORGS, json=body), 422, "validation_error")
+def test_invalid_organisations_are_refused_field_by_field(department_admin_api, body, field):
+    error = assert_error(department_admin_api.post(ORGS, json=body), 422, "validation_error")
     assert {key.split(".")[0] for key in error["fields"]} == {field}, error
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1  # the admin's own
 
@@ -332,62 +300,68 @@ def test_invalid_organisations_are_refused_field_by_field(as_admin, body, field)
         ("[" * 100_000 + "]" * 100_000, "application/json", 400),
     ],
 )
-def test_a_body_that_is_not_a_json_object_is_refused_in_our_shape(as_admin, data, content_type, status):
-    response = as_admin.post(ORGS, data=data, content_type=content_type)
+def test_a_body_that_is_not_a_json_object_is_refused_in_our_shape(
+    department_admin_api, data, content_type, status
+):
+    response = department_admin_api.post(ORGS, data=data, content_type=content_type)
     assert_error(response, status)
 
 
-def test_vietnamese_names_are_stored_composed(as_admin):
+def test_vietnamese_names_are_stored_composed(department_admin_api):
     composed = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng"
     decomposed = unicodedata.normalize("NFD", composed)
     assert decomposed != composed
-    response = as_admin.post(ORGS, json={"code": "NFD", "name": decomposed, "kinds": ["provider"]})
+    response = department_admin_api.post(
+        ORGS, json={"code": "NFD", "name": decomposed, "kinds": ["provider"]}
+    )
     assert response.status_code == 201
     assert response.get_json()["name"] == composed
     assert _organisation("NFD").name == composed
 
     renamed = "Trung tâm Đo lường Việt Nam"
     nfd = functools.partial(unicodedata.normalize, "NFD")
-    patched = as_admin.patch(f"{ORGS}/NFD", json={"reason": nfd("Sửa tên"), "name": nfd(renamed)})
+    patched = department_admin_api.patch(f"{ORGS}/NFD", json={"reason": nfd("Sửa tên"), "name": nfd(renamed)})
     assert patched.get_json()["name"] == renamed
     assert _organisation("NFD").name == renamed
     assert history("organisations", _organisation("NFD").id)[-1].reason == "Sửa tên"
 
 
-def test_only_the_department_registers_organisations(as_manager):
+def test_only_the_department_registers_organisations(enterprise_manager_api):
     body = {"code": "NEW", "name": "Tổ chức mới", "kinds": ["enterprise"]}
-    assert_error(as_manager.post(ORGS, json=body), 403, "forbidden")
+    assert_error(enterprise_manager_api.post(ORGS, json=body), 403, "forbidden")
     # Refused before the body is looked at: the same answer for a bad one.
-    assert_error(as_manager.post(ORGS, json={"bogus": True}), 403, "forbidden")
+    assert_error(enterprise_manager_api.post(ORGS, json={"bogus": True}), 403, "forbidden")
     assert db.session.scalar(select(Organisation).where(Organisation.code == "NEW")) is None
 
 
 # --- Reading: other organisations are invisible ---------------------------------------------------------
 
 
-def test_an_enterprise_sees_only_its_own_organisation(as_manager, manager):
+def test_an_enterprise_sees_only_its_own_organisation(enterprise_manager_api, enterprise_manager):
     other = OrganisationFactory()
     db.session.commit()
-    body = as_manager.get(ORGS).get_json()
-    assert [item["code"] for item in body["items"]] == [manager.organisation.code]
-    assert as_manager.get(f"{ORGS}/{manager.organisation.code.lower()}").status_code == 200
-    error = assert_error(as_manager.get(f"{ORGS}/{other.code}"), 404, "not_found")
+    own = enterprise_manager.organisation.code
+    body = enterprise_manager_api.get(ORGS).get_json()
+    assert [item["code"] for item in body["items"]] == [own]
+    assert enterprise_manager_api.get(f"{ORGS}/{own.lower()}").status_code == 200
+    error = assert_error(enterprise_manager_api.get(f"{ORGS}/{other.code}"), 404, "not_found")
     assert error["fields"] == {"code": "Không tìm thấy tổ chức."}
     # The same answer as for a code that does not exist at all.
     assert (
-        as_manager.get(f"{ORGS}/NO-SUCH-CODE").get_json() == as_manager.get(f"{ORGS}/{other.code}").get_json()
+        enterprise_manager_api.get(f"{ORGS}/NO-SUCH-CODE").get_json()
+        == enterprise_manager_api.get(f"{ORGS}/{other.code}").get_json()
     )
 
 
-def test_the_department_sees_every_organisation(as_admin):
+def test_the_department_sees_every_organisation(department_admin_api):
     other = OrganisationFactory()
     db.session.commit()
-    assert as_admin.get(f"{ORGS}/{other.code}").get_json()["name"] == other.name
+    assert department_admin_api.get(f"{ORGS}/{other.code}").get_json()["name"] == other.name
 
 
 @pytest.mark.parametrize("code", ["NO-SUCH", "%00", "a%00b", "%F0%9F%98%80", "x" * 300])
-def test_unknown_codes_answer_404(as_admin, code):
-    assert_error(as_admin.get(f"{ORGS}/{code}"), 404, "not_found")
+def test_unknown_codes_answer_404(department_admin_api, code):
+    assert_error(department_admin_api.get(f"{ORGS}/{code}"), 404, "not_found")
 
 
 # --- Changing -------------------------------------------------------------------------------------------
@@ -400,24 +374,28 @@ def target():
     return organisation
 
 
-def test_a_change_needs_a_reason(as_admin, target):
+def test_a_change_needs_a_reason(department_admin_api, target):
     error = assert_error(
-        as_admin.patch(f"{ORGS}/TARGET", json={"name": "Công ty Mới"}), 422, "validation_error"
+        department_admin_api.patch(f"{ORGS}/TARGET", json={"name": "Công ty Mới"}), 422, "validation_error"
     )
     assert set(error["fields"]) == {"reason"}
-    error = assert_error(as_admin.patch(f"{ORGS}/TARGET", json={"name": "Công ty Mới", "reason": "  "}), 422)
+    error = assert_error(
+        department_admin_api.patch(f"{ORGS}/TARGET", json={"name": "Công ty Mới", "reason": "  "}), 422
+    )
     assert set(error["fields"]) == {"reason"}
     assert _organisation("TARGET").name == "Công ty Cũ"
 
 
-def test_a_stale_version_is_refused_and_changes_nothing(as_admin, target):
+def test_a_stale_version_is_refused_and_changes_nothing(department_admin_api, target):
     assert (
-        as_admin.patch(
+        department_admin_api.patch(
             f"{ORGS}/TARGET", json={"reason": "Đổi tên", "name": "Lần một", "version": 1}
         ).status_code
         == 200
     )
-    response = as_admin.patch(f"{ORGS}/TARGET", json={"reason": "Đổi tên", "name": "Lần hai", "version": 1})
+    response = department_admin_api.patch(
+        f"{ORGS}/TARGET", json={"reason": "Đổi tên", "name": "Lần hai", "version": 1}
+    )
     error = assert_error(response, 409, "conflict")
     assert set(error["fields"]) == {"version"}
     organisation = _organisation("TARGET")
@@ -428,8 +406,10 @@ def test_a_stale_version_is_refused_and_changes_nothing(as_admin, target):
     ]
 
 
-def test_a_change_bumps_the_version_and_is_audited_with_its_reason(as_admin, admin, target):
-    response = as_admin.patch(
+def test_a_change_bumps_the_version_and_is_audited_with_its_reason(
+    department_admin_api, department_admin, target
+):
+    response = department_admin_api.patch(
         f"{ORGS}/target",
         json={
             "reason": "Đổi tên theo giấy phép mới",
@@ -451,26 +431,32 @@ def test_a_change_bumps_the_version_and_is_audited_with_its_reason(as_admin, adm
     event = history("organisations", organisation.id)[-1]
     assert event.action == "update"
     assert event.reason == "Đổi tên theo giấy phép mới"
-    assert (event.actor_id, event.actor_label) == (admin.id, admin.email)
+    assert (event.actor_id, event.actor_label) == (department_admin.id, department_admin.email)
     assert event.old_values["name"] == "Công ty Cũ"
     assert event.new_values["name"] == "Công ty Mới"
     assert event.new_values["version"] == 2
 
 
-def test_a_change_without_a_version_is_applied(as_admin, target):
-    response = as_admin.patch(f"{ORGS}/TARGET", json={"reason": "Sửa lỗi chính tả", "name": "Công ty Cữ"})
+def test_a_change_without_a_version_is_applied(department_admin_api, target):
+    response = department_admin_api.patch(
+        f"{ORGS}/TARGET", json={"reason": "Sửa lỗi chính tả", "name": "Công ty Cữ"}
+    )
     assert response.status_code == 200
     assert response.get_json()["version"] == 2
 
 
-def test_only_the_department_changes_organisations(as_manager, manager, target):
-    own = manager.organisation.code
+def test_only_the_department_changes_organisations(enterprise_manager_api, enterprise_manager, target):
+    own = enterprise_manager.organisation.code
     assert_error(
-        as_manager.patch(f"{ORGS}/{own}", json={"reason": "Tự sửa", "name": "Tên khác"}), 403, "forbidden"
+        enterprise_manager_api.patch(f"{ORGS}/{own}", json={"reason": "Tự sửa", "name": "Tên khác"}),
+        403,
+        "forbidden",
     )
     # Another organisation's row is not found rather than forbidden.
     assert_error(
-        as_manager.patch(f"{ORGS}/TARGET", json={"reason": "Sửa hộ", "name": "Tên khác"}), 404, "not_found"
+        enterprise_manager_api.patch(f"{ORGS}/TARGET", json={"reason": "Sửa hộ", "name": "Tên khác"}),
+        404,
+        "not_found",
     )
     assert _organisation("TARGET").name == "Công ty Cũ"
 
@@ -478,31 +464,41 @@ def test_only_the_department_changes_organisations(as_manager, manager, target):
 # --- Errors of the HTTP layer, and languages ------------------------------------------------------------
 
 
-def test_error_messages_are_vietnamese_by_default_and_english_on_request(as_admin):
+def test_error_messages_are_vietnamese_by_default_and_english_on_request(department_admin_api):
     body = {"code": "LANG", "kinds": ["enterprise"]}
-    vietnamese = assert_error(as_admin.post(ORGS, json=body), 422)
+    vietnamese = assert_error(department_admin_api.post(ORGS, json=body), 422)
     assert vietnamese["fields"] == {"name": "Trường này là bắt buộc."}
     assert vietnamese["message"] == "Trường này là bắt buộc."
-    english = assert_error(as_admin.post(ORGS, json=body, headers={"Accept-Language": "en-GB,en;q=0.8"}), 422)
+    english = assert_error(
+        department_admin_api.post(ORGS, json=body, headers={"Accept-Language": "en-GB,en;q=0.8"}), 422
+    )
     assert english["fields"] == {"name": "This field is required."}
 
     assert (
-        as_admin.post(ORGS, json={"code": "LANG", "name": "Một", "kinds": ["enterprise"]}).status_code == 201
+        department_admin_api.post(
+            ORGS, json={"code": "LANG", "name": "Một", "kinds": ["enterprise"]}
+        ).status_code
+        == 201
     )
     again = {"code": "lang", "name": "Hai", "kinds": ["enterprise"]}
-    assert assert_error(as_admin.post(ORGS, json=again), 422)["message"] == "Đã có tổ chức với mã LANG."
-    english = assert_error(as_admin.post(ORGS, json=again, headers={"Accept-Language": "en"}), 422)
+    assert (
+        assert_error(department_admin_api.post(ORGS, json=again), 422)["message"]
+        == "Đã có tổ chức với mã LANG."
+    )
+    english = assert_error(
+        department_admin_api.post(ORGS, json=again, headers={"Accept-Language": "en"}), 422
+    )
     assert english["message"] == "An organisation with code LANG already exists."
 
 
-def test_several_field_errors_are_summed_up(as_admin):
-    error = assert_error(as_admin.post(ORGS, json={}, headers={"Accept-Language": "en"}), 422)
+def test_several_field_errors_are_summed_up(department_admin_api):
+    error = assert_error(department_admin_api.post(ORGS, json={}, headers={"Accept-Language": "en"}), 422)
     assert set(error["fields"]) == {"code", "name", "kinds"}
     assert error["message"] == 'Some fields are not valid: see "fields".'
 
 
-def test_an_unknown_method_answers_405_with_allow(as_admin):
-    response = as_admin.delete(ORGS)
+def test_an_unknown_method_answers_405_with_allow(department_admin_api):
+    response = department_admin_api.delete(ORGS)
     assert_error(response, 405, "method_not_allowed")
     assert {"GET", "POST"} <= {method.strip() for method in response.headers["Allow"].split(",")}
 
@@ -511,20 +507,22 @@ def test_an_unknown_api_address_answers_404_in_our_shape(client):
     assert_error(client.get("/api/v1/no-such-thing"), 404, "not_found")
 
 
-def test_a_body_above_the_limit_answers_413_in_our_shape(app, as_admin, monkeypatch):
+def test_a_body_above_the_limit_answers_413_in_our_shape(app, department_admin_api, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
     body = {"code": "BIG", "name": "x" * 2000, "kinds": ["enterprise"]}
-    assert_error(as_admin.post(ORGS, json=body), 413, "payload_too_large")
+    assert_error(department_admin_api.post(ORGS, json=body), 413, "payload_too_large")
     assert db.session.scalar(select(Organisation).where(Organisation.code == "BIG")) is None
 
 
-def test_an_unexpected_failure_answers_500_in_our_shape_without_details(app, as_admin, monkeypatch, caplog):
+def test_an_unexpected_failure_answers_500_in_our_shape_without_details(
+    app, department_admin_api, monkeypatch, caplog
+):
     def broken(user):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr("registry.organisations.api.services.visible_organisations", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    response = as_admin.get(ORGS, headers={"Accept-Language": "en"})
+    response = department_admin_api.get(ORGS, headers={"Accept-Language": "en"})
     error = assert_error(response, 500, "internal_error")
     assert error["message"] == "Something went wrong on our side. The error has been logged."
     assert "secret" not in response.get_data(as_text=True)

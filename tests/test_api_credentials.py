@@ -19,7 +19,7 @@ from tests.factories import (
     VerifierFactory,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 API = "/api/v1"
 BODIES = {
@@ -76,27 +76,13 @@ def _count(path):
     return db.session.scalar(select(func.count(MODELS[path].id)))
 
 
-@pytest.fixture
-def manager():
-    user = user_with_role(Role.PROVIDER_MANAGER)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def admin():
-    user = user_with_role(Role.DEPARTMENT_ADMIN)
-    db.session.commit()
-    return user
-
-
 @pytest.mark.parametrize("path", list(BODIES))
-def test_a_provider_manager_enters_its_own_credential_pending(api, manager, path):
-    response = api(manager).post(f"{API}/{path}", json=BODIES[path])
+def test_a_provider_manager_enters_its_own_credential_pending(api, new_lab_manager, path):
+    response = api(new_lab_manager).post(f"{API}/{path}", json=BODIES[path])
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert set(body) == FIELDS[path]
-    assert body["organisation"] == manager.organisation.code
+    assert body["organisation"] == new_lab_manager.organisation.code
     assert (body["state"], body["confirmation"], body["confirmed_at"], body["version"]) == (
         "valid",
         "pending",
@@ -106,8 +92,8 @@ def test_a_provider_manager_enters_its_own_credential_pending(api, manager, path
     assert _count(path) == 1
 
 
-def test_the_response_carries_what_was_stored(api, manager):
-    http = api(manager)
+def test_the_response_carries_what_was_stored(api, new_lab_manager):
+    http = api(new_lab_manager)
     designation = http.post(f"{API}/designations", json=BODIES["designations"]).get_json()
     assert designation["type_codes"] == ["FUEL_DISPENSER", "TAXIMETER"]
     assert designation["scope"] == [
@@ -121,10 +107,10 @@ def test_the_response_carries_what_was_stored(api, manager):
     assert (registration["fields"], registration["revoked_on"]) == ("Khối lượng", None)
 
 
-def test_the_department_enters_any_provider_s_credential_confirmed(api, admin):
+def test_the_department_enters_any_provider_s_credential_confirmed(api, department_admin):
     provider = OrganisationFactory(provider=True, code="LAB-1")
     db.session.commit()
-    response = api(admin).post(
+    response = api(department_admin).post(
         f"{API}/registrations", json={**BODIES["registrations"], "organisation": "lab-1"}
     )
     assert response.status_code == 201, response.get_json()
@@ -133,14 +119,16 @@ def test_the_department_enters_any_provider_s_credential_confirmed(api, admin):
     assert body["confirmed_at"] is not None
     assert db.session.scalars(select(Registration)).one().organisation_id == provider.id
     # Without an organisation, the Department is asked for one.
-    error = assert_error(api(admin).post(f"{API}/registrations", json=BODIES["registrations"]), 422)
+    error = assert_error(
+        api(department_admin).post(f"{API}/registrations", json=BODIES["registrations"]), 422
+    )
     assert set(error["fields"]) == {"organisation"}
 
 
-def test_another_organisation_s_code_answers_as_an_unknown_one(api, manager):
+def test_another_organisation_s_code_answers_as_an_unknown_one(api, new_lab_manager):
     other = OrganisationFactory(provider=True)
     db.session.commit()
-    http = api(manager)
+    http = api(new_lab_manager)
     hidden = assert_error(
         http.post(f"{API}/verifiers", json={**BODIES["verifiers"], "organisation": other.code}), 422
     )
@@ -162,11 +150,14 @@ def test_others_may_not_enter_credentials_whatever_the_body(api, role):
         assert _count(path) == 0
 
 
-def test_an_enterprise_is_not_a_provider(api, admin):
+def test_an_enterprise_is_not_a_provider(api, department_admin):
     OrganisationFactory(code="ENT")
     db.session.commit()
     error = assert_error(
-        api(admin).post(f"{API}/registrations", json={**BODIES["registrations"], "organisation": "ENT"}), 422
+        api(department_admin).post(
+            f"{API}/registrations", json={**BODIES["registrations"], "organisation": "ENT"}
+        ),
+        422,
     )
     assert set(error["fields"]) == {"organisation"}
 
@@ -205,16 +196,18 @@ def test_an_enterprise_is_not_a_provider(api, admin):
         ("verifiers", {"id": 5}, "id"),
     ],
 )
-def test_bad_credentials_are_refused_by_field_and_nothing_is_stored(api, manager, path, changes, field):
+def test_bad_credentials_are_refused_by_field_and_nothing_is_stored(
+    api, new_lab_manager, path, changes, field
+):
     error = assert_error(
-        api(manager).post(f"{API}/{path}", json={**BODIES[path], **changes}), 422, "validation_error"
+        api(new_lab_manager).post(f"{API}/{path}", json={**BODIES[path], **changes}), 422, "validation_error"
     )
     assert {key.split(".")[0] for key in error["fields"]} == {field}, error
     assert _count(path) == 0
 
 
-def test_numbers_are_recorded_once_per_provider_and_stored_composed(api, manager):
-    http = api(manager)
+def test_numbers_are_recorded_once_per_provider_and_stored_composed(api, new_lab_manager):
+    http = api(new_lab_manager)
     nfd = unicodedata.normalize("NFD", "KĐV-Đắk Hà")
     assert http.post(f"{API}/verifiers", json={**BODIES["verifiers"], "card_number": nfd}).status_code == 201
     assert db.session.scalars(select(Verifier)).one().card_number == "KĐV-Đắk Hà"
@@ -224,28 +217,30 @@ def test_numbers_are_recorded_once_per_provider_and_stored_composed(api, manager
     assert set(error["fields"]) == {"card_number"}
 
 
-def test_lists_show_each_caller_what_it_may_see_with_filters(api, manager, admin):
-    own = RegistrationFactory(organisation=manager.organisation, confirmation="pending")
+def test_lists_show_each_caller_what_it_may_see_with_filters(api, new_lab_manager, department_admin):
+    own = RegistrationFactory(organisation=new_lab_manager.organisation, confirmation="pending")
     other = RegistrationFactory()
     db.session.commit()
-    mine = api(manager).get(f"{API}/registrations").get_json()
+    mine = api(new_lab_manager).get(f"{API}/registrations").get_json()
     assert [item["id"] for item in mine["items"]] == [own.id]
     assert (
-        api(manager)
+        api(new_lab_manager)
         .get(f"{API}/registrations", query_string={"organisation": other.organisation.code})
         .get_json()["items"]
         == []
     )
-    everything = api(admin).get(f"{API}/registrations").get_json()
+    everything = api(department_admin).get(f"{API}/registrations").get_json()
     assert {item["id"] for item in everything["items"]} == {own.id, other.id}
-    filtered = api(admin).get(
+    filtered = api(department_admin).get(
         f"{API}/registrations", query_string={"organisation": other.organisation.code.lower()}
     )
     assert [item["id"] for item in filtered.get_json()["items"]] == [other.id]
-    pending = api(admin).get(f"{API}/registrations", query_string={"confirmation": "pending"}).get_json()
+    pending = (
+        api(department_admin).get(f"{API}/registrations", query_string={"confirmation": "pending"}).get_json()
+    )
     assert [item["id"] for item in pending["items"]] == [own.id]
     for query in ({"organisation": "a\x00b"}, {"organisation": "NO-SUCH"}):
-        assert api(admin).get(f"{API}/registrations", query_string=query).get_json()["items"] == []
+        assert api(department_admin).get(f"{API}/registrations", query_string=query).get_json()["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -258,20 +253,20 @@ def test_lists_show_each_caller_what_it_may_see_with_filters(api, manager, admin
         ({"cursor": "zzz"}, "cursor"),
     ],
 )
-def test_bad_list_queries_are_named(api, admin, query, field):
-    error = assert_error(api(admin).get(f"{API}/verifiers", query_string=query), 422)
+def test_bad_list_queries_are_named(api, department_admin, query, field):
+    error = assert_error(api(department_admin).get(f"{API}/verifiers", query_string=query), 422)
     assert set(error["fields"]) == {field}
 
 
 @pytest.mark.parametrize("path", list(BODIES))
-def test_lists_walk_every_page_once(api, admin, path):
+def test_lists_walk_every_page_once(api, department_admin, path):
     provider = OrganisationFactory(provider=True)
     made = {FACTORIES[path](organisation=provider).id for _ in range(5)}
     db.session.commit()
     seen, cursor = [], None
     while True:
         query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        body = api(admin).get(f"{API}/{path}", query_string=query).get_json()
+        body = api(department_admin).get(f"{API}/{path}", query_string=query).get_json()
         seen += [item["id"] for item in body["items"]]
         cursor = body["next_cursor"]
         if cursor is None:
@@ -279,7 +274,7 @@ def test_lists_walk_every_page_once(api, admin, path):
     assert len(seen) == len(set(seen)) == 5 and set(seen) == made
 
 
-def test_states_are_given_for_today(api, admin):
+def test_states_are_given_for_today(api, department_admin):
     today = local_today()
     AccreditationFactory(
         valid_from=today.replace(year=today.year - 2), valid_to=today.replace(year=today.year - 1)
@@ -287,11 +282,11 @@ def test_states_are_given_for_today(api, admin):
     AccreditationFactory(suspension="withdrawn")
     RegistrationFactory(revoked_on=today)
     db.session.commit()
-    accreditations = api(admin).get(f"{API}/accreditations").get_json()["items"]
+    accreditations = api(department_admin).get(f"{API}/accreditations").get_json()["items"]
     assert sorted(item["state"] for item in accreditations) == ["lapsed", "withdrawn"]
-    assert [item["state"] for item in api(admin).get(f"{API}/registrations").get_json()["items"]] == [
-        "revoked"
-    ]
+    assert [
+        item["state"] for item in api(department_admin).get(f"{API}/registrations").get_json()["items"]
+    ] == ["revoked"]
 
 
 def test_the_openapi_document_lists_the_credential_endpoints(client):

@@ -15,7 +15,7 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 
 def field_error(response, status, field):
@@ -46,11 +46,13 @@ def verification_body(**changes):
     return body | changes
 
 
-def test_a_lab_records_a_verification_by_owner_and_serial_and_the_instrument_becomes_valid(api, technician):
+def test_a_lab_records_a_verification_by_owner_and_serial_and_the_instrument_becomes_valid(
+    api, lab_technician
+):
     owner = OrganisationFactory(code="XANG-01")
     dispenser = InstrumentFactory(owner=owner, serial_number="CD-0001")
-    client = api(technician)
-    standard = StandardFactory(owner=technician.organisation, valid=True)
+    client = api(lab_technician)
+    standard = StandardFactory(owner=lab_technician.organisation, valid=True)
     response = client.post(
         EVENTS,
         json=verification_body(
@@ -81,9 +83,9 @@ def test_a_lab_records_a_verification_by_owner_and_serial_and_the_instrument_bec
     assert [row["id"] for row in listed["items"]] == [event["id"]]
 
 
-def test_recording_refusals_name_their_field_in_the_callers_language(api, technician):
+def test_recording_refusals_name_their_field_in_the_callers_language(api, lab_technician):
     InstrumentFactory(owner=OrganisationFactory(code="XANG-02"), serial_number="CD-9")
-    client = api(technician)
+    client = api(lab_technician)
     future = (local_today() + timedelta(days=1)).isoformat()
     response = client.post(
         EVENTS, json=verification_body(owner="XANG-02", serial_number="CD-9", performed_on=future)
@@ -119,9 +121,9 @@ def test_recording_refusals_name_their_field_in_the_callers_language(api, techni
     field_error(response, 422, "verifier")
 
 
-def test_another_organisations_item_and_events_answer_404(api, technician):
+def test_another_organisations_item_and_events_answer_404(api, lab_technician):
     stranger_item = InstrumentFactory()
-    client = api(technician)
+    client = api(lab_technician)
     assert_error(client.post(EVENTS, json=verification_body(item=stranger_item.id)), 404)
     other_lab = lab_with_credentials()
     event = record_verification(user_with_role(Role.PROVIDER_MANAGER, organisation=other_lab), stranger_item)
@@ -133,10 +135,10 @@ def test_another_organisations_item_and_events_answer_404(api, technician):
     assert_error(client.post(EVENTS, json=verification_body(item=2**40)), 404)
 
 
-def test_amend_answers_the_new_revision_and_void_keeps_the_event(api, technician):
+def test_amend_answers_the_new_revision_and_void_keeps_the_event(api, lab_technician):
     dispenser = InstrumentFactory()
-    event = record_verification(technician, dispenser)
-    client = api(technician)
+    event = record_verification(lab_technician, dispenser)
+    client = api(lab_technician)
     field_error(client.post(f"{EVENTS}/{event.id}/amend", json={"stamp_number": "T-2"}), 422, "reason")
     response = client.post(
         f"{EVENTS}/{event.id}/amend",
@@ -182,11 +184,11 @@ def test_an_enterprise_records_an_internal_calibration_of_its_own_group1_instrum
     assert_error(api(viewer).post(EVENTS, json=body), 403)
 
 
-def test_a_calibration_outside_the_accredited_scope_is_answered_marked(api, technician):
+def test_a_calibration_outside_the_accredited_scope_is_answered_marked(api, lab_technician):
     pressure = InstrumentFactory(type_code="PRESSURE_GAUGE", internal=True)
     balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)
     body = {"kind": "calibration", "performed_on": local_today().isoformat(), "result": "not_stated"}
-    client = api(technician)
+    client = api(lab_technician)
     outside = client.post(EVENTS, json=body | {"item": pressure.id, "certificate_number": "HC-P"})
     assert outside.status_code == 404  # not served yet: named by owner and serial number instead
     outside = client.post(
@@ -209,8 +211,8 @@ def test_a_calibration_outside_the_accredited_scope_is_answered_marked(api, tech
     )
 
 
-def test_an_overdue_standard_needs_a_reason_in_the_api_too(api, technician):
-    overdue = StandardFactory(owner=technician.organisation, overdue=True)
+def test_an_overdue_standard_needs_a_reason_in_the_api_too(api, lab_technician):
+    overdue = StandardFactory(owner=lab_technician.organisation, overdue=True)
     dispenser = InstrumentFactory()
     body = verification_body(
         owner=dispenser.owner.code,
@@ -218,13 +220,15 @@ def test_an_overdue_standard_needs_a_reason_in_the_api_too(api, technician):
         standards_used=[overdue.id],
         performed_on=local_today().isoformat(),
     )
-    response = api(technician).post(EVENTS, json=body, headers={"Accept-Language": "en"})
+    response = api(lab_technician).post(EVENTS, json=body, headers={"Accept-Language": "en"})
     assert "give a reason" in field_error(response, 422, "standards_used")["fields"]["standards_used"]
-    response = api(technician).post(EVENTS, json=body | {"override_reason": "Chuẩn dự phòng đang hiệu chuẩn"})
+    response = api(lab_technician).post(
+        EVENTS, json=body | {"override_reason": "Chuẩn dự phòng đang hiệu chuẩn"}
+    )
     assert response.status_code == 201 and response.json["override_reason"]
 
 
-def test_an_unknown_and_another_labs_standard_get_the_same_answer(api, technician):
+def test_an_unknown_and_another_labs_standard_get_the_same_answer(api, lab_technician):
     dispenser = InstrumentFactory()
     other = StandardFactory(valid=True)
     answers = []
@@ -232,5 +236,7 @@ def test_an_unknown_and_another_labs_standard_get_the_same_answer(api, technicia
         body = verification_body(
             owner=dispenser.owner.code, serial_number=dispenser.serial_number, standards_used=[standard_id]
         )
-        answers.append(field_error(api(technician).post(EVENTS, json=body), 422, "standards_used")["fields"])
+        answers.append(
+            field_error(api(lab_technician).post(EVENTS, json=body), 422, "standards_used")["fields"]
+        )
     assert answers[0] == answers[1]

@@ -24,7 +24,7 @@ from tests.factories import (
     StandardFactory,
     user_with_role,
 )
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 INSTRUMENTS = "/api/v1/instruments"
 INSTRUMENT_FIELDS = {
@@ -51,7 +51,8 @@ INSTRUMENT_FIELDS = {
 
 
 @pytest.fixture
-def enterprise():
+def ngoc_hoi_water():
+    """An enterprise whose seat (Plei Kần, administrative unit 611) its new instruments take as their site."""
     unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == "611"))
     return OrganisationFactory(
         code="NH", name="Công ty Nước Ngọc Hồi", address="Thị trấn Plei Kần", admin_unit=unit
@@ -59,13 +60,13 @@ def enterprise():
 
 
 @pytest.fixture
-def as_manager(api, enterprise):
-    return api(user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def ngoc_hoi_manager_api(api, ngoc_hoi_water):
+    return api(user_with_role(Role.ENTERPRISE_MANAGER, ngoc_hoi_water))
 
 
 @pytest.fixture
-def as_officer(api):
-    return api(user_with_role(Role.DEPARTMENT_OFFICER))
+def department_officer_api(api, department_officer):
+    return api(department_officer)
 
 
 def count_items() -> int:
@@ -81,8 +82,8 @@ def ids(response) -> list[int]:
 # --- Creating ---------------------------------------------------------------------------------------------
 
 
-def test_registering_an_instrument_answers_201_with_the_design_fields(as_manager):
-    response = as_manager.post(
+def test_registering_an_instrument_answers_201_with_the_design_fields(ngoc_hoi_manager_api):
+    response = ngoc_hoi_manager_api.post(
         INSTRUMENTS,
         json={
             "type_code": "water_meter_mech",
@@ -116,7 +117,7 @@ def test_registering_an_instrument_answers_201_with_the_design_fields(as_manager
         "valid_until": None,
         "version": 1,
     }
-    assert as_manager.get(f"{INSTRUMENTS}/{body['id']}").get_json() == body
+    assert ngoc_hoi_manager_api.get(f"{INSTRUMENTS}/{body['id']}").get_json() == body
 
 
 @pytest.mark.parametrize(
@@ -143,34 +144,35 @@ def test_registering_an_instrument_answers_201_with_the_design_fields(as_manager
         ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "colour": "red"}, "colour"),
     ],
 )
-def test_invalid_instruments_are_refused_field_by_field(as_manager, body, field):
+def test_invalid_instruments_are_refused_field_by_field(ngoc_hoi_manager_api, body, field):
     before = count_items()
-    error = assert_error(as_manager.post(INSTRUMENTS, json=body), 422, "validation_error")
+    error = assert_error(ngoc_hoi_manager_api.post(INSTRUMENTS, json=body), 422, "validation_error")
     assert set(error["fields"]) == {field}, error
     assert count_items() == before
 
 
-def test_messages_follow_accept_language(as_manager):
+def test_messages_follow_accept_language(ngoc_hoi_manager_api):
     body = {"type_code": "FUEL_DISPENSER"}
-    assert assert_error(as_manager.post(INSTRUMENTS, json=body), 422)["fields"] == {
+    assert assert_error(ngoc_hoi_manager_api.post(INSTRUMENTS, json=body), 422)["fields"] == {
         "serial_number": "Trường này là bắt buộc."
     }
-    english = as_manager.post(
+    english = ngoc_hoi_manager_api.post(
         INSTRUMENTS, json={"type_code": "NOPE", "serial_number": "1"}, headers={"Accept-Language": "en"}
     )
     assert assert_error(english, 422)["fields"] == {"type_code": "Unknown instrument type NOPE."}
 
 
-def test_a_duplicate_is_a_field_error_not_a_crash(as_manager, enterprise):
-    InstrumentFactory(owner=enterprise, serial_number="DUP")
+def test_a_duplicate_is_a_field_error_not_a_crash(ngoc_hoi_manager_api, ngoc_hoi_water):
+    InstrumentFactory(owner=ngoc_hoi_water, serial_number="DUP")
     db.session.commit()
     error = assert_error(
-        as_manager.post(INSTRUMENTS, json={"type_code": "FUEL_DISPENSER", "serial_number": "DUP"}), 422
+        ngoc_hoi_manager_api.post(INSTRUMENTS, json={"type_code": "FUEL_DISPENSER", "serial_number": "DUP"}),
+        422,
     )
     assert set(error["fields"]) == {"serial_number"}
 
 
-def test_a_lab_registers_for_an_enterprise_and_finds_it_again(api, enterprise):
+def test_a_lab_registers_for_an_enterprise_and_finds_it_again(api, ngoc_hoi_water):
     technician = api(user_with_role(Role.PROVIDER_TECHNICIAN))
     response = technician.post(
         INSTRUMENTS, json={"owner": "nh", "type_code": "FUEL_DISPENSER", "serial_number": "L-1"}
@@ -193,45 +195,47 @@ def test_a_lab_registers_for_an_enterprise_and_finds_it_again(api, enterprise):
 # --- Reading ----------------------------------------------------------------------------------------------
 
 
-def test_other_organisations_instruments_are_not_found(as_manager, enterprise):
+def test_other_organisations_instruments_are_not_found(ngoc_hoi_manager_api, ngoc_hoi_water):
     theirs = InstrumentFactory()
-    standard = StandardFactory(owner=enterprise)
+    standard = StandardFactory(owner=ngoc_hoi_water)
     db.session.commit()
-    missing = as_manager.get(f"{INSTRUMENTS}/999999999").get_json()
-    assert as_manager.get(f"{INSTRUMENTS}/{theirs.id}").get_json() == missing
-    assert_error(as_manager.get(f"{INSTRUMENTS}/{standard.id}"), 404)
+    missing = ngoc_hoi_manager_api.get(f"{INSTRUMENTS}/999999999").get_json()
+    assert ngoc_hoi_manager_api.get(f"{INSTRUMENTS}/{theirs.id}").get_json() == missing
+    assert_error(ngoc_hoi_manager_api.get(f"{INSTRUMENTS}/{standard.id}"), 404)
     for too_big in (2**31, 2**80):  # beyond PostgreSQL's INTEGER: not found, never a database error
-        assert_error(as_manager.get(f"{INSTRUMENTS}/{too_big}"), 404)
+        assert_error(ngoc_hoi_manager_api.get(f"{INSTRUMENTS}/{too_big}"), 404)
     cursor = base64.urlsafe_b64encode(json.dumps({"after": 2**31}).encode()).decode().rstrip("=")
-    assert set(assert_error(as_manager.get(INSTRUMENTS, query_string={"cursor": cursor}), 422)["fields"]) == {
-        "cursor"
-    }
-    patch = as_manager.patch(f"{INSTRUMENTS}/{theirs.id}", json={"reason": "Thử", "model": "X"})
+    assert set(
+        assert_error(ngoc_hoi_manager_api.get(INSTRUMENTS, query_string={"cursor": cursor}), 422)["fields"]
+    ) == {"cursor"}
+    patch = ngoc_hoi_manager_api.patch(f"{INSTRUMENTS}/{theirs.id}", json={"reason": "Thử", "model": "X"})
     assert patch.get_json() == missing
-    assert ids(as_manager.get(INSTRUMENTS)) == []
+    assert ids(ngoc_hoi_manager_api.get(INSTRUMENTS)) == []
 
 
-def test_filters_and_cursor_pages(as_officer):
+def test_filters_and_cursor_pages(department_officer_api):
     owner = OrganisationFactory(code="F1", name="Trạm xăng Đắk Tô")
     site = db.session.scalar(select(AdminUnit).where(AdminUnit.code == "612"))
     fuel = [InstrumentFactory(owner=owner, site_admin_unit=site) for _ in range(5)]
     taxi = InstrumentFactory(owner=owner, type_code="TAXIMETER", overdue=True, manufacturer="Đồng hồ Việt")
     InstrumentFactory(manufacturer="Ở nơi khác")
     db.session.commit()
-    assert ids(as_officer.get(INSTRUMENTS, query_string={"owner": "f1", "type_code": "FUEL_DISPENSER"})) == [
+    assert ids(
+        department_officer_api.get(INSTRUMENTS, query_string={"owner": "f1", "type_code": "FUEL_DISPENSER"})
+    ) == [item.id for item in fuel]
+    assert ids(department_officer_api.get(INSTRUMENTS, query_string={"status": "overdue"})) == [taxi.id]
+    assert ids(
+        department_officer_api.get(INSTRUMENTS, query_string={"due_before": local_today().isoformat()})
+    ) == [taxi.id]
+    assert ids(department_officer_api.get(INSTRUMENTS, query_string={"admin_unit": "612"})) == [
         item.id for item in fuel
     ]
-    assert ids(as_officer.get(INSTRUMENTS, query_string={"status": "overdue"})) == [taxi.id]
-    assert ids(as_officer.get(INSTRUMENTS, query_string={"due_before": local_today().isoformat()})) == [
-        taxi.id
-    ]
-    assert ids(as_officer.get(INSTRUMENTS, query_string={"admin_unit": "612"})) == [item.id for item in fuel]
     for query in ("dong ho", "ĐỒNG HỒ", unicodedata.normalize("NFD", "đồng hồ")):
-        assert ids(as_officer.get(INSTRUMENTS, query_string={"q": query})) == [taxi.id]
-    assert len(ids(as_officer.get(INSTRUMENTS, query_string={"q": "dak to"}))) == 6
+        assert ids(department_officer_api.get(INSTRUMENTS, query_string={"q": query})) == [taxi.id]
+    assert len(ids(department_officer_api.get(INSTRUMENTS, query_string={"q": "dak to"}))) == 6
     seen, cursor = [], None
     while True:
-        page = as_officer.get(
+        page = department_officer_api.get(
             INSTRUMENTS, query_string={"owner": "F1", "limit": 4, **({"cursor": cursor} if cursor else {})}
         )
         seen += ids(page)
@@ -251,8 +255,8 @@ def test_filters_and_cursor_pages(as_officer):
         ({"sort": "serial_number"}, "sort"),
     ],
 )
-def test_bad_list_arguments_are_named(as_officer, query, field):
-    error = assert_error(as_officer.get(INSTRUMENTS, query_string=query), 422)
+def test_bad_list_arguments_are_named(department_officer_api, query, field):
+    error = assert_error(department_officer_api.get(INSTRUMENTS, query_string=query), 422)
     assert set(error["fields"]) == {field}
 
 
@@ -260,21 +264,25 @@ def test_bad_list_arguments_are_named(as_officer, query, field):
 
 
 @pytest.fixture
-def meter(enterprise):
-    instrument = InstrumentFactory(owner=enterprise, serial_number="M-1", manufacturer="Cũ")
+def meter(ngoc_hoi_water):
+    instrument = InstrumentFactory(owner=ngoc_hoi_water, serial_number="M-1", manufacturer="Cũ")
     db.session.commit()
     return instrument
 
 
-def test_patch_needs_a_reason_and_refuses_a_stale_version(as_manager, meter):
+def test_patch_needs_a_reason_and_refuses_a_stale_version(ngoc_hoi_manager_api, meter):
     path = f"{INSTRUMENTS}/{meter.id}"
-    error = assert_error(as_manager.patch(path, json={"manufacturer": "Mới"}), 422)
+    error = assert_error(ngoc_hoi_manager_api.patch(path, json={"manufacturer": "Mới"}), 422)
     assert set(error["fields"]) == {"reason"}
-    response = as_manager.patch(path, json={"manufacturer": "Mới", "reason": "Theo nhãn", "version": 1})
+    response = ngoc_hoi_manager_api.patch(
+        path, json={"manufacturer": "Mới", "reason": "Theo nhãn", "version": 1}
+    )
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["manufacturer"], response.get_json()["version"]) == ("Mới", 2)
     error = assert_error(
-        as_manager.patch(path, json={"manufacturer": "Lại", "reason": "Sửa", "version": 1}), 409, "conflict"
+        ngoc_hoi_manager_api.patch(path, json={"manufacturer": "Lại", "reason": "Sửa", "version": 1}),
+        409,
+        "conflict",
     )
     assert set(error["fields"]) == {"version"}
     db.session.expire_all()
@@ -282,26 +290,28 @@ def test_patch_needs_a_reason_and_refuses_a_stale_version(as_manager, meter):
     assert history("items", meter.id)[-1].reason == "Theo nhãn"
 
 
-def test_patch_relocates_and_the_department_transfers(as_manager, as_officer, meter):
+def test_patch_relocates_and_the_department_transfers(ngoc_hoi_manager_api, department_officer_api, meter):
     path = f"{INSTRUMENTS}/{meter.id}"
-    moved = as_manager.patch(
+    moved = ngoc_hoi_manager_api.patch(
         path, json={"site_address": "Trạm 2", "site_admin_unit": "612", "reason": "Chuyển trạm"}
     )
     assert (moved.get_json()["site_address"], moved.get_json()["site_admin_unit"]) == ("Trạm 2", "612")
     buyer = OrganisationFactory(code="MUA")
     db.session.commit()
-    assert_error(as_manager.patch(path, json={"owner": "MUA", "reason": "Bán"}), 403, "forbidden")
-    error = assert_error(as_officer.patch(path, json={"owner": "NOBODY", "reason": "Bán"}), 422)
+    assert_error(ngoc_hoi_manager_api.patch(path, json={"owner": "MUA", "reason": "Bán"}), 403, "forbidden")
+    error = assert_error(department_officer_api.patch(path, json={"owner": "NOBODY", "reason": "Bán"}), 422)
     assert set(error["fields"]) == {"owner"}
-    moved = as_officer.patch(path, json={"owner": "mua", "reason": "Bán cho công ty khác", "version": 2})
+    moved = department_officer_api.patch(
+        path, json={"owner": "mua", "reason": "Bán cho công ty khác", "version": 2}
+    )
     assert moved.status_code == 200 and moved.get_json()["owner"] == "MUA"
-    assert_error(as_manager.get(path), 404)
+    assert_error(ngoc_hoi_manager_api.get(path), 404)
     event = history("items", meter.id)[-1]
     assert (event.new_values["owner_id"], event.reason) == (buyer.id, "Bán cho công ty khác")
 
 
-def test_viewers_may_not_patch(api, enterprise, meter):
-    viewer = api(user_with_role(Role.ENTERPRISE_VIEWER, enterprise))
+def test_viewers_may_not_patch(api, ngoc_hoi_water, meter):
+    viewer = api(user_with_role(Role.ENTERPRISE_VIEWER, ngoc_hoi_water))
     assert_error(viewer.patch(f"{INSTRUMENTS}/{meter.id}", json={"model": "X", "reason": "Thử"}), 403)
     assert_error(viewer.post(INSTRUMENTS, json={"type_code": "FUEL_DISPENSER", "serial_number": "V"}), 403)
 

@@ -75,8 +75,8 @@ def test_a_change_without_a_reason_is_refused_and_nothing_is_written():
 
 def test_web_edits_are_attributed_to_the_logged_in_user(client, auth):
     from registry.auth.models import Role
-    from tests.conftest import csrf_token_from
     from tests.factories import OrganisationFactory, user_with_role
+    from tests.helpers import csrf_token_from
 
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     target = OrganisationFactory(code="TARGET", name="Trước")

@@ -5,45 +5,38 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from registry.auth.models import Role, UserSession
+from registry.auth.models import UserSession
 from registry.auth.passwords import check_password_policy
 from registry.core.errors import ServiceError
 from registry.extensions import db
-from tests.conftest import csrf_token_from
-from tests.factories import DEFAULT_PASSWORD, user_with_role
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import csrf_token_from
 
 
-@pytest.fixture
-def officer():
-    user = user_with_role(Role.DEPARTMENT_OFFICER)
-    db.session.commit()
-    return user
-
-
-def test_login_shows_the_home_page_in_vietnamese(client, auth, officer):
-    response = auth.login(officer.email)
+def test_login_shows_the_home_page_in_vietnamese(client, auth, department_officer):
+    response = auth.login(department_officer.email)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert "Trang chủ" in page
-    assert officer.email in page
+    assert department_officer.email in page
 
 
-def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, auth, officer):
-    response = auth.login(officer.email, "not the password at all")
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, auth, department_officer):
+    response = auth.login(department_officer.email, "not the password at all")
     assert response.status_code == 200
     assert "không đúng" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
 
-def test_unknown_email_gets_the_same_answer_as_a_wrong_password(auth, officer):
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(auth, department_officer):
     unknown = auth.login("nobody@example.vn", "whatever password").get_data(as_text=True)
-    wrong = auth.login(officer.email, "whatever password").get_data(as_text=True)
+    wrong = auth.login(department_officer.email, "whatever password").get_data(as_text=True)
     assert "không đúng" in unknown and "không đúng" in wrong
 
 
-def test_login_without_csrf_token_is_rejected(client, officer):
-    response = client.post("/login", data={"email": officer.email, "password": DEFAULT_PASSWORD})
+def test_login_without_csrf_token_is_rejected(client, department_officer):
+    response = client.post("/login", data={"email": department_officer.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
     assert client.get("/").status_code == 302
 
@@ -58,15 +51,15 @@ def test_login_without_csrf_token_is_rejected(client, officer):
         ("javascript:alert(1)", "/"),
     ],
 )
-def test_next_only_leads_to_local_paths(auth, officer, target, expected):
-    response = auth.login(officer.email, next_url=target)
+def test_next_only_leads_to_local_paths(auth, department_officer, target, expected):
+    response = auth.login(department_officer.email, next_url=target)
     assert response.headers["Location"] == expected
 
 
-def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, auth, officer):
+def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, auth, department_officer):
     client.get("/login")
     before = client.get_cookie("registry_session")
-    auth.login(officer.email)
+    auth.login(department_officer.email)
     after = client.get_cookie("registry_session")
     assert before is None or before.value != after.value
     stolen_cookie = after.value
@@ -78,12 +71,12 @@ def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, aut
     assert client.get("/").status_code == 302
 
 
-def test_password_change_ends_every_session(app, client, auth, officer):
+def test_password_change_ends_every_session(app, client, auth, department_officer):
     other_device = app.test_client()
-    auth.login(officer.email)
-    from tests.conftest import AuthActions
+    auth.login(department_officer.email)
+    from tests.helpers import AuthActions
 
-    AuthActions(other_device).login(officer.email)
+    AuthActions(other_device).login(department_officer.email)
     assert other_device.get("/").status_code == 200
 
     page = client.get("/account/password").get_data(as_text=True)
@@ -98,15 +91,17 @@ def test_password_change_ends_every_session(app, client, auth, officer):
     assert response.status_code == 302
     assert client.get("/").status_code == 302
     assert other_device.get("/").status_code == 302
-    assert auth.login(officer.email, "một mật khẩu mới rất dài").status_code == 302
+    assert auth.login(department_officer.email, "một mật khẩu mới rất dài").status_code == 302
     live = db.session.scalars(
-        select(UserSession).where(UserSession.user_id == officer.id, UserSession.revoked_at.is_(None))
+        select(UserSession).where(
+            UserSession.user_id == department_officer.id, UserSession.revoked_at.is_(None)
+        )
     ).all()
     assert len(live) == 1
 
 
-def test_password_change_refuses_a_common_password_and_keeps_the_old_one(client, auth, officer):
-    auth.login(officer.email)
+def test_password_change_refuses_a_common_password_and_keeps_the_old_one(client, auth, department_officer):
+    auth.login(department_officer.email)
     page = client.get("/account/password").get_data(as_text=True)
     response = client.post(
         "/account/password",
@@ -121,29 +116,31 @@ def test_password_change_refuses_a_common_password_and_keeps_the_old_one(client,
     assert client.get("/").status_code == 200
 
 
-def test_repeated_failures_for_one_account_answer_429_even_with_the_right_password(app, auth, officer):
+def test_repeated_failures_for_one_account_answer_429_even_with_the_right_password(
+    app, auth, department_officer
+):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert auth.login(officer.email, "wrong password here").status_code == 200
-    response = auth.login(officer.email)
+        assert auth.login(department_officer.email, "wrong password here").status_code == 200
+    response = auth.login(department_officer.email)
     assert response.status_code == 429
 
 
-def test_repeated_failures_from_one_address_answer_429_for_every_account(app, auth, officer):
+def test_repeated_failures_from_one_address_answer_429_for_every_account(app, auth, department_officer):
     for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
         auth.login(f"guess{n}@example.vn", "wrong password here")
-    assert auth.login(officer.email).status_code == 429
+    assert auth.login(department_officer.email).status_code == 429
 
 
-def test_throttling_is_counted_in_the_database_so_every_worker_sees_it(app, officer):
+def test_throttling_is_counted_in_the_database_so_every_worker_sees_it(app, department_officer):
     """Two separate clients (think: two gunicorn workers) share the count."""
-    from tests.conftest import AuthActions, IsolatedClient
+    from tests.helpers import AuthActions, IsolatedClient
 
     app.test_client_class = IsolatedClient
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for n in range(limit):
         worker = AuthActions(app.test_client())
-        worker.login(officer.email, f"wrong password {n}")
-    assert AuthActions(app.test_client()).login(officer.email).status_code == 429
+        worker.login(department_officer.email, f"wrong password {n}")
+    assert AuthActions(app.test_client()).login(department_officer.email).status_code == 429
 
 
 @pytest.mark.parametrize(
@@ -163,12 +160,12 @@ def test_password_policy(app, password, reason):
     assert reason in str(caught.value.fields["password"])
 
 
-def test_passwords_are_stored_as_argon2id(officer):
-    assert officer.password_hash.startswith("$argon2id$")
+def test_passwords_are_stored_as_argon2id(department_officer):
+    assert department_officer.password_hash.startswith("$argon2id$")
 
 
-def test_inactive_user_cannot_log_in(client, auth, officer):
-    officer.active = False
+def test_inactive_user_cannot_log_in(client, auth, department_officer):
+    department_officer.active = False
     db.session.commit()
-    auth.login(officer.email)
+    auth.login(department_officer.email)
     assert client.get("/").status_code == 302

@@ -9,25 +9,23 @@ import pytest
 from registry.auth.models import Role
 from registry.extensions import db
 from tests.factories import user_with_role
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 TYPES = "/api/v1/instrument-types"
 
 
 @pytest.fixture
-def as_viewer(api):
-    user = user_with_role(Role.ENTERPRISE_VIEWER)
-    db.session.commit()
-    return api(user)
+def enterprise_viewer_api(api, enterprise_viewer):
+    return api(enterprise_viewer)
 
 
-def test_any_token_reads_the_whole_catalogue_page_by_page(as_viewer):
+def test_any_token_reads_the_whole_catalogue_page_by_page(enterprise_viewer_api):
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
         query = {"limit": 40} if cursor is None else {"limit": 40, "cursor": cursor}
-        response = as_viewer.get(TYPES, query_string=query)
+        response = enterprise_viewer_api.get(TYPES, query_string=query)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         assert set(body) == {"items", "next_cursor"}
@@ -40,8 +38,8 @@ def test_any_token_reads_the_whole_catalogue_page_by_page(as_viewer):
     assert len(seen) == len(set(seen)) == 89
 
 
-def test_a_type_has_its_rules_by_period(as_viewer):
-    response = as_viewer.get(f"{TYPES}/taximeter")
+def test_a_type_has_its_rules_by_period(enterprise_viewer_api):
+    response = enterprise_viewer_api.get(f"{TYPES}/taximeter")
     assert response.status_code == 200
     assert response.get_json() == {
         "code": "TAXIMETER",
@@ -74,11 +72,11 @@ def test_a_type_has_its_rules_by_period(as_viewer):
     }
 
 
-def test_rules_without_periodic_verification_or_confirmed_controls(as_viewer):
-    tape = as_viewer.get(f"{TYPES}/TAPE_MEASURE").get_json()
+def test_rules_without_periodic_verification_or_confirmed_controls(enterprise_viewer_api):
+    tape = enterprise_viewer_api.get(f"{TYPES}/TAPE_MEASURE").get_json()
     assert tape["needs_verification"] is False
     assert [(r["controls"], r["cycle_months"]) for r in tape["rules"]] == [(["IV"], None)]
-    charger = as_viewer.get(f"{TYPES}/EV_CHARGER_AC_CAR").get_json()
+    charger = enterprise_viewer_api.get(f"{TYPES}/EV_CHARGER_AC_CAR").get_json()
     assert [(r["controls"], r["cycle_months"], r["confidence"]) for r in charger["rules"]] == [
         ([], 36, "verify")
     ]
@@ -100,16 +98,16 @@ def test_rules_without_periodic_verification_or_confirmed_controls(as_viewer):
         ({"q": "không có"}, []),
     ],
 )
-def test_filters(as_viewer, query, expected):
-    response = as_viewer.get(TYPES, query_string=query)
+def test_filters(enterprise_viewer_api, query, expected):
+    response = enterprise_viewer_api.get(TYPES, query_string=query)
     assert response.status_code == 200
     assert sorted(item["code"] for item in response.get_json()["items"]) == expected
 
 
-def test_a_filtered_list_pages_too(as_viewer):
-    first = as_viewer.get(TYPES, query_string={"quantity": "mass", "limit": 10}).get_json()
+def test_a_filtered_list_pages_too(enterprise_viewer_api):
+    first = enterprise_viewer_api.get(TYPES, query_string={"quantity": "mass", "limit": 10}).get_json()
     assert len(first["items"]) == 10 and first["next_cursor"]
-    second = as_viewer.get(
+    second = enterprise_viewer_api.get(
         TYPES, query_string={"quantity": "mass", "limit": 10, "cursor": first["next_cursor"]}
     )
     assert len(second.get_json()["items"]) == 3 and second.get_json()["next_cursor"] is None
@@ -127,25 +125,27 @@ def test_a_filtered_list_pages_too(as_viewer):
         ({"code": "TAXIMETER"}, "code"),
     ],
 )
-def test_bad_query_parameters_are_refused_by_name(as_viewer, query, field):
-    error = assert_error(as_viewer.get(TYPES, query_string=query), 422, "validation_error")
+def test_bad_query_parameters_are_refused_by_name(enterprise_viewer_api, query, field):
+    error = assert_error(enterprise_viewer_api.get(TYPES, query_string=query), 422, "validation_error")
     assert set(error["fields"]) == {field}
 
 
 @pytest.mark.parametrize("code", ["NO-SUCH", "%00", "a%00b", "%F0%9F%98%80", "x" * 300])
-def test_unknown_codes_answer_404(as_viewer, code):
-    assert_error(as_viewer.get(f"{TYPES}/{code}"), 404, "not_found")
+def test_unknown_codes_answer_404(enterprise_viewer_api, code):
+    assert_error(enterprise_viewer_api.get(f"{TYPES}/{code}"), 404, "not_found")
 
 
-def test_a_query_parameter_on_one_type_is_refused(as_viewer):
-    error = assert_error(as_viewer.get(f"{TYPES}/TAXIMETER", query_string={"fields": "code"}), 422)
+def test_a_query_parameter_on_one_type_is_refused(enterprise_viewer_api):
+    error = assert_error(
+        enterprise_viewer_api.get(f"{TYPES}/TAXIMETER", query_string={"fields": "code"}), 422
+    )
     assert set(error["fields"]) == {"fields"}
 
 
-def test_the_catalogue_is_read_only(as_viewer, api):
+def test_the_catalogue_is_read_only(enterprise_viewer_api, api):
     admin = user_with_role(Role.DEPARTMENT_ADMIN)
     db.session.commit()
-    for client in (as_viewer, api(admin)):
+    for client in (enterprise_viewer_api, api(admin)):
         assert_error(client.post(TYPES, json={"code": "X"}), 405)
         assert_error(client.patch(f"{TYPES}/TAXIMETER", json={"reason": "x"}), 405)
 

@@ -6,7 +6,6 @@ import csv
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
@@ -14,15 +13,7 @@ from registry.audit.services import Actor, acting_as
 from registry.catalogue import reference, services
 from registry.catalogue.models import InstrumentType, LegalRule
 from registry.extensions import db
-
-
-@pytest.fixture
-def cli(app):
-    return app.test_cli_runner()
-
-
-def audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id))) or 0
+from tests.helpers import audit_count
 
 
 def rule(code: str, start: str) -> LegalRule:

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit.models import AuditEvent
 from registry.audit.services import history
 from registry.catalogue import services
 from registry.catalogue.models import InstrumentType, LegalRule
 from registry.core.errors import ConflictError, NotFoundError, ServiceError
 from registry.extensions import db
+from tests.helpers import audit_count
 
 
 def type_(code: str) -> InstrumentType:
@@ -36,10 +36,6 @@ def rule_values(rule: LegalRule, **changes: object) -> dict[str, object]:
         "reason": "Đối chiếu văn bản",
     }
     return {**values, **changes}
-
-
-def audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id))) or 0
 
 
 # --- what the migration loaded, and the rule in force -------------------------------------------------

@@ -19,6 +19,7 @@ from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.catalogue.sync import KeptEdit, sync_admin_units, sync_instrument_types
 from registry.core.errors import ServiceError
 from registry.extensions import db
+from tests.helpers import audit_count
 
 # These tests read service messages outside a request: in English.
 pytestmark = pytest.mark.usefixtures("english")
@@ -52,10 +53,6 @@ def row(rows: Rows, code: str, start: str = "") -> dict[str, str]:
 def rule(code: str, start: str) -> LegalRule:
     instrument_type = services.find_instrument_type(code)
     return next(r for r in instrument_type.rules if r.effective_from == date.fromisoformat(start))
-
-
-def audit_count() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id))) or 0
 
 
 def edit_rule(code: str, start: str, **changes: Any) -> None:

@@ -10,13 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.catalogue import services
 from registry.catalogue.models import LegalRule
 from registry.extensions import db
-from tests.conftest import csrf_token_from
 from tests.factories import user_with_role
+from tests.helpers import audit_count, csrf_token_from, post_form, switch_language
 
 
 def login(client, auth, role):
@@ -27,32 +26,18 @@ def login(client, auth, role):
 
 
 @pytest.fixture
-def viewer(client, auth):
+def enterprise_viewer_client(client, auth):
     return login(client, auth, Role.ENTERPRISE_VIEWER)
 
 
 @pytest.fixture
-def admin(client, auth):
+def department_admin_client(client, auth):
     return login(client, auth, Role.DEPARTMENT_ADMIN)
-
-
-def switch_to_english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
 
 
 def rows(html):
     """{code: the row's HTML} of the catalogue table."""
     return dict(re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S))
-
-
-def post(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
-def audit_count():
-    return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
 def rule(code, start):
@@ -65,8 +50,8 @@ def rule(code, start):
 # --- the list -----------------------------------------------------------------------------------------
 
 
-def test_every_role_sees_the_whole_catalogue_with_verify_badges(viewer):
-    response = viewer.get("/catalogue/")
+def test_every_role_sees_the_whole_catalogue_with_verify_badges(enterprise_viewer_client):
+    response = enterprise_viewer_client.get("/catalogue/")
     assert response.status_code == 200
     listed = rows(response.get_data(as_text=True))
     assert len(listed) == 89
@@ -81,20 +66,20 @@ def test_every_role_sees_the_whole_catalogue_with_verify_badges(viewer):
     assert "18" in listed["TAXIMETER"] and ">PV<" in listed["TAXIMETER"]
 
 
-def test_names_follow_the_interface_language(viewer):
-    switch_to_english(viewer)
-    listed = rows(viewer.get("/catalogue/").get_data(as_text=True))
+def test_names_follow_the_interface_language(enterprise_viewer_client):
+    switch_language(enterprise_viewer_client, "en")
+    listed = rows(enterprise_viewer_client.get("/catalogue/").get_data(as_text=True))
     assert "Taximeter" in listed["TAXIMETER"]
     assert "to be verified" in listed["TAXIMETER"]
     assert "Distance/time" in listed["TAXIMETER"]
 
 
-def test_the_cycle_shown_is_the_one_in_force_on_the_chosen_day(viewer):
-    listed = rows(viewer.get("/catalogue/?on=2019-06-01").get_data(as_text=True))
+def test_the_cycle_shown_is_the_one_in_force_on_the_chosen_day(enterprise_viewer_client):
+    listed = rows(enterprise_viewer_client.get("/catalogue/?on=2019-06-01").get_data(as_text=True))
     assert "12" in listed["TAXIMETER"] and "18" not in listed["TAXIMETER"]
     # The induction meter left the list on 2024-10-15.
     assert "60" in listed["ENERGY_METER_1P_IND"]
-    today = rows(viewer.get("/catalogue/?on=15/10/2024").get_data(as_text=True))
+    today = rows(enterprise_viewer_client.get("/catalogue/?on=15/10/2024").get_data(as_text=True))
     assert "60" not in today["ENERGY_METER_1P_IND"]
 
 
@@ -115,8 +100,8 @@ def test_the_cycle_shown_is_the_one_in_force_on_the_chosen_day(viewer):
         ({"quantity": "length", "q": "cân ô tô"}, set()),
     ],
 )
-def test_search_and_filter(viewer, query, expected):
-    response = viewer.get("/catalogue/", query_string=query)
+def test_search_and_filter(enterprise_viewer_client, query, expected):
+    response = enterprise_viewer_client.get("/catalogue/", query_string=query)
     assert response.status_code == 200
     assert set(rows(response.get_data(as_text=True))) == expected
 
@@ -125,8 +110,8 @@ def test_search_and_filter(viewer, query, expected):
     "query, field",
     [({"q": "x" * 201}, "q"), ({"q": "a\x00b"}, "q"), ({"on": "2019-02-30"}, "on")],
 )
-def test_a_bad_filter_names_the_field(viewer, query, field):
-    response = viewer.get("/catalogue/", query_string=query)
+def test_a_bad_filter_names_the_field(enterprise_viewer_client, query, field):
+    response = enterprise_viewer_client.get("/catalogue/", query_string=query)
     assert response.status_code == 422
     assert f'data-field="{field}"' in response.get_data(as_text=True)
 
@@ -134,8 +119,8 @@ def test_a_bad_filter_names_the_field(viewer, query, field):
 # --- a type's page ------------------------------------------------------------------------------------
 
 
-def test_the_detail_lists_every_period_with_verify_marks_and_notes(viewer):
-    response = viewer.get("/catalogue/taximeter")
+def test_the_detail_lists_every_period_with_verify_marks_and_notes(enterprise_viewer_client):
+    response = enterprise_viewer_client.get("/catalogue/taximeter")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     periods = dict(re.findall(r'<tr data-rule="([^"]+)"[^>]*>(.*?)</tr>', html, re.S))
@@ -147,8 +132,8 @@ def test_the_detail_lists_every_period_with_verify_marks_and_notes(viewer):
     assert "/catalogue/TAXIMETER/edit" not in html  # not for an enterprise
 
 
-def test_an_unknown_type_is_404(viewer):
-    assert viewer.get("/catalogue/NO-SUCH-TYPE").status_code == 404
+def test_an_unknown_type_is_404(enterprise_viewer_client):
+    assert enterprise_viewer_client.get("/catalogue/NO-SUCH-TYPE").status_code == 404
 
 
 def test_the_department_officer_reads_but_may_not_edit(client, auth):
@@ -160,14 +145,14 @@ def test_the_department_officer_reads_but_may_not_edit(client, auth):
 # --- editing ------------------------------------------------------------------------------------------
 
 
-def test_the_admin_edits_a_rule_and_the_history_shows_it(admin):
+def test_the_admin_edits_a_rule_and_the_history_shows_it(department_admin_client):
     taximeter_2013 = rule("TAXIMETER", "2013-11-15")
     path = f"/catalogue/TAXIMETER/rules/{taximeter_2013.id}/edit"
-    page = admin.get(path).get_data(as_text=True)
+    page = department_admin_client.get(path).get_data(as_text=True)
     assert len(re.findall(r'<input checked[^>]*name="controls"', page)) == 4
     assert 'name="version" type="hidden" value="1"' in page
-    response = post(
-        admin,
+    response = post_form(
+        department_admin_client,
         path,
         {
             "controls": ["PA", "IV", "PV", "RV"],
@@ -184,15 +169,15 @@ def test_the_admin_edits_a_rule_and_the_history_shows_it(admin):
     assert response.status_code == 302
     assert response.headers["Location"] == "/catalogue/TAXIMETER"
     assert rule("TAXIMETER", "2013-11-15").confidence == "source"
-    html = admin.get("/catalogue/TAXIMETER").get_data(as_text=True)
+    html = department_admin_client.get("/catalogue/TAXIMETER").get_data(as_text=True)
     assert 'data-testid="history"' in html and "Đối chiếu văn bản gốc" in html
     assert 'data-testid="verify"' not in html  # nothing left to verify for this type
 
 
-def test_the_admin_edits_a_type_in_nfc(admin):
+def test_the_admin_edits_a_type_in_nfc(department_admin_client):
     name = unicodedata.normalize("NFD", "Taximet (đồng hồ tính tiền)")
-    response = post(
-        admin,
+    response = post_form(
+        department_admin_client,
         "/catalogue/TAXIMETER/edit",
         {
             "name_vi": name,
@@ -207,9 +192,9 @@ def test_the_admin_edits_a_type_in_nfc(admin):
     assert services.find_instrument_type("TAXIMETER").name_vi == unicodedata.normalize("NFC", name)
 
 
-def test_unticking_group2_is_stored(admin):
+def test_unticking_group2_is_stored(department_admin_client):
     data = {"name_vi": "Taximet", "name_en": "Taximeter", "quantity": "distance/time", "reason": "Thử"}
-    assert post(admin, "/catalogue/TAXIMETER/edit", data).status_code == 302
+    assert post_form(department_admin_client, "/catalogue/TAXIMETER/edit", data).status_code == 302
     db.session.expire_all()
     assert services.find_instrument_type("TAXIMETER").group2 is False
 
@@ -226,8 +211,8 @@ VALID_RULE = {
 }
 
 
-def test_the_admin_adds_a_rule_period(admin):
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", VALID_RULE)
+def test_the_admin_adds_a_rule_period(department_admin_client):
+    response = post_form(department_admin_client, "/catalogue/ENERGY_METER_1P_IND/rules/new", VALID_RULE)
     assert response.status_code == 302
     db.session.expire_all()
     meter = services.find_instrument_type("ENERGY_METER_1P_IND")
@@ -253,10 +238,12 @@ def test_the_admin_adds_a_rule_period(admin):
         ({"reason": ""}, "reason"),
     ],
 )
-def test_a_bad_rule_names_the_field_and_stores_nothing(admin, changes, field):
+def test_a_bad_rule_names_the_field_and_stores_nothing(department_admin_client, changes, field):
     count = db.session.scalar(select(func.count(LegalRule.id)))
     before = audit_count()
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, **changes})
+    response = post_form(
+        department_admin_client, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, **changes}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
@@ -264,23 +251,29 @@ def test_a_bad_rule_names_the_field_and_stores_nothing(admin, changes, field):
     assert audit_count() == before
 
 
-def test_errors_are_in_the_users_language(admin):
-    switch_to_english(admin)
-    response = post(admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "cycle_months": "abc"})
+def test_errors_are_in_the_users_language(department_admin_client):
+    switch_language(department_admin_client, "en")
+    response = post_form(
+        department_admin_client,
+        "/catalogue/ENERGY_METER_1P_IND/rules/new",
+        {**VALID_RULE, "cycle_months": "abc"},
+    )
     assert "Enter a whole number." in response.get_data(as_text=True)
-    response = post(
-        admin, "/catalogue/ENERGY_METER_1P_IND/rules/new", {**VALID_RULE, "effective_from": "2024-01-01"}
+    response = post_form(
+        department_admin_client,
+        "/catalogue/ENERGY_METER_1P_IND/rules/new",
+        {**VALID_RULE, "effective_from": "2024-01-01"},
     )
     assert "overlaps the rule in force from 01/01/2020 to 14/10/2024" in response.get_data(as_text=True)
 
 
-def test_a_stale_rule_edit_keeps_what_the_user_typed(admin):
+def test_a_stale_rule_edit_keeps_what_the_user_typed(department_admin_client):
     current = rule("TAXIMETER", "2020-01-01")
     path = f"/catalogue/TAXIMETER/rules/{current.id}/edit"
-    token = csrf_token_from(admin.get(path).get_data(as_text=True))
+    token = csrf_token_from(department_admin_client.get(path).get_data(as_text=True))
     current.note = "Người khác sửa"
     db.session.commit()
-    response = admin.post(
+    response = department_admin_client.post(
         path,
         data={
             "csrf_token": token,
@@ -300,17 +293,17 @@ def test_a_stale_rule_edit_keeps_what_the_user_typed(admin):
     assert rule("TAXIMETER", "2020-01-01").cycle_months == 18
 
 
-def test_a_rule_of_another_type_is_404(admin):
+def test_a_rule_of_another_type_is_404(department_admin_client):
     other = rule("EDM", "2013-11-15")
-    assert admin.get(f"/catalogue/TAXIMETER/rules/{other.id}/edit").status_code == 404
-    assert admin.get("/catalogue/NOPE/rules/new").status_code == 404
+    assert department_admin_client.get(f"/catalogue/TAXIMETER/rules/{other.id}/edit").status_code == 404
+    assert department_admin_client.get("/catalogue/NOPE/rules/new").status_code == 404
 
 
 # --- administrative units -----------------------------------------------------------------------------
 
 
-def test_admin_units_show_validity_successor_and_verify_marks(viewer):
-    response = viewer.get("/admin-units/")
+def test_admin_units_show_validity_successor_and_verify_marks(enterprise_viewer_client):
+    response = enterprise_viewer_client.get("/admin-units/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     units = dict(re.findall(r'<tr data-code="([^"]+)"[^>]*>(.*?)</tr>', html, re.S))

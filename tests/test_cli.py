@@ -12,11 +12,6 @@ from registry.extensions import db
 from registry.organisations.models import Organisation
 
 
-@pytest.fixture
-def cli(app):
-    return app.test_cli_runner()
-
-
 def test_org_and_user_create_then_token_works_on_the_api(app, cli):
     result = cli.invoke(args=["org", "create", "skhcn", "--name", "Sở KH&CN", "--kind", "department"])
     assert result.exit_code == 0, result.output

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import csrf_token_from
 from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import csrf_token_from
 
 
 def test_a_save_racing_another_answers_409_and_keeps_the_winner(app, client, auth, monkeypatch):

@@ -14,7 +14,6 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.credentials.state import local_today
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
-from tests.conftest import csrf_token_from
 from tests.factories import (
     AccreditationFactory,
     DesignationFactory,
@@ -23,32 +22,21 @@ from tests.factories import (
     VerifierFactory,
     user_with_role,
 )
-
-
-def _post_form(client, path, data, page=None):
-    token = csrf_token_from(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
-def _english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+from tests.helpers import post_form, switch_language
 
 
 @pytest.fixture
-def manager(client, auth):
-    user = user_with_role(Role.PROVIDER_MANAGER)
-    db.session.commit()
-    auth.login(user.email)
-    return user
+def logged_in_new_lab_manager(auth, new_lab_manager):
+    """``new_lab_manager``, logged in on ``client``."""
+    auth.login(new_lab_manager.email)
+    return new_lab_manager
 
 
 @pytest.fixture
-def officer(client, auth):
-    user = user_with_role(Role.DEPARTMENT_OFFICER)
-    db.session.commit()
-    auth.login(user.email)
-    return user
+def logged_in_department_officer(auth, department_officer):
+    """``department_officer``, logged in on ``client``."""
+    auth.login(department_officer.email)
+    return department_officer
 
 
 def _count(model):
@@ -93,9 +81,11 @@ MODELS = {
 
 
 @pytest.mark.parametrize("path", list(NEW))
-def test_a_provider_manager_adds_each_kind_which_waits_for_the_department(client, manager, path):
-    code = manager.organisation.code
-    response = _post_form(client, f"/organisations/{code}/{path}/new", NEW[path])
+def test_a_provider_manager_adds_each_kind_which_waits_for_the_department(
+    client, logged_in_new_lab_manager, path
+):
+    code = logged_in_new_lab_manager.organisation.code
+    response = post_form(client, f"/organisations/{code}/{path}/new", NEW[path])
     assert response.status_code == 302, response.get_data(as_text=True)
     credential = db.session.scalars(select(MODELS[path])).one()
     assert response.headers["Location"] == f"/organisations/{code}/{path}/{credential.id}"
@@ -108,10 +98,10 @@ def test_a_provider_manager_adds_each_kind_which_waits_for_the_department(client
     assert 'data-testid="history"' in detail
 
 
-def test_the_forms_shape_scopes_and_ranges(client, manager):
-    code = manager.organisation.code
-    _post_form(client, f"/organisations/{code}/accreditations/new", NEW["accreditations"])
-    _post_form(client, f"/organisations/{code}/designations/new", NEW["designations"])
+def test_the_forms_shape_scopes_and_ranges(client, logged_in_new_lab_manager):
+    code = logged_in_new_lab_manager.organisation.code
+    post_form(client, f"/organisations/{code}/accreditations/new", NEW["accreditations"])
+    post_form(client, f"/organisations/{code}/designations/new", NEW["designations"])
     accreditation = db.session.scalars(select(Accreditation)).one()
     assert accreditation.scope == [
         {"quantity": "khối lượng", "range": "1 mg – 50 kg", "cmc": "0,1 mg"},
@@ -147,28 +137,34 @@ def test_the_forms_shape_scopes_and_ranges(client, manager):
         ("verifiers", {"name": "   "}, "name"),
     ],
 )
-def test_bad_input_names_the_field_and_stores_nothing(client, manager, path, changes, field):
-    response = _post_form(
-        client, f"/organisations/{manager.organisation.code}/{path}/new", {**NEW[path], **changes}
+def test_bad_input_names_the_field_and_stores_nothing(
+    client, logged_in_new_lab_manager, path, changes, field
+):
+    response = post_form(
+        client,
+        f"/organisations/{logged_in_new_lab_manager.organisation.code}/{path}/new",
+        {**NEW[path], **changes},
     )
     assert response.status_code == 422
     assert f'data-field="{field}"' in response.get_data(as_text=True)
     assert _count(MODELS[path]) == 0
 
 
-def test_vietnamese_is_stored_composed(client, manager):
+def test_vietnamese_is_stored_composed(client, logged_in_new_lab_manager):
     nfd = unicodedata.normalize("NFD", "Lê Thị Đào")
-    _post_form(
-        client, f"/organisations/{manager.organisation.code}/verifiers/new", {**NEW["verifiers"], "name": nfd}
+    post_form(
+        client,
+        f"/organisations/{logged_in_new_lab_manager.organisation.code}/verifiers/new",
+        {**NEW["verifiers"], "name": nfd},
     )
     assert db.session.scalars(select(Verifier)).one().name == "Lê Thị Đào"
 
 
-def test_an_enterprise_cannot_hold_credentials(client, officer):
+def test_an_enterprise_cannot_hold_credentials(client, logged_in_department_officer):
     enterprise = OrganisationFactory(code="ENT-ONLY")
     db.session.commit()
-    _english(client)
-    response = _post_form(client, "/organisations/ENT-ONLY/registrations/new", NEW["registrations"])
+    switch_language(client, "en")
+    response = post_form(client, "/organisations/ENT-ONLY/registrations/new", NEW["registrations"])
     assert response.status_code == 422
     assert '<div class="alert alert-danger" role="alert">ENT-ONLY is not a service provider.</div>' in (
         response.get_data(as_text=True)
@@ -177,53 +173,58 @@ def test_an_enterprise_cannot_hold_credentials(client, officer):
     assert enterprise.is_provider is False
 
 
-def test_the_department_confirms_and_rejects(client, officer):
+def test_the_department_confirms_and_rejects(client, logged_in_department_officer):
     registration = RegistrationFactory(confirmation="pending")
     db.session.commit()
     base = f"/organisations/{registration.organisation.code}/registrations/{registration.id}"
     page = client.get(base).get_data(as_text=True)
     assert 'name="decision" value="confirm"' in page and 'name="decision" value="reject"' in page
-    response = _post_form(client, f"{base}/review", {"decision": "reject"}, page=base)
+    response = post_form(client, f"{base}/review", {"decision": "reject"}, page=base)
     assert response.status_code == 422
     assert 'data-field="reason"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "pending"
 
-    response = _post_form(client, f"{base}/review", {"decision": "confirm", "reason": ""}, page=base)
+    response = post_form(client, f"{base}/review", {"decision": "confirm", "reason": ""}, page=base)
     assert response.status_code == 302 and response.headers["Location"] == base
     db.session.expire_all()
     confirmed = db.session.get(Registration, registration.id)
-    assert (confirmed.confirmation, confirmed.confirmed_by_id) == ("confirmed", officer.id)
+    assert (confirmed.confirmation, confirmed.confirmed_by_id) == (
+        "confirmed",
+        logged_in_department_officer.id,
+    )
     page = client.get(base).get_data(as_text=True)
     assert 'data-confirmation="confirmed"' in page
     assert 'value="confirm"' not in page  # already confirmed: only rejecting is offered
 
-    response = _post_form(
-        client, f"{base}/review", {"decision": "reject", "reason": "Sai số hiệu"}, page=base
-    )
+    response = post_form(client, f"{base}/review", {"decision": "reject", "reason": "Sai số hiệu"}, page=base)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "rejected"
     assert "Sai số hiệu" in client.get(base).get_data(as_text=True)  # in the history
 
 
-def test_a_provider_cannot_confirm_its_own_credential(client, manager):
-    registration = RegistrationFactory(organisation=manager.organisation, confirmation="pending")
+def test_a_provider_cannot_confirm_its_own_credential(client, logged_in_new_lab_manager):
+    registration = RegistrationFactory(
+        organisation=logged_in_new_lab_manager.organisation, confirmation="pending"
+    )
     db.session.commit()
-    base = f"/organisations/{manager.organisation.code}/registrations/{registration.id}"
-    response = _post_form(client, f"{base}/review", {"decision": "confirm"}, page=base)
+    base = f"/organisations/{logged_in_new_lab_manager.organisation.code}/registrations/{registration.id}"
+    response = post_form(client, f"{base}/review", {"decision": "confirm"}, page=base)
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).confirmation == "pending"
 
 
-def test_a_provider_s_amendment_goes_back_to_pending_and_it_cannot_revoke(client, manager):
-    registration = RegistrationFactory(organisation=manager.organisation)
+def test_a_provider_s_amendment_goes_back_to_pending_and_it_cannot_revoke(client, logged_in_new_lab_manager):
+    registration = RegistrationFactory(organisation=logged_in_new_lab_manager.organisation)
     db.session.commit()
-    path = f"/organisations/{manager.organisation.code}/registrations/{registration.id}/edit"
+    path = (
+        f"/organisations/{logged_in_new_lab_manager.organisation.code}/registrations/{registration.id}/edit"
+    )
     form = client.get(path).get_data(as_text=True)
     assert 'name="revoked_on"' not in form
-    response = _post_form(
+    response = post_form(
         client,
         path,
         {
@@ -242,7 +243,7 @@ def test_a_provider_s_amendment_goes_back_to_pending_and_it_cannot_revoke(client
     assert (amended.services, amended.confirmation, amended.revoked_on) == (["testing"], "pending", None)
 
 
-def test_the_department_revokes_a_registration_and_the_badge_says_so(client, officer):
+def test_the_department_revokes_a_registration_and_the_badge_says_so(client, logged_in_department_officer):
     registration = RegistrationFactory()
     db.session.commit()
     code = registration.organisation.code
@@ -254,21 +255,21 @@ def test_the_department_revokes_a_registration_and_the_badge_says_so(client, off
         "issued_on": "2024-01-01",
     }
     today = local_today().isoformat()
-    response = _post_form(
+    response = post_form(
         client, path, {**values, "revoked_on": today, "reason": "QĐ thu hồi 7", "version": "1"}
     )
     assert response.status_code == 302
     page = client.get(f"/organisations/{code}").get_data(as_text=True)
     assert 'data-state="revoked"' in page and 'data-confirmation="confirmed"' in page
     # A stale form is refused and keeps what was typed.
-    response = _post_form(client, path, {**values, "fields": "Tôi sửa", "reason": "Sửa", "version": "1"})
+    response = post_form(client, path, {**values, "fields": "Tôi sửa", "reason": "Sửa", "version": "1"})
     assert response.status_code == 422
     assert 'data-testid="conflict"' in response.get_data(as_text=True)
     assert "Tôi sửa" in response.get_data(as_text=True)
 
 
-def test_every_state_shows_as_a_badge_with_words(client, officer):
-    _english(client)
+def test_every_state_shows_as_a_badge_with_words(client, logged_in_department_officer):
+    switch_language(client, "en")
     today = local_today()
     provider = OrganisationFactory(provider=True)
     AccreditationFactory(organisation=provider, valid_from=today, valid_to=today + timedelta(days=365))
@@ -301,13 +302,13 @@ def test_every_state_shows_as_a_badge_with_words(client, officer):
         assert words in html
 
 
-def test_another_organisation_s_credentials_are_not_found(client, manager):
+def test_another_organisation_s_credentials_are_not_found(client, logged_in_new_lab_manager):
     other = RegistrationFactory()
     db.session.commit()
     code = other.organisation.code
     assert client.get(f"/organisations/{code}/registrations/{other.id}").status_code == 404
     # Nor through its own organisation's address.
-    own = manager.organisation.code
+    own = logged_in_new_lab_manager.organisation.code
     assert client.get(f"/organisations/{own}/registrations/{other.id}").status_code == 404
     assert client.get(f"/organisations/{own}/registrations/{other.id}/edit").status_code == 404
     assert client.get(f"/organisations/{own}/registrations/999999/edit").status_code == 404
@@ -327,7 +328,7 @@ def test_others_of_the_organisation_read_but_do_not_add(client, auth, role):
 
 
 def test_the_department_s_queue_lists_pending_credentials_and_confirms_from_the_organisation_page(
-    client, officer
+    client, logged_in_department_officer
 ):
     pending = VerifierFactory(confirmation="pending", card_number="KĐV-CHỜ")
     RegistrationFactory(organisation=pending.organisation, certificate_number="ĐK-XONG")
@@ -339,18 +340,18 @@ def test_the_department_s_queue_lists_pending_credentials_and_confirms_from_the_
     page = client.get(page_path).get_data(as_text=True)
     review = f"{page_path}/verifiers/{pending.id}/review"
     assert f'action="{review}"' in page
-    response = _post_form(client, review, {"decision": "confirm"}, page=page_path)
+    response = post_form(client, review, {"decision": "confirm"}, page=page_path)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Verifier, pending.id).confirmation == "confirmed"
     assert "KĐV-CHỜ" not in client.get("/organisations/pending-credentials").get_data(as_text=True)
 
 
-def test_others_see_only_their_own_pending_credentials(client, manager):
-    own = RegistrationFactory(organisation=manager.organisation, confirmation="pending")
+def test_others_see_only_their_own_pending_credentials(client, logged_in_new_lab_manager):
+    own = RegistrationFactory(organisation=logged_in_new_lab_manager.organisation, confirmation="pending")
     other = RegistrationFactory(confirmation="pending")
     db.session.commit()
     queue = client.get("/organisations/pending-credentials").get_data(as_text=True)
     assert own.certificate_number in queue and other.certificate_number not in queue
-    page = client.get(f"/organisations/{manager.organisation.code}").get_data(as_text=True)
+    page = client.get(f"/organisations/{logged_in_new_lab_manager.organisation.code}").get_data(as_text=True)
     assert "/review" not in page  # no confirm button for the provider

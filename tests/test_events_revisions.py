@@ -36,12 +36,12 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def test_an_amendment_is_a_new_revision_of_the_same_certificate_and_the_item_follows_it(technician):
+def test_an_amendment_is_a_new_revision_of_the_same_certificate_and_the_item_follows_it(lab_technician):
     dispenser = InstrumentFactory()
-    first = record_verification(technician, dispenser)
+    first = record_verification(lab_technician, dispenser)
     today = local_today()
     second = amend_event(
-        technician,
+        lab_technician,
         first,
         {"performed_on": today - timedelta(days=40)},
         reason="Ngày kiểm định ghi nhầm",
@@ -60,43 +60,43 @@ def test_an_amendment_is_a_new_revision_of_the_same_certificate_and_the_item_fol
     )
     assert dispenser.last_event_on == today - timedelta(days=40)
     third = amend_event(
-        technician, second, {"stamp_number": "T-2"}, reason="Số tem", version=None, today=today
+        lab_technician, second, {"stamp_number": "T-2"}, reason="Số tem", version=None, today=today
     )
     assert (third.revision, third.original_id) == (2, first.id)
     assert revisions(first) == revisions(third) == [first, second, third]
     assert history("events", first.id)[-1].reason == "Ngày kiểm định ghi nhầm"
 
 
-def test_an_amendment_needs_a_reason_a_change_and_the_current_revision(technician):
-    event = record_verification(technician, InstrumentFactory())
+def test_an_amendment_needs_a_reason_a_change_and_the_current_revision(lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
     today = local_today()
     with pytest.raises(ServiceError) as caught:
-        amend_event(technician, event, {"stamp_number": "T-9"}, reason="  ", version=None, today=today)
+        amend_event(lab_technician, event, {"stamp_number": "T-9"}, reason="  ", version=None, today=today)
     assert "reason" in caught.value.fields
     with pytest.raises(ServiceError) as caught:
         amend_event(
-            technician, event, {"stamp_number": event.stamp_number}, reason="x", version=None, today=today
+            lab_technician, event, {"stamp_number": event.stamp_number}, reason="x", version=None, today=today
         )
     assert "Nothing was changed" in str(caught.value.fields["_"])
     with pytest.raises(ConflictError):
         amend_event(
-            technician, event, {"stamp_number": "T-9"}, reason="x", version=event.version + 1, today=today
+            lab_technician, event, {"stamp_number": "T-9"}, reason="x", version=event.version + 1, today=today
         )
-    amend_event(technician, event, {"stamp_number": "T-9"}, reason="x", version=None, today=today)
+    amend_event(lab_technician, event, {"stamp_number": "T-9"}, reason="x", version=None, today=today)
     with pytest.raises(ServiceError) as caught:
-        amend_event(technician, event, {"stamp_number": "T-10"}, reason="x", version=None, today=today)
+        amend_event(lab_technician, event, {"stamp_number": "T-10"}, reason="x", version=None, today=today)
     assert "amend or void the current one" in str(caught.value.fields["_"])
 
 
-def test_an_amendment_meets_every_rule_of_a_new_event(technician):
-    event = record_verification(technician, InstrumentFactory())
+def test_an_amendment_meets_every_rule_of_a_new_event(lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
     today = local_today()
     with pytest.raises(ServiceError) as caught:  # a pass turned into a fail needs a record and no stamp
-        amend_event(technician, event, {"result": "fail"}, reason="x", version=None, today=today)
+        amend_event(lab_technician, event, {"result": "fail"}, reason="x", version=None, today=today)
     assert set(caught.value.fields) == {"record_number", "stamp_number"}
     with pytest.raises(ServiceError) as caught:
         amend_event(
-            technician,
+            lab_technician,
             event,
             {"performed_on": today + timedelta(days=1)},
             reason="x",
@@ -105,18 +105,18 @@ def test_an_amendment_meets_every_rule_of_a_new_event(technician):
         )
     assert "future" in str(caught.value.fields["performed_on"])
     with pytest.raises(ServiceError) as caught:
-        amend_event(technician, event, {"kind": "calibration"}, reason="x", version=None, today=today)
+        amend_event(lab_technician, event, {"kind": "calibration"}, reason="x", version=None, today=today)
     assert "kind" in caught.value.fields
     assert event.state == "current"
 
 
-def test_a_failed_amendment_leaves_the_item_as_it_was(technician):
+def test_a_failed_amendment_leaves_the_item_as_it_was(lab_technician):
     dispenser = InstrumentFactory()
-    event = record_verification(technician, dispenser)
+    event = record_verification(lab_technician, dispenser)
     before = (dispenser.valid_until, dispenser.last_result)
     with pytest.raises(ServiceError):
         amend_event(
-            technician,
+            lab_technician,
             event,
             {"valid_until": date(2099, 1, 1)},
             reason="x",
@@ -126,26 +126,30 @@ def test_a_failed_amendment_leaves_the_item_as_it_was(technician):
     assert (dispenser.valid_until, dispenser.last_result, event.state) == (*before, "current")
 
 
-def test_a_void_keeps_the_event_with_its_reason_and_the_item_falls_back_to_its_previous_result(technician):
+def test_a_void_keeps_the_event_with_its_reason_and_the_item_falls_back_to_its_previous_result(
+    lab_technician,
+):
     dispenser = InstrumentFactory()
     today = local_today()
-    older = record_verification(technician, dispenser, performed_on=today - timedelta(days=400))
-    newer = record_verification(technician, dispenser)
+    older = record_verification(lab_technician, dispenser, performed_on=today - timedelta(days=400))
+    newer = record_verification(lab_technician, dispenser)
     assert dispenser.valid_until == newer.valid_until
-    void_event(technician, newer, reason="Ghi nhầm thiết bị", version=newer.version)
+    void_event(lab_technician, newer, reason="Ghi nhầm thiết bị", version=newer.version)
     assert (newer.state, newer.state_reason) == ("void", "Ghi nhầm thiết bị")
     assert dispenser.valid_until == older.valid_until and status_of(dispenser, today) == Status.OVERDUE
-    void_event(technician, older, reason="Ghi nhầm", version=None)
+    void_event(lab_technician, older, reason="Ghi nhầm", version=None)
     assert status_of(dispenser, today) == Status.NEVER
     with pytest.raises(ServiceError):
-        void_event(technician, older, reason="again", version=None)
+        void_event(lab_technician, older, reason="again", version=None)
     with pytest.raises(ServiceError) as caught:
-        void_event(technician, record_verification(technician, InstrumentFactory()), reason="", version=None)
+        void_event(
+            lab_technician, record_verification(lab_technician, InstrumentFactory()), reason="", version=None
+        )
     assert "reason" in caught.value.fields
 
 
-def test_only_the_recording_lab_or_the_departments_admin_amends_or_voids(technician, lab):
-    event = record_verification(technician, InstrumentFactory())
+def test_only_the_recording_lab_or_the_departments_admin_amends_or_voids(lab_technician, lab):
+    event = record_verification(lab_technician, InstrumentFactory())
     other_lab = user_with_role(Role.PROVIDER_MANAGER, organisation=lab_with_credentials())
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     for outsider in (
@@ -178,18 +182,18 @@ def test_the_departments_admin_records_on_a_labs_behalf_with_a_reason_and_the_of
         record_verification(officer, InstrumentFactory(), provider=lab.code, reason="x")
 
 
-def test_a_lab_records_for_its_own_organisation_only(technician):
+def test_a_lab_records_for_its_own_organisation_only(lab_technician):
     other = lab_with_credentials()
     with pytest.raises(ServiceError) as caught:
-        record_verification(technician, InstrumentFactory(), provider=other.code)
+        record_verification(lab_technician, InstrumentFactory(), provider=other.code)
     assert "own organisation" in str(caught.value.fields["provider"])
 
 
-def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_after_repair(technician):
+def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_after_repair(lab_technician):
     dispenser = InstrumentFactory()
     owner_manager = user_with_role(Role.ENTERPRISE_MANAGER, organisation=dispenser.owner)
     today = local_today()
-    record_verification(technician, dispenser, performed_on=today - timedelta(days=60))
+    record_verification(lab_technician, dispenser, performed_on=today - timedelta(days=60))
     report_repair(
         owner_manager,
         dispenser,
@@ -199,13 +203,15 @@ def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_
         today=today,
     )
     assert status_of(dispenser, today) == Status.OVERDUE and dispenser.needs_reverification
-    record_verification(technician, dispenser, performed_on=today - timedelta(days=5))  # periodic: not enough
+    record_verification(
+        lab_technician, dispenser, performed_on=today - timedelta(days=5)
+    )  # periodic: not enough
     assert dispenser.needs_reverification
     after = record_verification(
-        technician, dispenser, kind="verification_after_repair", performed_on=today - timedelta(days=2)
+        lab_technician, dispenser, kind="verification_after_repair", performed_on=today - timedelta(days=2)
     )
     assert not dispenser.needs_reverification and status_of(dispenser, today) == Status.VALID
-    void_event(technician, after, reason="Ghi nhầm", version=None)
+    void_event(lab_technician, after, reason="Ghi nhầm", version=None)
     assert dispenser.needs_reverification  # the void brings the repair back
     with pytest.raises(ServiceError) as caught:
         report_repair(
@@ -218,10 +224,10 @@ def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_
         )
     assert "future" in str(caught.value.fields["repaired_on"])
     with pytest.raises(ForbiddenError):
-        report_repair(technician, dispenser, repaired_on=today, reason="x", version=None, today=today)
+        report_repair(lab_technician, dispenser, repaired_on=today, reason="x", version=None, today=today)
 
 
-def test_a_calibration_outside_the_accredited_scope_is_stored_and_marked(technician, lab):
+def test_a_calibration_outside_the_accredited_scope_is_stored_and_marked(lab_technician, lab):
     today = local_today()
     balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)  # mass: in scope
     pressure = InstrumentFactory(type_code="PRESSURE_GAUGE", internal=True)  # pressure: not accredited
@@ -231,13 +237,13 @@ def test_a_calibration_outside_the_accredited_scope_is_stored_and_marked(technic
         "result": "pass",
         "today": today,
     }
-    inside = record_event(technician, balance, certificate_number="HC-1", **common)
-    outside = record_event(technician, pressure, certificate_number="HC-2", **common)
+    inside = record_event(lab_technician, balance, certificate_number="HC-1", **common)
+    outside = record_event(lab_technician, pressure, certificate_number="HC-2", **common)
     assert (inside.outside_accredited_scope, outside.outside_accredited_scope) == (False, True)
     assert pressure.valid_until == outside.valid_until  # still counts
 
 
-def test_measurement_points_are_kept_as_given_and_wrong_ones_named(technician):
+def test_measurement_points_are_kept_as_given_and_wrong_ones_named(lab_technician):
     today = local_today()
     balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True)
     common = {"kind": "calibration", "performed_on": today, "result": "pass", "today": today}
@@ -245,7 +251,9 @@ def test_measurement_points_are_kept_as_given_and_wrong_ones_named(technician):
         {"nominal": "100", "as_found": "100,003", "as_left": 100.001, "mpe": "0.005", "unit": "g"},
         {"nominal": "", "unit": ""},  # an empty row is dropped
     ]
-    event = record_event(technician, balance, certificate_number="HC-1", measurement_points=points, **common)
+    event = record_event(
+        lab_technician, balance, certificate_number="HC-1", measurement_points=points, **common
+    )
     assert event.measurement_points == [
         {"nominal": "100", "as_found": "100.003", "as_left": "100.001", "mpe": "0.005", "unit": "g"}
     ]
@@ -258,21 +266,23 @@ def test_measurement_points_are_kept_as_given_and_wrong_ones_named(technician):
         ([{"nominal": "1"}] * 101, "measurement_points"),
     ):
         with pytest.raises(ServiceError) as caught:
-            record_event(technician, balance, certificate_number="HC-2", measurement_points=wrong, **common)
+            record_event(
+                lab_technician, balance, certificate_number="HC-2", measurement_points=wrong, **common
+            )
         assert field in caught.value.fields, wrong
 
 
-def test_an_item_is_found_by_owner_serial_and_type_and_a_lab_may_name_any_owner(technician):
+def test_an_item_is_found_by_owner_serial_and_type_and_a_lab_may_name_any_owner(lab_technician):
     owner = OrganisationFactory(code="CXD-KT")
     dispenser = InstrumentFactory(owner=owner, serial_number="TD-01")
-    assert find_item(technician, owner="cxd-kt", serial_number="TD-01", type_code=None) == dispenser
+    assert find_item(lab_technician, owner="cxd-kt", serial_number="TD-01", type_code=None) == dispenser
     twin = InstrumentFactory(owner=owner, serial_number="TD-01", type_code="TAXIMETER")
     with pytest.raises(ServiceError) as caught:
-        find_item(technician, owner="CXD-KT", serial_number="TD-01", type_code="")
+        find_item(lab_technician, owner="CXD-KT", serial_number="TD-01", type_code="")
     assert "type_code" in caught.value.fields
-    assert find_item(technician, owner="CXD-KT", serial_number="TD-01", type_code="taximeter") == twin
+    assert find_item(lab_technician, owner="CXD-KT", serial_number="TD-01", type_code="taximeter") == twin
     with pytest.raises(ServiceError) as caught:
-        find_item(technician, owner="CXD-KT", serial_number="TD-02", type_code=None)
+        find_item(lab_technician, owner="CXD-KT", serial_number="TD-02", type_code=None)
     assert "register it first" in str(caught.value.fields["serial_number"])
     stranger = user_with_role(Role.ENTERPRISE_MANAGER)
     with pytest.raises(ServiceError) as caught:
@@ -280,12 +290,12 @@ def test_an_item_is_found_by_owner_serial_and_type_and_a_lab_may_name_any_owner(
     assert "owner" in caught.value.fields
 
 
-def test_a_lab_sees_the_items_it_served_and_their_owners_see_the_events(technician, lab):
+def test_a_lab_sees_the_items_it_served_and_their_owners_see_the_events(lab_technician, lab):
     dispenser = InstrumentFactory()
     with pytest.raises(NotFoundError):
-        get_visible_item(technician, dispenser.id, Item)
-    event = record_verification(technician, dispenser)
-    assert get_visible_item(technician, dispenser.id, Item) == dispenser
+        get_visible_item(lab_technician, dispenser.id, Item)
+    event = record_verification(lab_technician, dispenser)
+    assert get_visible_item(lab_technician, dispenser.id, Item) == dispenser
     owner_viewer = user_with_role(Role.ENTERPRISE_VIEWER, organisation=dispenser.owner)
     assert get_visible_event(owner_viewer, event.id) == event
     for stranger in (user_with_role(Role.ENTERPRISE_MANAGER), user_with_role(Role.PROVIDER_MANAGER)):
@@ -293,9 +303,9 @@ def test_a_lab_sees_the_items_it_served_and_their_owners_see_the_events(technici
             get_visible_event(stranger, event.id)
 
 
-def test_standards_used_must_be_the_labs_own(technician):
+def test_standards_used_must_be_the_labs_own(lab_technician):
     with pytest.raises(ServiceError) as caught:
-        record_verification(technician, InstrumentFactory(), standards_used=[StandardFactory(valid=True)])
+        record_verification(lab_technician, InstrumentFactory(), standards_used=[StandardFactory(valid=True)])
     assert "own standards" in str(caught.value.fields["standards_used"])
 
 
@@ -309,9 +319,9 @@ def test_standards_used_must_be_the_labs_own(technician):
         "DELETE FROM event_standards",
     ],
 )
-def test_the_database_refuses_to_edit_or_delete_a_recorded_event(technician, lab, statement):
+def test_the_database_refuses_to_edit_or_delete_a_recorded_event(lab_technician, lab, statement):
     standard = StandardFactory(owner=lab, valid=True)
-    event = record_verification(technician, InstrumentFactory(), standards_used=[standard])
+    event = record_verification(lab_technician, InstrumentFactory(), standards_used=[standard])
     savepoint = db.session.begin_nested()
     with pytest.raises(sa.exc.DatabaseError, match="immutable"):
         db.session.execute(sa.text(statement))
@@ -324,9 +334,9 @@ def test_the_database_refuses_to_edit_or_delete_a_recorded_event(technician, lab
     )
 
 
-def test_the_state_of_an_event_may_still_move(technician):
-    event = record_verification(technician, InstrumentFactory())
-    void_event(technician, event, reason="Nhầm", version=None)
+def test_the_state_of_an_event_may_still_move(lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    void_event(lab_technician, event, reason="Nhầm", version=None)
     db.session.flush()
     db.session.expire_all()
     assert event.state == "void"
@@ -343,48 +353,48 @@ def test_an_enterprise_cannot_tell_which_organisation_codes_exist():
     assert answers[0] == answers[1] and "own organisation" in str(answers[0]["owner"])
 
 
-def test_a_lab_amends_and_voids_its_own_intermediate_check(technician, lab):
+def test_a_lab_amends_and_voids_its_own_intermediate_check(lab_technician, lab):
     standard = StandardFactory(owner=lab, valid=True)
     today = local_today()
     check = record_event(
-        technician, standard, kind="intermediate_check", performed_on=today, result="pass", today=today
+        lab_technician, standard, kind="intermediate_check", performed_on=today, result="pass", today=today
     )
     assert check.provider == lab
     amended = amend_event(
-        technician, check, {"technician": "Lê Văn Kiểm"}, reason="Ghi tên", version=None, today=today
+        lab_technician, check, {"technician": "Lê Văn Kiểm"}, reason="Ghi tên", version=None, today=today
     )
-    assert void_event(technician, amended, reason="Kiểm tra lặp", version=None).state == "void"
+    assert void_event(lab_technician, amended, reason="Kiểm tra lặp", version=None).state == "void"
 
 
-def test_a_voided_certificate_number_is_issued_again_as_its_next_revision(technician):
+def test_a_voided_certificate_number_is_issued_again_as_its_next_revision(lab_technician):
     wrong, right = InstrumentFactory(), InstrumentFactory()
-    event = record_verification(technician, wrong, certificate_number="GCN-LẠI")
+    event = record_verification(lab_technician, wrong, certificate_number="GCN-LẠI")
     with pytest.raises(ServiceError):
-        record_verification(technician, right, certificate_number="GCN-LẠI")
-    void_event(technician, event, reason="Ghi nhầm sang phương tiện khác", version=None)
-    again = record_verification(technician, right, certificate_number="GCN-LẠI")
+        record_verification(lab_technician, right, certificate_number="GCN-LẠI")
+    void_event(lab_technician, event, reason="Ghi nhầm sang phương tiện khác", version=None)
+    again = record_verification(lab_technician, right, certificate_number="GCN-LẠI")
     assert (again.revision, again.state, event.state) == (1, "current", "void")
 
 
-def test_an_amendment_of_a_detail_keeps_the_validity_issued_after_the_interval_changes(technician):
+def test_an_amendment_of_a_detail_keeps_the_validity_issued_after_the_interval_changes(lab_technician):
     today = local_today()
     balance = InstrumentFactory(type_code="BALANCE_PRECISION", internal=True, interval_months=12)
     event = record_event(
-        technician, balance, kind="calibration", performed_on=today - timedelta(days=60), result="pass",
+        lab_technician, balance, kind="calibration", performed_on=today - timedelta(days=60), result="pass",
         certificate_number="HC-9", today=today,
     )  # fmt: skip
     balance.interval_months = 1
     revision = amend_event(
-        technician, event, {"technician": "Người khác"}, reason="Tên", version=None, today=today
+        lab_technician, event, {"technician": "Người khác"}, reason="Tên", version=None, today=today
     )
     assert revision.valid_until == event.valid_until
 
 
-def test_an_amendment_that_changes_nothing_as_stored_is_refused(technician):
-    event = record_verification(technician, InstrumentFactory())
+def test_an_amendment_that_changes_nothing_as_stored_is_refused(lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
     with pytest.raises(ServiceError) as caught:
         amend_event(
-            technician,
+            lab_technician,
             event,
             {"technician": None, "record_number": ""},
             reason="x",
@@ -394,7 +404,7 @@ def test_an_amendment_that_changes_nothing_as_stored_is_refused(technician):
     assert "Nothing was changed" in str(caught.value.fields["_"])
 
 
-def test_a_standard_is_judged_by_its_validity_on_the_events_date(technician, lab):
+def test_a_standard_is_judged_by_its_validity_on_the_events_date(lab_technician, lab):
     today = local_today()
     standard = StandardFactory(owner=lab, interval_months=12)
     quatest = lab_with_credentials()
@@ -408,13 +418,13 @@ def test_a_standard_is_judged_by_its_validity_on_the_events_date(technician, lab
     # 400 days ago the standard's calibration of 800 days ago had lapsed: refused without a reason.
     with pytest.raises(ServiceError) as caught:
         record_verification(
-            technician,
+            lab_technician,
             InstrumentFactory(),
             performed_on=today - timedelta(days=400),
             standards_used=[standard],
         )
     assert "give a reason" in str(caught.value.fields["standards_used"])
     recent = record_verification(
-        technician, InstrumentFactory(), performed_on=today - timedelta(days=5), standards_used=[standard]
+        lab_technician, InstrumentFactory(), performed_on=today - timedelta(days=5), standards_used=[standard]
     )
     assert recent.standards_used == [standard]

@@ -20,7 +20,7 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.test_items_web import field_errors, logged_in, post_form
+from tests.helpers import field_errors, logged_in, post_form
 
 
 def count_events() -> int:
@@ -46,10 +46,10 @@ def verification_form(**changes):
     return values | changes
 
 
-def test_a_lab_records_a_verification_and_the_owner_sees_the_instrument_valid(client, auth, technician):
+def test_a_lab_records_a_verification_and_the_owner_sees_the_instrument_valid(client, auth, lab_technician):
     owner = OrganisationFactory(code="XANG-WEB")
     dispenser = InstrumentFactory(owner=owner, serial_number="CD-01")
-    logged_in(client, auth, technician)
+    logged_in(client, auth, lab_technician)
     page = client.get("/events/new?owner=XANG-WEB&serial_number=CD-01").get_data(as_text=True)
     assert 'value="XANG-WEB"' in page and 'value="CD-01"' in page
     response = post_form(client, "/events/new", verification_form())
@@ -67,9 +67,9 @@ def test_a_lab_records_a_verification_and_the_owner_sees_the_instrument_valid(cl
     assert 'data-status="valid"' in page and f'data-event="{event.id}"' in page
 
 
-def test_a_refused_event_names_its_fields_keeps_the_input_and_stores_nothing(client, auth, technician):
+def test_a_refused_event_names_its_fields_keeps_the_input_and_stores_nothing(client, auth, lab_technician):
     InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
-    logged_in(client, auth, technician)
+    logged_in(client, auth, lab_technician)
     future = (local_today() + timedelta(days=2)).strftime("%d/%m/%Y")
     response = post_form(
         client,
@@ -88,9 +88,9 @@ def test_a_refused_event_names_its_fields_keeps_the_input_and_stores_nothing(cli
     assert count_events() == 0
 
 
-def test_an_unregistered_instrument_is_registered_on_the_spot_then_recorded(client, auth, technician):
+def test_an_unregistered_instrument_is_registered_on_the_spot_then_recorded(client, auth, lab_technician):
     OrganisationFactory(code="XANG-NEW")
-    logged_in(client, auth, technician)
+    logged_in(client, auth, lab_technician)
     lookup = client.get("/instruments/lookup?owner=XANG-NEW&serial_number=CD-77").get_data(as_text=True)
     assert "/instruments/new?owner=XANG-NEW&amp;serial_number=CD-77" in lookup
     form = client.get("/instruments/new?owner=XANG-NEW&serial_number=CD-77").get_data(as_text=True)
@@ -133,9 +133,9 @@ def test_an_enterprise_records_an_internal_calibration_from_its_items_page(clien
     assert balance.valid_until is not None
 
 
-def test_the_event_page_shows_every_revision_and_what_changed(client, auth, technician):
-    event = record_verification(technician, InstrumentFactory())
-    logged_in(client, auth, technician)
+def test_the_event_page_shows_every_revision_and_what_changed(client, auth, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    logged_in(client, auth, lab_technician)
     page = client.get(f"/events/{event.id}/amend").get_data(as_text=True)
     assert f'value="{event.certificate_number}"' in page
     response = post_form(
@@ -154,9 +154,9 @@ def test_the_event_page_shows_every_revision_and_what_changed(client, auth, tech
     assert "Amended" in old and f"/events/{event.id}/amend" not in old
 
 
-def test_an_amendment_without_a_reason_or_with_a_stale_version_keeps_the_input(client, auth, technician):
-    event = record_verification(technician, InstrumentFactory())
-    logged_in(client, auth, technician)
+def test_an_amendment_without_a_reason_or_with_a_stale_version_keeps_the_input(client, auth, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    logged_in(client, auth, lab_technician)
     body = {"performed_on": event.performed_on.isoformat(), "result": "pass",
             "certificate_number": event.certificate_number, "stamp_number": "T-42",
             "verifier_card": event.verifier.card_number, "reason": "",
@@ -170,10 +170,10 @@ def test_an_amendment_without_a_reason_or_with_a_stale_version_keeps_the_input(c
     assert count_events() == 1
 
 
-def test_voiding_keeps_the_event_with_its_reason(client, auth, technician):
+def test_voiding_keeps_the_event_with_its_reason(client, auth, lab_technician):
     dispenser = InstrumentFactory()
-    event = record_verification(technician, dispenser)
-    logged_in(client, auth, technician)
+    event = record_verification(lab_technician, dispenser)
+    logged_in(client, auth, lab_technician)
     response = post_form(
         client, f"/events/{event.id}/void", {"reason": "Nhầm thiết bị", "version": str(event.version)}
     )
@@ -184,9 +184,9 @@ def test_voiding_keeps_the_event_with_its_reason(client, auth, technician):
     assert dispenser.valid_until is None and count_events() == 1
 
 
-def test_a_repair_reported_by_the_owner_takes_the_instrument_out_of_validity(client, auth, technician):
+def test_a_repair_reported_by_the_owner_takes_the_instrument_out_of_validity(client, auth, lab_technician):
     dispenser = InstrumentFactory()
-    record_verification(technician, dispenser)
+    record_verification(lab_technician, dispenser)
     manager = user_with_role(Role.ENTERPRISE_MANAGER, organisation=dispenser.owner)
     logged_in(client, auth, manager)
     response = post_form(
@@ -203,10 +203,10 @@ def test_a_repair_reported_by_the_owner_takes_the_instrument_out_of_validity(cli
     assert 'data-status="overdue"' in page and "Needs verification after repair" in page
 
 
-def test_standards_offered_are_the_labs_own(client, auth, technician, lab):
+def test_standards_offered_are_the_labs_own(client, auth, lab_technician, lab):
     own = StandardFactory(owner=lab, name="Bình chuẩn 20 L của phòng")
     StandardFactory(name="Chuẩn của phòng khác")
-    logged_in(client, auth, technician)
+    logged_in(client, auth, lab_technician)
     page = client.get("/events/new").get_data(as_text=True)
     assert own.name in page and "Chuẩn của phòng khác" not in page
 
@@ -223,28 +223,28 @@ def test_a_lab_without_a_designation_is_refused_naming_the_rule(client, auth):
     assert count_events() == 0
 
 
-def test_a_lab_sees_a_served_instrument_but_not_its_owners_history(client, auth, technician):
+def test_a_lab_sees_a_served_instrument_but_not_its_owners_history(client, auth, lab_technician):
     dispenser = InstrumentFactory()
-    record_verification(technician, dispenser)
-    page = logged_in(client, auth, technician).get(f"/instruments/{dispenser.id}").get_data(as_text=True)
+    record_verification(lab_technician, dispenser)
+    page = logged_in(client, auth, lab_technician).get(f"/instruments/{dispenser.id}").get_data(as_text=True)
     assert 'data-testid="events"' in page and 'data-testid="history"' not in page
 
 
-def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, technician):
+def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, lab_technician):
     InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
-    logged_in(client, auth, technician)
+    logged_in(client, auth, lab_technician)
     response = post_form(client, "/events/new", verification_form(kind="internal_calibration"))
     assert response.status_code == 422
     assert "Only the owner records its internal calibrations and checks." in response.get_data(as_text=True)
     assert count_events() == 0
 
 
-def test_the_event_list_pages(client, auth, technician, monkeypatch):
+def test_the_event_list_pages(client, auth, lab_technician, monkeypatch):
     from registry.events import views
 
     monkeypatch.setattr(views, "PER_PAGE", 1)
-    first, second = (record_verification(technician, InstrumentFactory()) for _ in range(2))
-    logged_in(client, auth, technician)
+    first, second = (record_verification(lab_technician, InstrumentFactory()) for _ in range(2))
+    logged_in(client, auth, lab_technician)
     page = client.get("/events/").get_data(as_text=True)
     assert f'data-event="{second.id}"' in page and f'data-event="{first.id}"' not in page
     assert 'href="/events/?page=2"' in page and "Page 1 of 2" in page

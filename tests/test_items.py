@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from registry.audit.services import history
 from registry.auth.models import Role
-from registry.catalogue.models import AdminUnit
 from registry.core.errors import ConflictError, ForbiddenError, ServiceError
 from registry.extensions import db
 from registry.items import services
@@ -22,29 +21,9 @@ from tests.factories import (
     OrganisationFactory,
     user_with_role,
 )
+from tests.helpers import admin_unit
 
 TODAY = date(2025, 3, 1)
-
-
-def unit(code: str) -> AdminUnit:
-    return db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
-
-
-@pytest.fixture
-def enterprise():
-    return OrganisationFactory(
-        code="XD-KT", name="Công ty Xăng dầu Kon Tum", address="Số 1 Phan Đình Phùng", admin_unit=unit("608")
-    )
-
-
-@pytest.fixture
-def manager(enterprise):
-    return user_with_role(Role.ENTERPRISE_MANAGER, enterprise)
-
-
-@pytest.fixture
-def officer():
-    return user_with_role(Role.DEPARTMENT_OFFICER)
 
 
 def count_items() -> int:
@@ -58,9 +37,9 @@ def fields_of(error: pytest.ExceptionInfo[ServiceError]) -> set[str]:
 # --- Registering instruments ------------------------------------------------------------------------------
 
 
-def test_an_instrument_takes_its_owners_site_and_a_folded_search_text(manager, enterprise):
+def test_an_instrument_takes_its_owners_site_and_a_folded_search_text(enterprise_manager, enterprise):
     instrument = services.create_instrument(
-        manager,
+        enterprise_manager,
         {
             "type_code": "fuel_dispenser",
             "serial_number": unicodedata.normalize("NFD", " ĐK-0001 "),
@@ -85,9 +64,9 @@ def test_an_instrument_takes_its_owners_site_and_a_folded_search_text(manager, e
     assert history("items", instrument.id)[0].action == "create"
 
 
-def test_a_site_given_is_kept(manager):
+def test_a_site_given_is_kept(enterprise_manager):
     instrument = services.create_instrument(
-        manager,
+        enterprise_manager,
         {
             "type_code": "FUEL_DISPENSER",
             "serial_number": "A1",
@@ -98,19 +77,21 @@ def test_a_site_given_is_kept(manager):
     assert (instrument.site_address, instrument.site_admin_unit.name) == ("Km 7", "Huyện Đắk Hà")
 
 
-def test_serial_numbers_are_unique_per_owner_and_type(manager, officer):
-    services.create_instrument(manager, {"type_code": "FUEL_DISPENSER", "serial_number": "S-1"})
+def test_serial_numbers_are_unique_per_owner_and_type(enterprise_manager, department_officer):
+    services.create_instrument(enterprise_manager, {"type_code": "FUEL_DISPENSER", "serial_number": "S-1"})
     with pytest.raises(ServiceError) as error:
-        services.create_instrument(manager, {"type_code": "FUEL_DISPENSER", "serial_number": "S-1"})
+        services.create_instrument(
+            enterprise_manager, {"type_code": "FUEL_DISPENSER", "serial_number": "S-1"}
+        )
     assert fields_of(error) == {"serial_number"}
     assert "S-1" in str(error.value.fields["serial_number"])
     # Another type, or another owner, may use the same serial number.
     services.create_instrument(
-        manager, {"type_code": "TAXIMETER", "serial_number": "S-1", "interval_months": 12}
+        enterprise_manager, {"type_code": "TAXIMETER", "serial_number": "S-1", "interval_months": 12}
     )
     other = OrganisationFactory()
     services.create_instrument(
-        officer, {"owner": other.code, "type_code": "FUEL_DISPENSER", "serial_number": "S-1"}
+        department_officer, {"owner": other.code, "type_code": "FUEL_DISPENSER", "serial_number": "S-1"}
     )
     assert count_items() == 3
 
@@ -140,42 +121,47 @@ def test_serial_numbers_are_unique_per_owner_and_type(manager, officer):
         ({"type_code": "FUEL_DISPENSER", "accuracy_class": 5}, TODAY, "accuracy_class"),
     ],
 )
-def test_invalid_instruments_name_the_field_and_store_nothing(manager, values, today, error_field):
+def test_invalid_instruments_name_the_field_and_store_nothing(enterprise_manager, values, today, error_field):
     before = count_items()
     with pytest.raises(ServiceError) as error:
-        services.create_instrument(manager, {"serial_number": "E-1", **values}, today=today)
+        services.create_instrument(enterprise_manager, {"serial_number": "E-1", **values}, today=today)
     assert fields_of(error) == {error_field}
     assert count_items() == before
 
 
 @pytest.mark.parametrize("interval", [None, 18, 6])
-def test_a_legal_interval_may_shorten_the_cycle(manager, interval):
+def test_a_legal_interval_may_shorten_the_cycle(enterprise_manager, interval):
     instrument = services.create_instrument(
-        manager, {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": interval}, today=TODAY
+        enterprise_manager,
+        {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": interval},
+        today=TODAY,
     )
     assert instrument.interval_months == interval
 
 
-def test_the_cycle_in_force_on_the_day_counts(manager):
+def test_the_cycle_in_force_on_the_day_counts(enterprise_manager):
     # In 2019 a taximeter's legal cycle was 12 months.
     with pytest.raises(ServiceError):
         services.create_instrument(
-            manager,
+            enterprise_manager,
             {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": 18},
             today=date(2019, 6, 1),
         )
 
 
-def test_internal_use_takes_any_interval(manager):
+def test_internal_use_takes_any_interval(enterprise_manager):
     instrument = services.create_instrument(
-        manager, {"type_code": "TAXIMETER", "serial_number": "T-2", "use": "internal", "interval_months": 36}
+        enterprise_manager,
+        {"type_code": "TAXIMETER", "serial_number": "T-2", "use": "internal", "interval_months": 36},
     )
     assert instrument.interval_months == 36
 
 
-def test_every_broken_field_is_reported_at_once(manager):
+def test_every_broken_field_is_reported_at_once(enterprise_manager):
     with pytest.raises(ServiceError) as error:
-        services.create_instrument(manager, {"owner": "SOMEONE-ELSE", "use": "x", "acquired_on": "yesterday"})
+        services.create_instrument(
+            enterprise_manager, {"owner": "SOMEONE-ELSE", "use": "x", "acquired_on": "yesterday"}
+        )
     assert fields_of(error) == {"owner", "type_code", "serial_number", "use", "acquired_on"}
 
 
@@ -236,12 +222,14 @@ def test_a_reference_material_is_valid_until_it_expires():
 # --- Changing ---------------------------------------------------------------------------------------------
 
 
-def test_an_edit_needs_a_reason_and_the_current_version(manager, enterprise):
+def test_an_edit_needs_a_reason_and_the_current_version(enterprise_manager, enterprise):
     instrument = InstrumentFactory(owner=enterprise, manufacturer="Cũ")
     with pytest.raises(ServiceError) as error:
-        services.update_item(manager, instrument, {"manufacturer": "Mới"}, reason="  ", version=1)
+        services.update_item(enterprise_manager, instrument, {"manufacturer": "Mới"}, reason="  ", version=1)
     assert fields_of(error) == {"reason"}
-    services.update_item(manager, instrument, {"manufacturer": "Mới"}, reason="Sửa theo nhãn máy", version=1)
+    services.update_item(
+        enterprise_manager, instrument, {"manufacturer": "Mới"}, reason="Sửa theo nhãn máy", version=1
+    )
     assert (instrument.manufacturer, instrument.version) == ("Mới", 2)
     assert "moi" in instrument.search_text.split()
     event = history("items", instrument.id)[-1]
@@ -251,16 +239,22 @@ def test_an_edit_needs_a_reason_and_the_current_version(manager, enterprise):
         "Mới",
     )
     with pytest.raises(ConflictError):
-        services.update_item(manager, instrument, {"manufacturer": "Lần nữa"}, reason="Sửa", version=1)
+        services.update_item(
+            enterprise_manager, instrument, {"manufacturer": "Lần nữa"}, reason="Sửa", version=1
+        )
     assert instrument.manufacturer == "Mới"
 
 
-def test_a_refused_edit_leaves_the_row_as_it_was(manager, enterprise):
+def test_a_refused_edit_leaves_the_row_as_it_was(enterprise_manager, enterprise):
     instrument = InstrumentFactory(owner=enterprise, type_code="TAXIMETER")
     InstrumentFactory(owner=enterprise, type_code="TAXIMETER", serial_number="TAKEN")
     with pytest.raises(ServiceError) as error:
         services.update_item(
-            manager, instrument, {"serial_number": "TAKEN", "interval_months": 24}, reason="Sửa", version=1
+            enterprise_manager,
+            instrument,
+            {"serial_number": "TAKEN", "interval_months": 24},
+            reason="Sửa",
+            version=1,
         )
     assert fields_of(error) == {"serial_number", "interval_months"}
     assert not db.session.is_modified(instrument)
@@ -268,20 +262,24 @@ def test_a_refused_edit_leaves_the_row_as_it_was(manager, enterprise):
     assert instrument.version == 1
 
 
-def test_an_edit_that_changes_nothing_is_not_a_version(manager, enterprise):
+def test_an_edit_that_changes_nothing_is_not_a_version(enterprise_manager, enterprise):
     instrument = InstrumentFactory(owner=enterprise)
-    services.update_item(manager, instrument, {"model": instrument.model}, reason="Không đổi", version=1)
+    services.update_item(
+        enterprise_manager, instrument, {"model": instrument.model}, reason="Không đổi", version=1
+    )
     assert instrument.version == 1
     assert [event.action for event in history("items", instrument.id)] == ["create"]
 
 
-def test_changing_the_use_rechecks_the_interval(manager, enterprise):
+def test_changing_the_use_rechecks_the_interval(enterprise_manager, enterprise):
     instrument = InstrumentFactory(owner=enterprise, type_code="TAXIMETER", internal=True, interval_months=36)
     with pytest.raises(ServiceError) as error:
-        services.update_item(manager, instrument, {"use": "legal"}, reason="Dùng trong thương mại", version=1)
+        services.update_item(
+            enterprise_manager, instrument, {"use": "legal"}, reason="Dùng trong thương mại", version=1
+        )
     assert fields_of(error) == {"interval_months"}
     services.update_item(
-        manager,
+        enterprise_manager,
         instrument,
         {"use": "legal", "interval_months": 12},
         reason="Dùng trong thương mại",
@@ -289,10 +287,10 @@ def test_changing_the_use_rechecks_the_interval(manager, enterprise):
     )
 
 
-def test_the_department_transfers_an_item_and_the_history_says_so(officer, enterprise):
+def test_the_department_transfers_an_item_and_the_history_says_so(department_officer, enterprise):
     instrument = InstrumentFactory(owner=enterprise, serial_number="TR-1", site_address="Cây xăng số 3")
     buyer = OrganisationFactory(code="MUA", name="Công ty Mua lại")
-    services.transfer_item(officer, instrument, owner="mua", reason="Bán cây xăng số 3", version=1)
+    services.transfer_item(department_officer, instrument, owner="mua", reason="Bán cây xăng số 3", version=1)
     assert instrument.owner == buyer
     assert instrument.site_address == "Cây xăng số 3"  # moving is a separate act
     assert "cong ty mua lai" in instrument.search_text
@@ -301,24 +299,24 @@ def test_the_department_transfers_an_item_and_the_history_says_so(officer, enter
     assert event.reason == "Bán cây xăng số 3"
 
 
-def test_a_transfer_is_refused_field_by_field(officer, manager, enterprise):
+def test_a_transfer_is_refused_field_by_field(department_officer, enterprise_manager, enterprise):
     instrument = InstrumentFactory(owner=enterprise, serial_number="TR-2")
     buyer = OrganisationFactory(code="MUA2")
     InstrumentFactory(owner=buyer, serial_number="TR-2")
     for owner, message in (("XD-KT", "XD-KT"), ("NOBODY", "NOBODY"), ("", ""), ("MUA2", "TR-2")):
         with pytest.raises(ServiceError) as error:
-            services.transfer_item(officer, instrument, owner=owner, reason="Bán", version=1)
+            services.transfer_item(department_officer, instrument, owner=owner, reason="Bán", version=1)
         assert fields_of(error) == {"owner"} or fields_of(error) == {"serial_number"}
         assert message in " ".join(str(m) for m in error.value.fields.values())
     with pytest.raises(ForbiddenError):
-        services.transfer_item(manager, instrument, owner="MUA2", reason="Bán", version=1)
+        services.transfer_item(enterprise_manager, instrument, owner="MUA2", reason="Bán", version=1)
     assert instrument.owner == enterprise
 
 
-def test_relocating_and_retiring(manager, enterprise):
-    instrument = InstrumentFactory(owner=enterprise, site_admin_unit=unit("608"))
+def test_relocating_and_retiring(enterprise_manager, enterprise):
+    instrument = InstrumentFactory(owner=enterprise, site_admin_unit=admin_unit("608"))
     services.relocate_instrument(
-        manager,
+        enterprise_manager,
         instrument,
         site_address="Thôn 2, xã Đắk Mar",
         site_admin_unit="615",
@@ -327,11 +325,11 @@ def test_relocating_and_retiring(manager, enterprise):
     )
     assert instrument.site_admin_unit.code == "615"
     event = history("items", instrument.id)[-1]
-    assert (event.old_values["site_admin_unit_id"], event.reason) == (unit("608").id, "Chuyển trạm")
-    services.retire_item(manager, instrument, reason="Thanh lý", version=2)
+    assert (event.old_values["site_admin_unit_id"], event.reason) == (admin_unit("608").id, "Chuyển trạm")
+    services.retire_item(enterprise_manager, instrument, reason="Thanh lý", version=2)
     assert instrument.state == "retired"
     assert status_of(instrument, TODAY) == Status.RETIRED
     with pytest.raises(ServiceError) as error:
-        services.retire_item(manager, instrument, reason="Lần nữa", version=3)
+        services.retire_item(enterprise_manager, instrument, reason="Lần nữa", version=3)
     assert fields_of(error) == {"_"}
     assert db.session.get(Item, instrument.id) is not None  # never deleted

@@ -22,16 +22,6 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def enterprise():
-    return OrganisationFactory(code="XD-KT", name="Công ty Xăng dầu Kon Tum")
-
-
-@pytest.fixture
-def manager(enterprise):
-    return user_with_role(Role.ENTERPRISE_MANAGER, enterprise)
-
-
 def fields_of(error: pytest.ExceptionInfo[ServiceError]) -> set[str]:
     return set(error.value.fields)
 
@@ -39,12 +29,12 @@ def fields_of(error: pytest.ExceptionInfo[ServiceError]) -> set[str]:
 # --- Who may do what --------------------------------------------------------------------------------------
 
 
-def test_managers_register_for_their_own_organisation_only(manager):
+def test_managers_register_for_their_own_organisation_only(enterprise_manager):
     other = OrganisationFactory()
     for owner in (other.code, "NO-SUCH-ORG"):
         with pytest.raises(ServiceError) as error:
             services.create_instrument(
-                manager, {"owner": owner, "type_code": "FUEL_DISPENSER", "serial_number": "1"}
+                enterprise_manager, {"owner": owner, "type_code": "FUEL_DISPENSER", "serial_number": "1"}
             )
         # The same answer whether the organisation exists or not.
         assert error.value.fields == {"owner": error.value.fields["owner"]}
@@ -85,17 +75,17 @@ def test_viewers_and_technicians_read_only(enterprise):
         services.retire_item(user_with_role(Role.PROVIDER_TECHNICIAN, lab), standard, reason="Thử", version=1)
 
 
-def test_another_organisations_item_is_not_found(manager):
+def test_another_organisations_item_is_not_found(enterprise_manager):
     theirs = InstrumentFactory()
     with pytest.raises(NotFoundError):
-        access.get_visible_item(manager, theirs.id, Instrument)
+        access.get_visible_item(enterprise_manager, theirs.id, Instrument)
     with pytest.raises(NotFoundError):
-        access.get_visible_item(manager, 2**70, Instrument)
+        access.get_visible_item(enterprise_manager, 2**70, Instrument)
     # Nor is an item of another kind under an instrument's id.
-    standard = StandardFactory(owner=manager.organisation)
+    standard = StandardFactory(owner=enterprise_manager.organisation)
     with pytest.raises(NotFoundError):
-        access.get_visible_item(manager, standard.id, Instrument)
-    assert access.get_visible_item(manager, standard.id, MeasurementStandard) == standard
+        access.get_visible_item(enterprise_manager, standard.id, Instrument)
+    assert access.get_visible_item(enterprise_manager, standard.id, MeasurementStandard) == standard
 
 
 def test_labs_look_up_an_instrument_by_owner_and_exact_serial_number(enterprise):

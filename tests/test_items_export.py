@@ -17,21 +17,8 @@ from registry.extensions import db
 from registry.items.export import columns
 from registry.items.models import ItemKind
 from registry.items.status import local_today
-from tests.conftest import csrf_token_from
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory, user_with_role
-
-
-@pytest.fixture
-def officer_client(client, auth):
-    user = user_with_role(Role.DEPARTMENT_OFFICER)
-    db.session.commit()
-    auth.login(user.email)
-    return client
-
-
-def english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+from tests.helpers import switch_language
 
 
 @pytest.fixture
@@ -55,9 +42,9 @@ def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
-def test_csv_holds_every_filtered_row_not_only_the_page(officer_client, fleet):
-    english(officer_client)
-    response = officer_client.get(
+def test_csv_holds_every_filtered_row_not_only_the_page(department_officer_client, fleet):
+    switch_language(department_officer_client, "en")
+    response = department_officer_client.get(
         "/instruments/", query_string={"owner": "TAXI", "type_code": "TAXIMETER", "format": "csv"}
     )
     assert response.status_code == 200
@@ -77,9 +64,9 @@ def test_csv_holds_every_filtered_row_not_only_the_page(officer_client, fleet):
     assert first["Use"].startswith("Legal")
 
 
-def test_xlsx_has_typed_cells_and_the_same_rows(officer_client, fleet):
-    english(officer_client)
-    response = officer_client.get("/instruments/", query_string={"q": "tx-0", "format": "xlsx"})
+def test_xlsx_has_typed_cells_and_the_same_rows(department_officer_client, fleet):
+    switch_language(department_officer_client, "en")
+    response = department_officer_client.get("/instruments/", query_string={"q": "tx-0", "format": "xlsx"})
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.data)).active
@@ -94,29 +81,35 @@ def test_xlsx_has_typed_cells_and_the_same_rows(officer_client, fleet):
     assert cell.number_format == "DD/MM/YYYY"
 
 
-def test_text_that_looks_like_a_formula_stays_text(officer_client, fleet):
-    english(officer_client)
-    rows = read_csv(officer_client.get("/instruments/", query_string={"q": "calc", "format": "csv"}))
+def test_text_that_looks_like_a_formula_stays_text(department_officer_client, fleet):
+    switch_language(department_officer_client, "en")
+    rows = read_csv(
+        department_officer_client.get("/instruments/", query_string={"q": "calc", "format": "csv"})
+    )
     assert rows[0]["Serial number"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["Manufacturer"] == "'+cmd|' /C calc'!A0"
     sheet = load_workbook(
-        io.BytesIO(officer_client.get("/instruments/", query_string={"q": "calc", "format": "xlsx"}).data)
+        io.BytesIO(
+            department_officer_client.get("/instruments/", query_string={"q": "calc", "format": "xlsx"}).data
+        )
     ).active
     cells = [cell for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
     assert all(cell.data_type != "f" for cell in cells)
     assert '=HYPERLINK("http://evil")' in [cell.value for cell in cells]
 
 
-def test_headers_follow_the_users_language(app, officer_client, fleet):
+def test_headers_follow_the_users_language(app, department_officer_client, fleet):
     """Vietnamese by default (the headers are the catalogue's translations), English on request."""
     vietnamese = read_csv(
-        officer_client.get("/instruments/", query_string={"owner": "TAXI", "format": "csv"})
+        department_officer_client.get("/instruments/", query_string={"owner": "TAXI", "format": "csv"})
     )
     with app.test_request_context("/"), force_locale("vi"):
         expected = [str(column.header) for column in columns(ItemKind.INSTRUMENT, local_today())]
     assert list(vietnamese[0]) == expected
-    english(officer_client)
-    response = officer_client.get("/instruments/", query_string={"owner": "TAXI", "format": "xlsx"})
+    switch_language(department_officer_client, "en")
+    response = department_officer_client.get(
+        "/instruments/", query_string={"owner": "TAXI", "format": "xlsx"}
+    )
     header = next(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert header[:4] == ("ID", "Owner code", "Owner", "Type code")
 
@@ -130,7 +123,7 @@ def test_other_lists_export_too_and_only_what_the_user_sees(client, auth):
     user = user_with_role(Role.PROVIDER_TECHNICIAN, lab)
     db.session.commit()
     auth.login(user.email)
-    english(client)
+    switch_language(client, "en")
     rows = read_csv(client.get("/reference-materials/", query_string={"format": "csv"}))
     assert [row["Name"] for row in rows] == ["Khí chuẩn CO"]
     assert rows[0]["Expiry date"] == "2030-01-31"

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from registry.auth.models import Role
-from registry.catalogue.models import AdminUnit
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.items.models import ItemKind
@@ -18,15 +17,7 @@ from registry.items.search import ItemFilters, filter_conditions, like_pattern, 
 from registry.items.services import MODELS
 from registry.items.status import local_today
 from tests.factories import InstrumentFactory, OrganisationFactory, StandardFactory, user_with_role
-
-
-def unit(code: str) -> AdminUnit:
-    return db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
-
-
-@pytest.fixture
-def officer():
-    return user_with_role(Role.DEPARTMENT_OFFICER)
+from tests.helpers import admin_unit
 
 
 def found(user, *, kind=ItemKind.INSTRUMENT, sort="created", **filters) -> list[str]:
@@ -40,17 +31,21 @@ def registry_rows():
     dak_ha = OrganisationFactory(code="DH", name="Công ty TNHH Đắk Hà")
     city = OrganisationFactory(code="KT", name="Cửa hàng Xăng dầu Thành phố")
     InstrumentFactory(
-        owner=dak_ha, serial_number="ĐH-01", manufacturer="Tatsuno", site_admin_unit=unit("615")
+        owner=dak_ha, serial_number="ĐH-01", manufacturer="Tatsuno", site_admin_unit=admin_unit("615")
     )
     InstrumentFactory(
-        owner=dak_ha, serial_number="ĐH-02", manufacturer="Tokheim", site_admin_unit=unit("615"), valid=True
+        owner=dak_ha,
+        serial_number="ĐH-02",
+        manufacturer="Tokheim",
+        site_admin_unit=admin_unit("615"),
+        valid=True,
     )
     InstrumentFactory(
         owner=city,
         serial_number="KT-01",
         manufacturer="Gilbarco",
         model="Nước Việt",
-        site_admin_unit=unit("608"),
+        site_admin_unit=admin_unit("608"),
     )
     InstrumentFactory(owner=city, serial_number="KT-02", type_code="TAXIMETER", overdue=True)
     StandardFactory(owner=dak_ha, serial_number="CHUẨN-1")
@@ -69,8 +64,8 @@ def registry_rows():
         "  đắk   hà ",
     ],
 )
-def test_owner_names_match_without_diacritics_in_either_normal_form(registry_rows, officer, query):
-    assert found(officer, q=query) == ["ĐH-01", "ĐH-02"]
+def test_owner_names_match_without_diacritics_in_either_normal_form(registry_rows, department_officer, query):
+    assert found(department_officer, q=query) == ["ĐH-01", "ĐH-02"]
 
 
 @pytest.mark.parametrize(
@@ -89,8 +84,10 @@ def test_owner_names_match_without_diacritics_in_either_normal_form(registry_row
         ("", ["ĐH-01", "ĐH-02", "KT-01", "KT-02"]),
     ],
 )
-def test_serial_numbers_manufacturers_and_models_are_searched(registry_rows, officer, query, serials):
-    assert found(officer, q=query) == serials
+def test_serial_numbers_manufacturers_and_models_are_searched(
+    registry_rows, department_officer, query, serials
+):
+    assert found(department_officer, q=query) == serials
 
 
 def test_like_wildcards_in_a_query_are_literal():
@@ -98,21 +95,21 @@ def test_like_wildcards_in_a_query_are_literal():
     assert like_pattern(" \t ") is None
 
 
-def test_the_filters(registry_rows, officer):
-    assert found(officer, owner="dh") == ["ĐH-01", "ĐH-02"]
-    assert found(officer, owner="NOBODY") == []
-    assert found(officer, owner="bad code!") == []
-    assert found(officer, type_code="taximeter") == ["KT-02"]
-    assert found(officer, type_code="\x00") == []
-    assert found(officer, status="never") == ["ĐH-01", "KT-01"]
-    assert found(officer, status="overdue") == ["KT-02"]
-    assert found(officer, admin_unit="615") == ["ĐH-01", "ĐH-02"]
+def test_the_filters(registry_rows, department_officer):
+    assert found(department_officer, owner="dh") == ["ĐH-01", "ĐH-02"]
+    assert found(department_officer, owner="NOBODY") == []
+    assert found(department_officer, owner="bad code!") == []
+    assert found(department_officer, type_code="taximeter") == ["KT-02"]
+    assert found(department_officer, type_code="\x00") == []
+    assert found(department_officer, status="never") == ["ĐH-01", "KT-01"]
+    assert found(department_officer, status="overdue") == ["KT-02"]
+    assert found(department_officer, admin_unit="615") == ["ĐH-01", "ĐH-02"]
     # A province takes in its districts.
-    assert found(officer, admin_unit="62") == ["ĐH-01", "ĐH-02", "KT-01"]
-    assert found(officer, due_before=local_today()) == ["KT-02"]
-    assert found(officer, due_before=local_today() + timedelta(days=365)) == ["ĐH-02", "KT-02"]
-    assert found(officer, q="dak", status="valid") == ["ĐH-02"]
-    assert found(officer, kind=ItemKind.STANDARD) == ["CHUẨN-1"]
+    assert found(department_officer, admin_unit="62") == ["ĐH-01", "ĐH-02", "KT-01"]
+    assert found(department_officer, due_before=local_today()) == ["KT-02"]
+    assert found(department_officer, due_before=local_today() + timedelta(days=365)) == ["ĐH-02", "KT-02"]
+    assert found(department_officer, q="dak", status="valid") == ["ĐH-02"]
+    assert found(department_officer, kind=ItemKind.STANDARD) == ["CHUẨN-1"]
 
 
 def test_outside_the_department_only_your_own_items_are_found(registry_rows):
@@ -122,25 +119,28 @@ def test_outside_the_department_only_your_own_items_are_found(registry_rows):
     assert found(manager, q="dak ha") == []
 
 
-def test_sorting_follows_a_whitelist(registry_rows, officer):
+def test_sorting_follows_a_whitelist(registry_rows, department_officer):
     # (How "Đ" sorts against "K" is the database collation's business: compare within one owner.)
-    assert found(officer, owner="KT", sort="serial_number") == ["KT-01", "KT-02"]
-    assert found(officer, owner="KT", sort="-serial_number") == ["KT-02", "KT-01"]
-    assert found(officer, owner="KT", sort="-created") == ["KT-02", "KT-01"]
-    assert found(officer, sort="valid_until")[:2] == ["KT-02", "ĐH-02"]  # soonest first, no date last
-    assert found(officer, sort="owner")[:2] == ["ĐH-01", "ĐH-02"]  # "Công ty…" before "Cửa hàng…"
-    assert found(officer, sort="type")[-1] == "KT-02"
+    assert found(department_officer, owner="KT", sort="serial_number") == ["KT-01", "KT-02"]
+    assert found(department_officer, owner="KT", sort="-serial_number") == ["KT-02", "KT-01"]
+    assert found(department_officer, owner="KT", sort="-created") == ["KT-02", "KT-01"]
+    assert found(department_officer, sort="valid_until")[:2] == [
+        "KT-02",
+        "ĐH-02",
+    ]  # soonest first, no date last
+    assert found(department_officer, sort="owner")[:2] == ["ĐH-01", "ĐH-02"]  # "Công ty…" before "Cửa hàng…"
+    assert found(department_officer, sort="type")[-1] == "KT-02"
     # Huyện Đắk Hà, Huyện Đắk Hà, Thành phố Kon Tum, then no site.
-    assert found(officer, sort="site") == ["ĐH-01", "ĐH-02", "KT-01", "KT-02"]
-    assert found(officer, sort="-site") == ["KT-01", "ĐH-02", "ĐH-01", "KT-02"]
+    assert found(department_officer, sort="site") == ["ĐH-01", "ĐH-02", "KT-01", "KT-02"]
+    assert found(department_officer, sort="-site") == ["KT-01", "ĐH-02", "ĐH-01", "KT-02"]
     for bad in ("search_text", "id; drop table items", "-", "name"):
         with pytest.raises(ServiceError) as error:
-            found(officer, sort=bad)
+            found(department_officer, sort=bad)
         assert set(error.value.fields) == {"sort"}
 
 
 @pytest.mark.parametrize("filters, field", [({"status": "lost"}, "status"), ({"q": "x" * 201}, "q")])
-def test_bad_filters_name_the_field(officer, filters, field):
+def test_bad_filters_name_the_field(department_officer, filters, field):
     with pytest.raises(ServiceError) as error:
-        filter_conditions(officer, ItemKind.INSTRUMENT, ItemFilters(**filters), local_today())
+        filter_conditions(department_officer, ItemKind.INSTRUMENT, ItemFilters(**filters), local_today())
     assert set(error.value.fields) == {field}

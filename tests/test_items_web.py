@@ -15,7 +15,6 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.items.models import Instrument, Item
 from registry.items.status import local_today
-from tests.conftest import csrf_token_from
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -23,33 +22,16 @@ from tests.factories import (
     StandardFactory,
     user_with_role,
 )
+from tests.helpers import csrf_token_from, field_errors, logged_in, post_form
 
 
 @pytest.fixture
-def enterprise():
+def water_utility():
     return OrganisationFactory(code="CTN", name="Công ty Cấp thoát nước")
-
-
-def logged_in(client, auth, user, language="en"):
-    db.session.commit()
-    assert auth.login(user.email).status_code == 302
-    if language:
-        token = csrf_token_from(client.get("/").get_data(as_text=True))
-        client.post("/language", data={"csrf_token": token, "lang": language, "next": "/"})
-    return client
-
-
-def post_form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
 
 
 def rows(html: str) -> list[str]:
     return re.findall(r'<tr data-item="(\d+)"', html)
-
-
-def field_errors(html: str) -> set[str]:
-    return set(re.findall(r'data-field="([^"]+)"', html))
 
 
 def count_items() -> int:
@@ -59,13 +41,13 @@ def count_items() -> int:
 # --- Lists ------------------------------------------------------------------------------------------------
 
 
-def test_an_enterprise_lists_its_own_instruments_with_their_status(client, auth, enterprise):
+def test_an_enterprise_lists_its_own_instruments_with_their_status(client, auth, water_utility):
     mine = [
-        InstrumentFactory(owner=enterprise, serial_number="N-1", valid=True),
-        InstrumentFactory(owner=enterprise, serial_number="N-2", overdue=True),
+        InstrumentFactory(owner=water_utility, serial_number="N-1", valid=True),
+        InstrumentFactory(owner=water_utility, serial_number="N-2", overdue=True),
     ]
     InstrumentFactory(serial_number="THEIRS")
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_VIEWER, enterprise))
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_VIEWER, water_utility))
     html = client.get("/instruments/").get_data(as_text=True)
     assert sorted(rows(html)) == sorted(str(item.id) for item in mine)
     assert "THEIRS" not in html
@@ -79,10 +61,10 @@ def test_an_enterprise_lists_its_own_instruments_with_their_status(client, auth,
 @pytest.mark.parametrize(
     "query", ["Phú Thịnh", unicodedata.normalize("NFD", "phú thịnh"), "phu thinh", "PHU", "đồng hồ"]
 )
-def test_the_search_box_ignores_diacritics(client, auth, enterprise, query):
-    hit = InstrumentFactory(owner=enterprise, manufacturer="Đồng hồ Phú Thịnh", model="PT-15")
-    InstrumentFactory(owner=enterprise, manufacturer="Itron", model="Multimag")
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_the_search_box_ignores_diacritics(client, auth, water_utility, query):
+    hit = InstrumentFactory(owner=water_utility, manufacturer="Đồng hồ Phú Thịnh", model="PT-15")
+    InstrumentFactory(owner=water_utility, manufacturer="Itron", model="Multimag")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     html = client.get("/instruments/", query_string={"q": query}).get_data(as_text=True)
     assert rows(html) == [str(hit.id)]
 
@@ -147,9 +129,9 @@ def test_standards_and_reference_materials_have_their_lists(client, auth):
 # --- The item page ----------------------------------------------------------------------------------------
 
 
-def test_the_item_page_shows_status_fields_rule_and_history(client, auth, enterprise):
+def test_the_item_page_shows_status_fields_rule_and_history(client, auth, water_utility):
     instrument = InstrumentFactory(
-        owner=enterprise,
+        owner=water_utility,
         type_code="TAXIMETER",
         valid_until=date(2025, 2, 28),
         last_result="pass",
@@ -176,10 +158,10 @@ def test_the_item_page_shows_status_fields_rule_and_history(client, auth, enterp
     assert "<del>CTN</del> → MOI" in history
 
 
-def test_another_organisations_item_is_not_found(client, auth, enterprise):
+def test_another_organisations_item_is_not_found(client, auth, water_utility):
     theirs = InstrumentFactory()
-    standard = StandardFactory(owner=enterprise)
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+    standard = StandardFactory(owner=water_utility)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     for path in (
         f"/instruments/{theirs.id}",
         f"/instruments/{theirs.id}/edit",
@@ -193,8 +175,8 @@ def test_another_organisations_item_is_not_found(client, auth, enterprise):
 # --- Forms ------------------------------------------------------------------------------------------------
 
 
-def test_registering_an_instrument_stores_nfc_and_goes_to_its_page(client, auth, enterprise):
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_registering_an_instrument_stores_nfc_and_goes_to_its_page(client, auth, water_utility):
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     response = post_form(
         client,
         "/instruments/new",
@@ -232,8 +214,8 @@ def test_registering_an_instrument_stores_nfc_and_goes_to_its_page(client, auth,
         ({"serial_number": "X", "type_code": "FUEL_DISPENSER", "state": "lost"}, {"state"}),
     ],
 )
-def test_bad_input_names_the_field_and_stores_nothing(client, auth, enterprise, data, fields):
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_bad_input_names_the_field_and_stores_nothing(client, auth, water_utility, data, fields):
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     before = count_items()
     base = {"use": "legal", "state": "in_service", "funding": "own", "purpose": "other"}
     response = post_form(client, "/instruments/new", {**base, **data})
@@ -242,9 +224,9 @@ def test_bad_input_names_the_field_and_stores_nothing(client, auth, enterprise, 
     assert count_items() == before
 
 
-def test_a_duplicate_serial_number_is_a_field_error(client, auth, enterprise):
-    InstrumentFactory(owner=enterprise, serial_number="DUP-1")
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_a_duplicate_serial_number_is_a_field_error(client, auth, water_utility):
+    InstrumentFactory(owner=water_utility, serial_number="DUP-1")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     data = {"type_code": "FUEL_DISPENSER", "serial_number": "DUP-1", "use": "legal", "state": "in_service"}
     response = post_form(client, "/instruments/new", {**data, "funding": "own", "purpose": "other"})
     assert response.status_code == 422
@@ -252,7 +234,7 @@ def test_a_duplicate_serial_number_is_a_field_error(client, auth, enterprise):
     assert "DUP-1" in response.text
 
 
-def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it(client, auth, enterprise):
+def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it(client, auth, water_utility):
     logged_in(client, auth, user_with_role(Role.PROVIDER_TECHNICIAN))
     data = {"owner": "ctn", "type_code": "FUEL_DISPENSER", "serial_number": "HỘ-7", "use": "legal"}
     response = post_form(
@@ -272,9 +254,9 @@ def test_a_technician_registers_for_an_enterprise_then_records_and_finds_it(clie
     assert missing.status_code == 422 and field_errors(missing.text) == {"owner", "serial_number"}
 
 
-def test_a_stale_edit_is_refused_and_keeps_the_input(client, auth, enterprise):
-    instrument = InstrumentFactory(owner=enterprise, manufacturer="Ban đầu")
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_a_stale_edit_is_refused_and_keeps_the_input(client, auth, water_utility):
+    instrument = InstrumentFactory(owner=water_utility, manufacturer="Ban đầu")
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     page = client.get(f"/instruments/{instrument.id}/edit").get_data(as_text=True)
     assert 'name="version" type="hidden" value="1"' in page
     instrument.manufacturer = "Người khác sửa"
@@ -295,9 +277,9 @@ def test_a_stale_edit_is_refused_and_keeps_the_input(client, auth, enterprise):
     assert instrument.manufacturer == "Người khác sửa"
 
 
-def test_edit_needs_a_reason_then_saves_with_it(client, auth, enterprise):
-    instrument = InstrumentFactory(owner=enterprise)
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_edit_needs_a_reason_then_saves_with_it(client, auth, water_utility):
+    instrument = InstrumentFactory(owner=water_utility)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     path = f"/instruments/{instrument.id}/edit"
     refused = post_form(client, path, {"model": "M2", "reason": "", "version": "1"})
     assert refused.status_code == 422 and field_errors(refused.text) == {"reason"}
@@ -311,9 +293,9 @@ def test_edit_needs_a_reason_then_saves_with_it(client, auth, enterprise):
     assert history("items", instrument.id)[-1].reason == "Đổi mẫu\ntheo nhãn"
 
 
-def test_relocate_and_retire_from_their_pages(client, auth, enterprise):
-    instrument = InstrumentFactory(owner=enterprise)
-    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, enterprise))
+def test_relocate_and_retire_from_their_pages(client, auth, water_utility):
+    instrument = InstrumentFactory(owner=water_utility)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     moved = post_form(
         client,
         f"/instruments/{instrument.id}/relocate",

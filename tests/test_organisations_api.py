@@ -13,7 +13,7 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
-from tests.test_api import assert_error
+from tests.helpers import assert_error
 
 ORGS = "/api/v1/organisations"
 FULL = {
@@ -30,19 +30,12 @@ FULL = {
 }
 
 
-@pytest.fixture
-def as_admin(api):
-    user = user_with_role(Role.DEPARTMENT_ADMIN)
-    db.session.commit()
-    return api(user)
-
-
 def _count():
     return db.session.scalar(select(func.count(Organisation.id)))
 
 
-def test_every_field_round_trips(as_admin):
-    response = as_admin.post(ORGS, json=FULL)
+def test_every_field_round_trips(department_admin_api):
+    response = department_admin_api.post(ORGS, json=FULL)
     assert response.status_code == 201, response.get_json()
     assert response.get_json() == {
         **FULL,
@@ -51,12 +44,12 @@ def test_every_field_round_trips(as_admin):
         "ownership_class": "state_capital",
         "version": 1,
     }
-    assert as_admin.get(f"{ORGS}/XD-DH").get_json() == response.get_json()
+    assert department_admin_api.get(f"{ORGS}/XD-DH").get_json() == response.get_json()
 
 
-def test_a_patch_changes_only_what_it_sends_and_the_class_follows(as_admin):
-    as_admin.post(ORGS, json=FULL)
-    response = as_admin.patch(
+def test_a_patch_changes_only_what_it_sends_and_the_class_follows(department_admin_api):
+    department_admin_api.post(ORGS, json=FULL)
+    response = department_admin_api.patch(
         f"{ORGS}/XD-DH",
         json={"reason": "Thoái vốn nhà nước", "state_capital_pct": 0, "admin_unit": None, "tax_code": None},
     )
@@ -95,23 +88,23 @@ def test_a_patch_changes_only_what_it_sends_and_the_class_follows(as_admin):
         ({"ownership_class": "fdi"}, "ownership_class"),
     ],
 )
-def test_bad_details_are_refused_by_field(as_admin, changes, field):
+def test_bad_details_are_refused_by_field(department_admin_api, changes, field):
     before = _count()
-    error = assert_error(as_admin.post(ORGS, json={**FULL, **changes}), 422, "validation_error")
+    error = assert_error(department_admin_api.post(ORGS, json={**FULL, **changes}), 422, "validation_error")
     assert {key.split(".")[0] for key in error["fields"]} == {field}, error
     assert _count() == before
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_non_finite_numbers_are_refused(as_admin, literal):
+def test_non_finite_numbers_are_refused(department_admin_api, literal):
     body = json.dumps(FULL).replace('"state_capital_pct": 51', f'"state_capital_pct": {literal}')
-    error = assert_error(as_admin.post(ORGS, data=body, content_type="application/json"), 422)
+    error = assert_error(department_admin_api.post(ORGS, data=body, content_type="application/json"), 422)
     assert set(error["fields"]) == {"state_capital_pct"}
 
 
-def test_text_is_stored_composed(as_admin):
+def test_text_is_stored_composed(department_admin_api):
     nfd = unicodedata.normalize("NFD", "Thôn Kon Klor, Đắk Hà")
-    response = as_admin.post(
+    response = department_admin_api.post(
         ORGS, json={**FULL, "address": nfd, "sectors": [unicodedata.normalize("NFD", "Y tế")]}
     )
     assert response.get_json()["address"] == "Thôn Kon Klor, Đắk Hà"

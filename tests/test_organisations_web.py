@@ -10,27 +10,16 @@ from sqlalchemy import func, select
 from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import csrf_token_from
 from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import csrf_token_from, post_form, switch_language
 
 
-@pytest.fixture
-def officer_client(client, auth):
-    officer = user_with_role(Role.DEPARTMENT_OFFICER)
-    db.session.commit()
-    auth.login(officer.email)
-    return client
-
-
-def _post_form(client, path, data):
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
-
-
-def test_create_organisation_stores_vietnamese_in_nfc(officer_client):
+def test_create_organisation_stores_vietnamese_in_nfc(department_officer_client):
     decomposed = unicodedata.normalize("NFD", "Công ty Xăng dầu Bắc Tây Nguyên")
-    response = _post_form(
-        officer_client, "/organisations/new", {"code": "xd-btn", "name": decomposed, "kinds": ["enterprise"]}
+    response = post_form(
+        department_officer_client,
+        "/organisations/new",
+        {"code": "xd-btn", "name": decomposed, "kinds": ["enterprise"]},
     )
     assert response.status_code == 302
     organisation = db.session.scalar(select(Organisation).where(Organisation.code == "XD-BTN"))
@@ -48,9 +37,9 @@ def test_create_organisation_stores_vietnamese_in_nfc(officer_client):
         ({"code": "OK4", "name": "Tên", "kinds": ["bank"]}, "kinds", "hợp lệ"),
     ],
 )
-def test_bad_input_names_the_field_and_stores_nothing(officer_client, data, field, message):
+def test_bad_input_names_the_field_and_stores_nothing(department_officer_client, data, field, message):
     before = db.session.scalar(select(func.count(Organisation.id)))
-    response = _post_form(officer_client, "/organisations/new", data)
+    response = post_form(department_officer_client, "/organisations/new", data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
@@ -58,20 +47,22 @@ def test_bad_input_names_the_field_and_stores_nothing(officer_client, data, fiel
     assert db.session.scalar(select(func.count(Organisation.id))) == before
 
 
-def test_duplicate_code_is_refused_with_the_code_named(officer_client):
+def test_duplicate_code_is_refused_with_the_code_named(department_officer_client):
     OrganisationFactory(code="DUP")
     db.session.commit()
-    response = _post_form(
-        officer_client, "/organisations/new", {"code": "dup", "name": "Khác", "kinds": ["provider"]}
+    response = post_form(
+        department_officer_client,
+        "/organisations/new",
+        {"code": "dup", "name": "Khác", "kinds": ["provider"]},
     )
     assert response.status_code == 422
     assert "Đã có tổ chức với mã DUP" in response.get_data(as_text=True)
 
 
-def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(officer_client):
+def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(department_officer_client):
     organisation = OrganisationFactory(code="STALE", name="Ban đầu")
     db.session.commit()
-    page = officer_client.get("/organisations/STALE/edit").get_data(as_text=True)
+    page = department_officer_client.get("/organisations/STALE/edit").get_data(as_text=True)
     token = csrf_token_from(page)
     assert 'name="version" type="hidden" value="1"' in page
 
@@ -79,7 +70,7 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(
     organisation.name = "Người khác sửa"
     db.session.commit()
 
-    response = officer_client.post(
+    response = department_officer_client.post(
         "/organisations/STALE/edit",
         data={
             "csrf_token": token,
@@ -98,29 +89,33 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_keeps_the_users_input(
     assert organisation.name == "Người khác sửa"
 
 
-def test_edit_requires_a_reason(officer_client):
+def test_edit_requires_a_reason(department_officer_client):
     OrganisationFactory(code="NOREASON")
     db.session.commit()
-    response = _post_form(
-        officer_client, "/organisations/NOREASON/edit", {"name": "X", "kinds": ["enterprise"], "version": "1"}
+    response = post_form(
+        department_officer_client,
+        "/organisations/NOREASON/edit",
+        {"name": "X", "kinds": ["enterprise"], "version": "1"},
     )
     assert response.status_code == 422
     assert 'data-field="reason"' in response.get_data(as_text=True)
 
 
-def test_errors_follow_the_chosen_language(officer_client):
-    token = csrf_token_from(officer_client.get("/").get_data(as_text=True))
-    officer_client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
-    response = _post_form(officer_client, "/organisations/new", {"code": "", "name": "", "kinds": []})
+def test_errors_follow_the_chosen_language(department_officer_client):
+    token = csrf_token_from(department_officer_client.get("/").get_data(as_text=True))
+    department_officer_client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+    response = post_form(
+        department_officer_client, "/organisations/new", {"code": "", "name": "", "kinds": []}
+    )
     assert "This field is required." in response.get_data(as_text=True)
 
 
-def test_dates_are_shown_day_month_year(officer_client):
+def test_dates_are_shown_day_month_year(department_officer_client):
     from datetime import UTC, datetime
 
     OrganisationFactory(code="DATED", created_at=datetime(2025, 2, 28, 20, 0, tzinfo=UTC))
     db.session.commit()
-    html = officer_client.get("/organisations/DATED").get_data(as_text=True)
+    html = department_officer_client.get("/organisations/DATED").get_data(as_text=True)
     # 20:00 UTC on 28 February is already 1 March in Asia/Ho_Chi_Minh (UTC+7).
     assert "01/03/2025" in html
 
@@ -141,14 +136,9 @@ FULL = {
 }
 
 
-def _english(client):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
-
-
-def test_create_with_every_field_and_show_the_derived_ownership_class(officer_client):
+def test_create_with_every_field_and_show_the_derived_ownership_class(department_officer_client):
     data = {key: value for key, value in FULL.items() if key != "public_unit"}
-    response = _post_form(officer_client, "/organisations/new", data)
+    response = post_form(department_officer_client, "/organisations/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     organisation = db.session.scalar(select(Organisation).where(Organisation.code == "XD-DH"))
     assert organisation.tax_code == "6100123454-001"
@@ -156,8 +146,8 @@ def test_create_with_every_field_and_show_the_derived_ownership_class(officer_cl
     assert organisation.sectors == ["xăng dầu", "khí hoá lỏng"]
     assert (str(organisation.state_capital_pct), str(organisation.foreign_capital_pct)) == ("51.00", "12.50")
     assert organisation.public_unit is False
-    _english(officer_client)
-    html = officer_client.get("/organisations/XD-DH").get_data(as_text=True)
+    switch_language(department_officer_client, "en")
+    html = department_officer_client.get("/organisations/XD-DH").get_data(as_text=True)
     assert "6100123454-001" in html and "Huyện Đắk Hà (615)" in html and "xăng dầu, khí hoá lỏng" in html
     assert '<dd class="col-sm-9" data-testid="ownership-class">With state capital</dd>' in html
     # No credentials section for an enterprise without any.
@@ -178,21 +168,21 @@ def test_create_with_every_field_and_show_the_derived_ownership_class(officer_cl
         ({"sectors": ",".join(str(n) for n in range(21))}, "sectors"),
     ],
 )
-def test_bad_details_are_refused_by_field_and_nothing_is_stored(officer_client, changes, field):
+def test_bad_details_are_refused_by_field_and_nothing_is_stored(department_officer_client, changes, field):
     before = db.session.scalar(select(func.count(Organisation.id)))
-    response = _post_form(officer_client, "/organisations/new", {**FULL, **changes})
+    response = post_form(department_officer_client, "/organisations/new", {**FULL, **changes})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'data-field="{field}"' in html
     assert db.session.scalar(select(func.count(Organisation.id))) == before
 
 
-def test_the_department_edits_every_field(officer_client):
+def test_the_department_edits_every_field(department_officer_client):
     OrganisationFactory(code="EDIT-ALL")
     db.session.commit()
     data = {key: value for key, value in FULL.items() if key != "code"}
-    response = _post_form(
-        officer_client,
+    response = post_form(
+        department_officer_client,
         "/organisations/EDIT-ALL/edit",
         {**data, "public_unit": "y", "reason": "Theo giấy phép", "version": "1"},
     )
@@ -202,38 +192,40 @@ def test_the_department_edits_every_field(officer_client):
     assert organisation.public_unit is True
     assert organisation.ownership_class == "public_unit"
     assert organisation.search_text == "edit-all cua hang xang dau dak ha"
-    form = officer_client.get("/organisations/EDIT-ALL/edit").get_data(as_text=True)
+    form = department_officer_client.get("/organisations/EDIT-ALL/edit").get_data(as_text=True)
     assert 'value="12.5"' in form and 'value="xăng dầu, khí hoá lỏng"' in form
     assert '<option selected value="615">' in form
 
 
-def test_the_list_searches_filters_sorts_and_pages(officer_client):
+def test_the_list_searches_filters_sorts_and_pages(department_officer_client):
     for n in range(27):
         OrganisationFactory(code=f"LIST{n:02d}", name=f"Doanh nghiệp {n:02d}")
     OrganisationFactory(code="DAKHA", name="Cửa hàng Đắk Hà", is_provider=True, admin_unit_id=_unit("615"))
     db.session.commit()
-    first = officer_client.get("/organisations/?sort=code").get_data(as_text=True)
+    first = department_officer_client.get("/organisations/?sort=code").get_data(as_text=True)
     assert "?page=2&amp;sort=code" in first
-    second = officer_client.get("/organisations/?sort=code&page=2").get_data(as_text=True)
+    second = department_officer_client.get("/organisations/?sort=code&page=2").get_data(as_text=True)
     assert "LIST26" in second and "LIST00" not in second
-    found = officer_client.get("/organisations/", query_string={"q": unicodedata.normalize("NFD", "ĐẮK HÀ")})
+    found = department_officer_client.get(
+        "/organisations/", query_string={"q": unicodedata.normalize("NFD", "ĐẮK HÀ")}
+    )
     assert "DAKHA" in found.get_data(as_text=True) and "LIST01" not in found.get_data(as_text=True)
-    by_kind = officer_client.get("/organisations/?kind=provider").get_data(as_text=True)
+    by_kind = department_officer_client.get("/organisations/?kind=provider").get_data(as_text=True)
     assert "DAKHA" in by_kind and "LIST01" not in by_kind
-    by_unit = officer_client.get("/organisations/?admin_unit=615").get_data(as_text=True)
+    by_unit = department_officer_client.get("/organisations/?admin_unit=615").get_data(as_text=True)
     assert "DAKHA" in by_unit and "LIST01" not in by_unit
-    nothing = officer_client.get("/organisations/?q=zzzz")
+    nothing = department_officer_client.get("/organisations/?q=zzzz")
     assert nothing.status_code == 200 and "LIST01" not in nothing.get_data(as_text=True)
     # Far past the last page: an empty page, not an error.
-    assert officer_client.get("/organisations/?page=999999999999").status_code == 200
+    assert department_officer_client.get("/organisations/?page=999999999999").status_code == 200
 
 
 @pytest.mark.parametrize(
     "query, field",
     [("kind=bank", "kind"), ("sort=size", "sort"), ("admin_unit=999", "admin_unit"), ("q=" + "x" * 201, "q")],
 )
-def test_a_bad_filter_is_named(officer_client, query, field):
-    response = officer_client.get(f"/organisations/?{query}")
+def test_a_bad_filter_is_named(department_officer_client, query, field):
+    response = department_officer_client.get(f"/organisations/?{query}")
     assert response.status_code == 422
     assert f'data-field="{field}"' in response.get_data(as_text=True)
 
@@ -264,7 +256,7 @@ def test_a_manager_changes_its_contact_details_but_not_the_rest(client, auth, ro
     form = client.get(f"/organisations/{code}/contact").get_data(as_text=True)
     assert 'name="name"' not in form and 'name="tax_code"' not in form
     nfd = unicodedata.normalize("NFD", "Số 5 Phan Đình Phùng")
-    response = _post_form(
+    response = post_form(
         client,
         f"/organisations/{code}/contact",
         {
@@ -295,11 +287,11 @@ def test_a_contact_change_needs_a_reason_and_a_known_unit(client, auth):
     db.session.commit()
     auth.login(manager.email)
     path = f"/organisations/{manager.organisation.code}/contact"
-    response = _post_form(client, path, {"address": "Số 1", "admin_unit": "12345", "version": "1"})
+    response = post_form(client, path, {"address": "Số 1", "admin_unit": "12345", "version": "1"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'data-field="reason"' in html
-    response = _post_form(
+    response = post_form(
         client, path, {"address": "Số 1", "admin_unit": "12345", "reason": "x", "version": "1"}
     )
     assert 'data-field="admin_unit"' in response.get_data(as_text=True)
@@ -307,7 +299,7 @@ def test_a_contact_change_needs_a_reason_and_a_known_unit(client, auth):
     assert db.session.get(Organisation, manager.organisation_id).address == ""
 
 
-def test_the_organisation_list_downloads_as_csv_and_xlsx_with_its_filters(officer_client):
+def test_the_organisation_list_downloads_as_csv_and_xlsx_with_its_filters(department_officer_client):
     import csv
     import io
 
@@ -317,16 +309,16 @@ def test_the_organisation_list_downloads_as_csv_and_xlsx_with_its_filters(office
     OrganisationFactory(code="NUOC-ONE", name="Công ty Nước Một", search_text="nuoc-one cong ty nuoc mot")
     db.session.commit()
 
-    response = officer_client.get("/organisations/?q=xang+dau&format=csv")
+    response = department_officer_client.get("/organisations/?q=xang+dau&format=csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="organisations-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["Mã", "Tên", "Loại hình"]
     assert [row[0] for row in rows[1:]] == ["XD-ONE"]
 
-    response = officer_client.get("/organisations/?q=mot&format=xlsx")
+    response = department_officer_client.get("/organisations/?q=mot&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     codes = sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert codes == ["NUOC-ONE", "XD-ONE"]
 
-    assert officer_client.get("/organisations/?format=pdf").status_code == 400
+    assert department_officer_client.get("/organisations/?format=pdf").status_code == 400

@@ -1,9 +1,10 @@
 """The permission matrix: every route × method × actor (anonymous and each of the six roles).
 
-``EXPECTED`` is the single table of who may do what. A route added without a row there fails
-``test_every_route_and_method_is_in_the_matrix``, so nobody can add an endpoint and forget to decide
-who may use it. Rows of another organisation answer 404 to everyone outside the Department (the row
-is hidden, not forbidden); department-only actions on the user's own organisation answer 403.
+``EXPECTED`` (tests/matrix/table.py, from one module per domain in tests/matrix/) is the single table of
+who may do what. A route added without a row there fails ``test_every_route_and_method_is_in_the_matrix``,
+so nobody can add an endpoint and forget to decide who may use it. Rows of another organisation answer
+404 to everyone outside the Department (the row is hidden, not forbidden); department-only actions on the
+user's own organisation answer 403.
 
 Web routes are driven through the real login form and with a valid CSRF token (this file tests
 permissions, not CSRF: see test_security.py); API routes with a bearer token and a valid JSON body.
@@ -11,159 +12,28 @@ permissions, not CSRF: see test_security.py); API routes with a bearer token and
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-import tests.matrix
 from registry.auth.models import PROVIDER_ROLES, Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import csrf_token_from
-from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
-
-ANONYMOUS = "anonymous"
-ACTORS = (ANONYMOUS, *(role.value for role in Role))
-assert ACTORS == (
-    "anonymous",
-    "department_admin",
-    "department_officer",
-    "provider_manager",
-    "provider_technician",
-    "enterprise_manager",
-    "enterprise_viewer",
-), "the columns of EXPECTED follow this order"
-
-# Which organisation fills the route's ``<code>``: none, the actor's own, or another one (of the
-# same kind as the actor's, so that one lab cannot see another lab, nor one enterprise another).
-NONE, OWN, OTHER = "-", "own", "other"
+from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import csrf_token_from, database_snapshot
+from tests.matrix.base import ACTORS, ANONYMOUS, LOGIN, NONE, OTHER, OWN, Expected, Redirect, fill
+from tests.matrix.table import EXPECTED, FORM_BODIES, JSON_BODIES, URL_VALUES
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 IGNORED_ENDPOINTS = frozenset({"static"})
-
-NEW_CODE = "PERM-NEW"
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """A 302 to ``to`` (``{code}`` is the target organisation's code); ``prefix``: Location starts so."""
-
-    to: str
-    prefix: bool = False
-
-
-Expected = int | Redirect
-
-LOGIN = Redirect("/login?next=", prefix=True)  # not logged in: off to the login page, and back after
-HOME = Redirect("/")
-OUT = Redirect("/login")  # logged out: by logout, and by a password change (ends every session)
-BACK = Redirect("/organisations/")  # the language switch returns to the page it was given
-CREATED = Redirect(f"/organisations/{NEW_CODE}")
-SAVED = Redirect("/organisations/{code}")
-
-API_LIST = "organisations_api.Organisations"
-API_ONE = "organisations_api.OrganisationByCode"
-
-# fmt: off
-EXPECTED: dict[tuple[str, str, str], tuple[Expected, ...]] = {
-    # (endpoint, method, target)             anonym.  d_admin  d_offic. p_manag. p_tech.  e_manag. e_view.
-    ("auth.login", "GET", NONE):             (200,     HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
-    ("auth.login", "POST", NONE):            (HOME,    HOME,    HOME,    HOME,    HOME,    HOME,    HOME),
-    ("auth.logout", "POST", NONE):           (OUT,     OUT,     OUT,     OUT,     OUT,     OUT,     OUT),
-    ("auth.change_password", "GET", NONE):   (LOGIN,   200,     200,     200,     200,     200,     200),
-    ("auth.change_password", "POST", NONE):  (LOGIN,   OUT,     OUT,     OUT,     OUT,     OUT,     OUT),
-    ("auth.set_language", "POST", NONE):     (BACK,    BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
-    ("home.index", "GET", NONE):             (LOGIN,   200,     200,     200,     200,     200,     200),
-    ("home.health", "GET", NONE):            (200,     200,     200,     200,     200,     200,     200),
-    ("organisations.index", "GET", NONE):    (LOGIN,   200,     200,     200,     200,     200,     200),
-    ("organisations.create", "GET", NONE):   (LOGIN,   200,     200,     403,     403,     403,     403),
-    ("organisations.create", "POST", NONE):  (LOGIN,   CREATED, CREATED, 403,     403,     403,     403),
-    ("organisations.detail", "GET", OWN):    (LOGIN,   200,     200,     200,     200,     200,     200),
-    ("organisations.detail", "GET", OTHER):  (LOGIN,   200,     200,     404,     404,     404,     404),
-    ("organisations.edit", "GET", OWN):      (LOGIN,   200,     200,     403,     403,     403,     403),
-    ("organisations.edit", "GET", OTHER):    (LOGIN,   200,     200,     404,     404,     404,     404),
-    ("organisations.edit", "POST", OWN):     (LOGIN,   SAVED,   SAVED,   403,     403,     403,     403),
-    ("organisations.edit", "POST", OTHER):   (LOGIN,   SAVED,   SAVED,   404,     404,     404,     404),
-    (API_LIST, "GET", NONE):                 (401,     200,     200,     200,     200,     200,     200),
-    (API_LIST, "POST", NONE):                (401,     201,     201,     403,     403,     403,     403),
-    (API_ONE, "GET", OWN):                   (401,     200,     200,     200,     200,     200,     200),
-    (API_ONE, "GET", OTHER):                 (401,     200,     200,     404,     404,     404,     404),
-    (API_ONE, "PATCH", OWN):                 (401,     200,     200,     403,     403,     403,     403),
-    (API_ONE, "PATCH", OTHER):               (401,     200,     200,     404,     404,     404,     404),
-    ("openapi_json", "GET", NONE):           (200,     200,     200,     200,     200,     200,     200),
-}
-# fmt: on
-
-# Valid request bodies, so that a refusal can only come from the permission check.
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("auth.login", "POST"): {"email": "{email}", "password": DEFAULT_PASSWORD},
-    ("auth.logout", "POST"): {},
-    ("auth.change_password", "POST"): {
-        "current_password": DEFAULT_PASSWORD,
-        "new_password": "một mật khẩu mới rất dài",
-    },
-    ("auth.set_language", "POST"): {"lang": "en", "next": "/organisations/"},
-    ("organisations.create", "POST"): {
-        "code": NEW_CODE,
-        "name": "Công ty Kiểm tra Quyền",
-        "kinds": ["enterprise"],
-    },
-    ("organisations.edit", "POST"): {
-        "name": "Tên mới sau khi sửa",
-        "kinds": "{kinds}",
-        "reason": "Đổi tên theo quyết định số 12",
-        "version": "{version}",
-    },
-}
-JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    (API_LIST, "POST"): {
-        "code": NEW_CODE,
-        "name": "Công ty Kiểm tra Quyền",
-        "kinds": ["enterprise"],
-    },
-    (API_ONE, "PATCH"): {
-        "name": "Tên mới sau khi sửa",
-        "reason": "Đổi tên theo quyết định số 12",
-        "version": "{version}",
-    },
-}
-
-# Each domain adds its rows, bodies and URL builders in its own module of tests/matrix/ (so that work on
-# different domains never edits the same table): ROWS, FORM_BODIES, JSON_BODIES and URL_VALUES, where
-# URL_VALUES maps an endpoint to a function building its URL arguments from the target organisation
-# (creating the row it needs: an instrument owned by that organisation, say).
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {}
-for _module_info in sorted(pkgutil.iter_modules(tests.matrix.__path__), key=lambda m: m.name):
-    _module = importlib.import_module(f"tests.matrix.{_module_info.name}")
-    for _name, _target in (
-        ("ROWS", EXPECTED),
-        ("FORM_BODIES", FORM_BODIES),
-        ("JSON_BODIES", JSON_BODIES),
-        ("URL_VALUES", URL_VALUES),
-    ):
-        _extra = getattr(_module, _name, {})
-        assert not _extra.keys() & _target.keys(), f"tests/matrix/{_module_info.name}.py repeats {_name} keys"
-        _target.update(_extra)
 
 CASES = [
     pytest.param(endpoint, method, target, actor, id=f"{endpoint}-{method}-{target}-{actor}")
     for (endpoint, method, target) in EXPECTED
     for actor in ACTORS
 ]
-
-
-def _fill(body: dict[str, Any], user: User, organisation: Organisation | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"{email}": user.email}
-    if organisation is not None:
-        values |= {"{kinds}": organisation.kinds, "{version}": organisation.version}
-    return {key: values.get(value, value) if isinstance(value, str) else value for key, value in body.items()}
 
 
 def _make_actor(actor: str) -> User:
@@ -185,16 +55,6 @@ def _url_values(endpoint: str, organisation: Organisation | None) -> dict[str, A
 
 def _url(app: Flask, endpoint: str, method: str, values: dict[str, Any]) -> str:
     return app.url_map.bind("localhost").build(endpoint, values, method=method)
-
-
-def _database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read straight from the database (not the session's identity map)."""
-    return {
-        table.name: [
-            tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
-        ]
-        for table in db.metadata.sorted_tables
-    }
 
 
 def _is_refusal(expected: Expected) -> bool:
@@ -228,14 +88,17 @@ def test_permission(
     user = _make_actor(actor)
     organisation = {NONE: None, OWN: user.organisation, OTHER: _other_organisation(user)}[target]
     values = _url_values(endpoint, organisation)
-    db.session.commit()
     url = _url(app, endpoint, method, values)
+    is_api = url.startswith("/api/")
+    # Built before the snapshot below: a body may make the rows it names.
+    body = (JSON_BODIES if is_api else FORM_BODIES).get((endpoint, method))
+    sent = fill(body, user, organisation) if body is not None else {}
+    db.session.commit()
 
-    if url.startswith("/api/"):
+    if is_api:
         http = client if actor == ANONYMOUS else api(user)
-        body = JSON_BODIES.get((endpoint, method))
-        before = _database_snapshot()
-        response = http.open(url, method=method, json=_fill(body, user, organisation) if body else None)
+        before = database_snapshot()
+        response = http.open(url, method=method, json=sent or None)
     else:
         if actor != ANONYMOUS:
             assert auth.login(user.email).status_code == 302
@@ -244,14 +107,13 @@ def test_permission(
             # Any page carries the language form and its token (the login page sends a logged-in
             # user home, which carries it too).
             token = csrf_token_from(client.get("/login", follow_redirects=True).get_data(as_text=True))
-            data = {**_fill(FORM_BODIES.get((endpoint, method), {}), user, organisation), "csrf_token": token}
-        before = _database_snapshot()
+            data = {**sent, "csrf_token": token}
+        before = database_snapshot()
         response = client.open(url, method=method, data=data)
 
     _check(response, expected, values, f"{actor} {method} {url}")
     if _is_refusal(expected):
-        db.session.expire_all()
-        assert _database_snapshot() == before, f"{actor} {method} {url} was refused but changed the database"
+        assert database_snapshot() == before, f"{actor} {method} {url} was refused but changed the database"
 
 
 def test_every_route_and_method_is_in_the_matrix(app: Flask) -> None:

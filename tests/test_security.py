@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
@@ -20,9 +19,10 @@ from registry import create_app
 from registry.auth.models import Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.conftest import AuthActions, IsolatedClient, csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
-from tests.test_permissions import FORM_BODIES, URL_VALUES, _fill
+from tests.helpers import AuthActions, IsolatedClient, csrf_token_from, database_snapshot
+from tests.matrix.base import fill
+from tests.matrix.table import FORM_BODIES, URL_VALUES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "registry" / "templates"
 
@@ -35,7 +35,7 @@ def new_client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def logged_in(app: Flask, user: User) -> FlaskClient:
+def new_logged_in_client(app: Flask, user: User) -> FlaskClient:
     client = new_client(app)
     assert AuthActions(client).login(user.email).status_code == 302
     return client
@@ -44,17 +44,6 @@ def logged_in(app: Flask, user: User) -> FlaskClient:
 def csrf_token(client: FlaskClient) -> str:
     """A token for this client's session: every page carries the language form."""
     return csrf_token_from(client.get("/login", follow_redirects=True).get_data(as_text=True))
-
-
-def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read straight from the database (not the session's identity map)."""
-    db.session.expire_all()
-    return {
-        table.name: [
-            tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
-        ]
-        for table in db.metadata.sorted_tables
-    }
 
 
 def web_rules(app: Flask, method: str) -> list[Any]:
@@ -89,7 +78,7 @@ def post_body(endpoint: str, user: User, organisation: Organisation) -> dict[str
     assert body is not None, (
         f"add a valid body for {endpoint} to POST_BODIES or to FORM_BODIES in tests/matrix/"
     )
-    return _fill(body, user, organisation)
+    return fill(body, user, organisation)
 
 
 # --- security headers --------------------------------------------------------------------------
@@ -127,13 +116,6 @@ def test_csp_parser_reads_directives() -> None:
     }
 
 
-@pytest.fixture
-def admin() -> User:
-    user = user_with_role(Role.DEPARTMENT_ADMIN)
-    db.session.commit()
-    return user
-
-
 HEADER_CASES: dict[str, tuple[str, str, bool, int]] = {
     # name: (method, path, as the logged-in admin, expected status)
     "login page": ("GET", "/login", False, 200),
@@ -154,9 +136,9 @@ HEADER_CASES: dict[str, tuple[str, str, bool, int]] = {
 
 
 @pytest.mark.parametrize("case", HEADER_CASES)
-def test_every_response_carries_the_security_headers(app: Flask, admin: User, case: str) -> None:
+def test_every_response_carries_the_security_headers(app: Flask, department_admin: User, case: str) -> None:
     method, path, as_admin, status = HEADER_CASES[case]
-    client = logged_in(app, admin) if as_admin else new_client(app)
+    client = new_logged_in_client(app, department_admin) if as_admin else new_client(app)
     response = client.open(path, method=method)
     assert response.status_code == status
     assert_security_headers(response, case)
@@ -304,7 +286,7 @@ def test_the_checker_accepts_clean_html(html: str) -> None:
     assert find_inline_code(html).problems == []
 
 
-def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
+def _render_every_page(app: Flask, department_admin: User) -> list[tuple[str, Any]]:
     """Every HTML page the app renders: each GET web route as the department admin (the URL map
     decides which), the anonymous pages, the error pages, form errors and flash messages."""
     organisation: Organisation = OrganisationFactory()
@@ -316,17 +298,17 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
     pages.append(("login page", anonymous.get("/login")))
     pages.append(("login required (flash)", anonymous.get("/organisations/", follow_redirects=True)))
     token = csrf_token(anonymous)
-    wrong = {"email": admin.email, "password": "not the password", "csrf_token": token}
+    wrong = {"email": department_admin.email, "password": "not the password", "csrf_token": token}
     pages.append(("wrong password", anonymous.post("/login", data=wrong)))
     pages.append(("404, anonymous", anonymous.get("/no-such-page")))
     pages.append(("405, anonymous", anonymous.get("/logout")))
     pages.append(("CSRF 400, anonymous", anonymous.post("/login", data={"email": "a@b.vn"})))
 
-    outsider = logged_in(app, provider)
+    outsider = new_logged_in_client(app, provider)
     pages.append(("403", outsider.get("/organisations/new")))
     pages.append(("404 of another organisation", outsider.get(f"/organisations/{organisation.code}")))
 
-    client = logged_in(app, admin)
+    client = new_logged_in_client(app, department_admin)
     # Give the organisation a history and the session a flash message before the walk.
     token = csrf_token(client)
     edit = {
@@ -356,14 +338,14 @@ def _render_every_page(app: Flask, admin: User) -> list[tuple[str, Any]]:
 
 
 @pytest.fixture
-def rendered_pages(app: Flask, admin: User) -> Iterator[tuple[list[tuple[str, Any]], set[str]]]:
+def rendered_pages(app: Flask, department_admin: User) -> Iterator[tuple[list[tuple[str, Any]], set[str]]]:
     templates: set[str] = set()
 
     def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
         templates.add(template.name)
 
     with template_rendered.connected_to(record, app):
-        pages = _render_every_page(app, admin)
+        pages = _render_every_page(app, department_admin)
     yield pages, templates
     for _, response in pages:
         response.close()
@@ -445,11 +427,11 @@ POST_BODIES: dict[str, Callable[[User, Organisation], dict[str, Any]]] = {
 @pytest.mark.parametrize("token", ["missing", "garbage", "from another session"])
 @pytest.mark.parametrize("actor", ["anonymous", "department_admin"])
 def test_every_web_post_without_a_valid_csrf_token_answers_400_and_changes_nothing(
-    app: Flask, admin: User, actor: str, token: str
+    app: Flask, department_admin: User, actor: str, token: str
 ) -> None:
     organisation: Organisation = OrganisationFactory()
     db.session.commit()
-    client = new_client(app) if actor == "anonymous" else logged_in(app, admin)
+    client = new_client(app) if actor == "anonymous" else new_logged_in_client(app, department_admin)
     sent = {
         "missing": {},
         "garbage": {"csrf_token": "not-a-token"},
@@ -461,8 +443,10 @@ def test_every_web_post_without_a_valid_csrf_token_answers_400_and_changes_nothi
     failures = []
     for rule in routes:
         url = build_url(app, rule, organisation)
+        # Built before the snapshot: a body may make the rows it names.
+        body = post_body(rule.endpoint, department_admin, organisation)
         before = database_snapshot()
-        response = client.post(url, data={**post_body(rule.endpoint, admin, organisation), **sent})
+        response = client.post(url, data={**body, **sent})
         if response.status_code != 400:
             failures.append(f"POST {url} answered {response.status_code}")
         if database_snapshot() != before:

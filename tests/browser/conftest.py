@@ -15,11 +15,12 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.demo.services import load_demo
 from registry.extensions import db
+from tests.browser.helpers import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,15 +42,6 @@ def _transaction() -> Iterator[None]:
     ``db.session`` for one bound to the test database, which the live server's request threads would
     then use instead of their own database. Browser tests only talk to the server over HTTP."""
     yield
-
-
-class LiveServer:
-    def __init__(self, server: BaseWSGIServer) -> None:
-        self.server = server
-        self.url = f"http://{server.host}:{server.port}"
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
 
 
 @pytest.fixture(scope="session")

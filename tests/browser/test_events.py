@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from registry.demo.services import DEMO_TODAY
-from tests.browser.conftest import LiveServer
-from tests.browser.test_registry_roles import _log_in
+from tests.browser.helpers import LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +17,7 @@ def test_a_lab_records_a_verification_and_the_enterprise_sees_the_status_change(
     page: Page, browser: Browser, live_server: LiveServer, artifacts: Path, browser_problems: list[str]
 ) -> None:
     # The water company finds one of its meters that has never been verified.
-    _log_in(page, live_server, "manager@water.demo")
+    log_in(page, live_server, "manager@water.demo")
     page.goto(live_server("/instruments/?status=never&type_code=WATER_METER_MECH"))
     first = page.get_by_test_id("items").locator("tbody tr").first
     first.get_by_role("link").first.click()
@@ -30,7 +29,7 @@ def test_a_lab_records_a_verification_and_the_enterprise_sees_the_status_change(
     lab = browser.new_context(viewport={"width": 1440, "height": 900})
     lab_page = lab.new_page()
     lab_page.on("console", lambda m: browser_problems.append(m.text) if m.type == "error" else None)
-    _log_in(lab_page, live_server, "technician@lab.demo")
+    log_in(lab_page, live_server, "technician@lab.demo")
     lab_page.goto(live_server("/instruments/lookup"))
     lab_page.locator("input[name=owner]").fill("CTN-KT")
     lab_page.locator("input[name=serial_number]").fill(serial)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from registry.demo.services import DEMO_PASSWORD
-from tests.browser.conftest import LiveServer
+from tests.browser.helpers import LiveServer
 
 pytestmark = pytest.mark.browser
 

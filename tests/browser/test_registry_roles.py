@@ -7,24 +7,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from registry.demo.services import DEMO_PASSWORD
-from tests.browser.conftest import LiveServer
+from tests.browser.helpers import LiveServer, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, live_server: LiveServer, email: str) -> None:
-    page.goto(live_server("/login"))
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("main").get_by_role("button").click()
-    expect(page).to_have_url(live_server("/"))
 
 
 def test_a_department_officer_searches_every_owners_instruments_ignoring_diacritics(
     page: Page, live_server: LiveServer, artifacts: Path, browser_problems: list[str]
 ) -> None:
-    _log_in(page, live_server, "officer@skhcn.demo")
+    log_in(page, live_server, "officer@skhcn.demo")
     page.goto(live_server("/instruments/"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Phương tiện đo")
     table = page.get_by_test_id("items")
@@ -41,7 +32,7 @@ def test_a_department_officer_searches_every_owners_instruments_ignoring_diacrit
 def test_a_lab_manager_sees_its_standards_and_credentials_but_no_other_lab(
     page: Page, live_server: LiveServer, artifacts: Path, browser_problems: list[str]
 ) -> None:
-    _log_in(page, live_server, "manager@lab.demo")
+    log_in(page, live_server, "manager@lab.demo")
     page.goto(live_server("/standards/"))
     table = page.get_by_test_id("items")
     expect(table).to_contain_text("Bộ quả cân chuẩn F1")
@@ -57,7 +48,7 @@ def test_a_lab_manager_sees_its_standards_and_credentials_but_no_other_lab(
 def test_an_enterprise_manager_sees_only_its_own_instruments(
     page: Page, live_server: LiveServer, artifacts: Path, browser_problems: list[str]
 ) -> None:
-    _log_in(page, live_server, "manager@water.demo")
+    log_in(page, live_server, "manager@water.demo")
     page.goto(live_server("/instruments/"))
     table = page.get_by_test_id("items")
     expect(table).to_contain_text("Itron")

@@ -7,7 +7,6 @@ department_admin edits it (DESIGN §3, "the catalogue"). It belongs to no organi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from registry.catalogue.models import InstrumentType, LegalRule
 from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.test_permissions import LOGIN, NONE, OTHER, OWN, Expected, Redirect
+from tests.matrix.base import EVERYONE, LOGIN, NONE, OTHER, OWN, TOKEN_HOLDERS, Body, Redirect, Row, UrlValues
 
 TYPE = "TAXIMETER"
 # Its last rule ended on 2024-10-14, so a new period may start later without overlapping.
@@ -25,13 +24,11 @@ SAVED = Redirect("/catalogue/{code}")
 API_LIST = "catalogue_api.InstrumentTypes"
 API_ONE = "catalogue_api.InstrumentTypeByCode"
 
-EVERYONE = (LOGIN, 200, 200, 200, 200, 200, 200)
 ADMIN_ONLY = (LOGIN, 200, 403, 403, 403, 403, 403)
 ADMIN_SAVES = (LOGIN, SAVED, 403, 403, 403, 403, 403)
-TOKEN_HOLDERS = (401, 200, 200, 200, 200, 200, 200)
 
 # fmt: off
-ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+ROWS: dict[tuple[str, str, str], Row] = {
     ("catalogue.index", "GET", NONE):        EVERYONE,
     ("catalogue.admin_units", "GET", NONE):  EVERYONE,
     (API_LIST, "GET", NONE):                 TOKEN_HOLDERS,
@@ -52,7 +49,7 @@ ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
 }
 # fmt: on
 
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+FORM_BODIES: dict[tuple[str, str], Body] = {
     ("catalogue.edit_type", "POST"): {
         "name_vi": "Taximet (đồng hồ tính tiền xe)",
         "name_en": "Taximeter",
@@ -83,7 +80,7 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def _type_code(code: str) -> Callable[[Organisation], dict[str, Any]]:
+def _type_code(code: str) -> UrlValues:
     return lambda organisation: {"code": code}
 
 
@@ -97,7 +94,7 @@ def _latest_rule(organisation: Organisation) -> dict[str, Any]:
     return {"code": TYPE, "rule_id": rule_id}
 
 
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {
+URL_VALUES: dict[str, UrlValues] = {
     "catalogue.detail": _type_code(TYPE),
     "catalogue.edit_type": _type_code(TYPE),
     "catalogue.new_rule": _type_code(ENDED_TYPE),

@@ -3,8 +3,9 @@
 - Everyone logged in sees the list of the events they may see; an event answers 404 outside the
   Department unless the actor's organisation recorded it or owns its item.
 - Recording: the Department's admin (on a lab's behalf), labs (manager and technician) and enterprise
-  managers (their in-house kinds); the officer and viewers get 403. The matrix posts a body naming no
-  existing item, so those allowed get the item's field error, 422.
+  managers (their in-house kinds); the officer and viewers get 403. Each actor posts an event that its
+  organisation may record (see ``_recording``): those allowed really record it, and a refusal can only
+  come from the role.
 - Amending and voiding: the lab that recorded the event (its manager and technician) and the
   Department's admin; the owner of the item sees it but may not change a lab's record (403).
 - Reporting a repair: like editing the item (its owner's managers and the Department).
@@ -15,31 +16,40 @@ lab, otherwise by a new lab on an instrument the target organisation owns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from registry.auth.models import User
 from registry.events.models import Event
 from registry.events.services import record_event
 from registry.extensions import db
 from registry.organisations.credentials.state import find_registration
 from registry.organisations.models import Organisation
-from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials
-from tests.matrix.items import (
+from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials, lab_with_credentials
+from tests.matrix.base import (
     DEPARTMENT_SEES,
     EVERYONE,
-    INSTRUMENT,
+    LOGIN,
     MANAGERS,
+    NONE,
+    OTHER,
+    OWN,
     TOKEN_HOLDERS,
+    Body,
+    Expected,
+    Redirect,
+    Row,
+    UrlValues,
     department_saves,
     managers_save,
 )
+from tests.matrix.items import INSTRUMENT
 from tests.matrix.items import URL_VALUES as ITEM_URL_VALUES
-from tests.test_permissions import LOGIN, NONE, OTHER, OWN, Expected, Redirect
 
-AMENDED = Redirect("/events/", prefix=True)
+# The page of the event, or of the revision, just stored (its id is not known before).
+STORED = Redirect("/events/", prefix=True)
 VOIDED = Redirect("/events/{event_id}")
 PERFORMED_ON = date(2025, 6, 2)
 CERTIFICATE = "PERM-HC-1"
@@ -54,30 +64,30 @@ CHANGERS = (LOGIN, 200, 403, 200, 200, 403, 403)
 CHANGER_OF_OTHERS = (LOGIN, 200, 403, 404, 404, 404, 404)
 
 
-def _changed(done: Expected) -> tuple[Expected, ...]:
+def _changed(done: Expected) -> Row:
     return (LOGIN, done, 403, done, done, 403, 403)
 
 
-def _changed_other(done: Expected) -> tuple[Expected, ...]:
+def _changed_other(done: Expected) -> Row:
     return (LOGIN, done, 403, 404, 404, 404, 404)
 
 
-def _api(row: tuple[Expected, ...]) -> tuple[Expected, ...]:
+def _api(row: Row) -> Row:
     return (401, *row[1:])
 
 
 # fmt: off
-ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+ROWS: dict[tuple[str, str, str], Row] = {
     # (endpoint, method, target): anonymous, d_admin, d_officer, p_manager, p_technician, e_manager, e_viewer
     ("events.index", "GET", NONE):      EVERYONE,
     ("events.record", "GET", NONE):     (LOGIN, 200, 403, 200, 200, 200, 403),
-    ("events.record", "POST", NONE):    (LOGIN, 422, 403, 422, 422, 422, 403),
+    ("events.record", "POST", NONE):    (LOGIN, STORED, 403, STORED, STORED, STORED, 403),
     ("events.detail", "GET", OWN):      EVERYONE,
     ("events.detail", "GET", OTHER):    DEPARTMENT_SEES,
     ("events.amend", "GET", OWN):       CHANGERS,
     ("events.amend", "GET", OTHER):     CHANGER_OF_OTHERS,
-    ("events.amend", "POST", OWN):      _changed(AMENDED),
-    ("events.amend", "POST", OTHER):    _changed_other(AMENDED),
+    ("events.amend", "POST", OWN):      _changed(STORED),
+    ("events.amend", "POST", OTHER):    _changed_other(STORED),
     ("events.void", "GET", OWN):        CHANGERS,
     ("events.void", "GET", OTHER):      CHANGER_OF_OTHERS,
     ("events.void", "POST", OWN):       _changed(VOIDED),
@@ -87,7 +97,7 @@ ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
     ("events.repair", "POST", OWN):     managers_save(INSTRUMENT),
     ("events.repair", "POST", OTHER):   department_saves(INSTRUMENT),
     (API_EVENTS, "GET", NONE):          TOKEN_HOLDERS,
-    (API_EVENTS, "POST", NONE):         (401, 422, 403, 422, 422, 422, 403),
+    (API_EVENTS, "POST", NONE):         (401, 201, 403, 201, 201, 201, 403),
     (API_EVENT, "GET", OWN):            TOKEN_HOLDERS,
     (API_EVENT, "GET", OTHER):          _api(DEPARTMENT_SEES),
     (API_AMEND, "POST", OWN):           _api(_changed(201)),
@@ -104,21 +114,44 @@ _AMEND_FORM = {
     "technician": "Người hiệu chuẩn lại",
     "reason": REASON,
 }
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("events.record", "POST"): {
-        "owner": "PERM-NO-SUCH",
-        "serial_number": "KHÔNG-CÓ",
+
+
+def _recording(user: User, organisation: Organisation | None) -> dict[str, Any]:
+    """An event that the actor's organisation records, on a balance made for it: a lab (given the
+    credentials it needs) calibrates another owner's; the Department's admin records that for a lab,
+    saying why; an enterprise calibrates its own in-house. Those who may not record (the officer, a
+    viewer, anonymous) send what their organisation's recorders would."""
+    body = {
         "kind": "calibration",
         "performed_on": PERFORMED_ON.isoformat(),
         "result": "pass",
         "certificate_number": "PERM-NEW-1",
-    },
+    }
+    owner = user.organisation
+    if owner.is_department:
+        body |= {"provider": lab_with_credentials().code, "reason": REASON}
+        owner = OrganisationFactory()
+    elif owner.is_provider:
+        give_credentials(owner)
+        owner = OrganisationFactory()
+    else:
+        body["kind"] = "internal_calibration"
+    balance = InstrumentFactory(owner=owner, type_code="BALANCE_PRECISION", internal=True)
+    return body | {
+        "owner": owner.code,
+        "serial_number": balance.serial_number,
+        "type_code": "BALANCE_PRECISION",
+    }
+
+
+FORM_BODIES: dict[tuple[str, str], Body] = {
+    ("events.record", "POST"): _recording,
     ("events.amend", "POST"): _AMEND_FORM,
     ("events.void", "POST"): {"reason": REASON},
     ("events.repair", "POST"): {"repaired_on": PERFORMED_ON.isoformat(), "reason": REASON, "version": "1"},
 }
-JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    (API_EVENTS, "POST"): {"kind": "calibration", "performed_on": PERFORMED_ON.isoformat(), "result": "pass"},
+JSON_BODIES: dict[tuple[str, str], Body] = {
+    (API_EVENTS, "POST"): _recording,
     (API_AMEND, "POST"): {"technician": "Người hiệu chuẩn lại", "reason": REASON},
     (API_VOID, "POST"): {"reason": REASON},
 }
@@ -154,7 +187,7 @@ def _event(organisation: Organisation) -> dict[str, Any]:
     return {"event_id": event.id}
 
 
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {
+URL_VALUES: dict[str, UrlValues] = {
     "events.detail": _event,
     "events.amend": _event,
     "events.void": _event,

@@ -16,7 +16,6 @@ The URL builders create the item the route needs, owned by the target organisati
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +23,22 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory, StandardFactory
-from tests.test_permissions import LOGIN, NONE, OTHER, OWN, Expected, Redirect
+from tests.matrix.base import (
+    DEPARTMENT_SEES,
+    EVERYONE,
+    LOGIN,
+    MANAGERS,
+    NONE,
+    OTHER,
+    OWN,
+    TOKEN_HOLDERS,
+    Body,
+    Redirect,
+    Row,
+    UrlValues,
+    department_saves,
+    managers_save,
+)
 
 NEW_OWNER = "PERM-NEW-OWNER"
 CREATED = Redirect("/instruments/", prefix=True)
@@ -41,21 +55,8 @@ API_LOOKUP = "instruments_api.InstrumentLookup"
 API_STANDARDS = "standards_api.Standards"
 API_REFERENCE_MATERIALS = "reference_materials_api.ReferenceMaterials"
 
-EVERYONE = (LOGIN, 200, 200, 200, 200, 200, 200)
-TOKEN_HOLDERS = (401, 200, 200, 200, 200, 200, 200)
-DEPARTMENT_SEES = (LOGIN, 200, 200, 404, 404, 404, 404)
-MANAGERS = (LOGIN, 200, 200, 200, 403, 200, 403)
 
-
-def managers_save(saved: Redirect) -> tuple[Expected, ...]:
-    return (LOGIN, saved, saved, saved, 403, saved, 403)
-
-
-def department_saves(saved: Redirect) -> tuple[Expected, ...]:
-    return (LOGIN, saved, saved, 404, 404, 404, 404)
-
-
-def _editing_rows(endpoint: str, saved: Redirect) -> dict[tuple[str, str, str], tuple[Expected, ...]]:
+def _editing_rows(endpoint: str, saved: Redirect) -> dict[tuple[str, str, str], Row]:
     return {
         (endpoint, "GET", OWN): MANAGERS,
         (endpoint, "GET", OTHER): DEPARTMENT_SEES,
@@ -65,7 +66,7 @@ def _editing_rows(endpoint: str, saved: Redirect) -> dict[tuple[str, str, str], 
 
 
 # fmt: off
-ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+ROWS: dict[tuple[str, str, str], Row] = {
     # (endpoint, method, target): anonymous, d_admin, d_officer, p_manager, p_technician, e_manager, e_viewer
     ("items.instruments", "GET", NONE):                EVERYONE,
     ("items.standards", "GET", NONE):                  EVERYONE,
@@ -108,7 +109,7 @@ ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
 
 REASON = "Cập nhật theo biên bản kiểm tra số 7"
 
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+FORM_BODIES: dict[tuple[str, str], Body] = {
     ("items.instrument_create", "POST"): {
         "owner": "",
         "type_code": "TAXIMETER",
@@ -152,7 +153,7 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("items.retire", "POST"): {"reason": "Hỏng không sửa được", "version": "1"},
 }
 
-JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+JSON_BODIES: dict[tuple[str, str], Body] = {
     (API_INSTRUMENTS, "POST"): {"type_code": "WATER_METER_MECH", "serial_number": "NƯỚC-QUYỀN-01"},
     (API_INSTRUMENT, "PATCH"): {"model": "Mẫu mới", "reason": REASON, "version": 1},
     (API_STANDARDS, "POST"): {
@@ -183,7 +184,7 @@ def _transferable(organisation: Organisation) -> dict[str, Any]:
     return _instrument(organisation)
 
 
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {
+URL_VALUES: dict[str, UrlValues] = {
     "items.instrument": _instrument,
     "items.instrument_edit": _instrument,
     "items.instrument_relocate": _instrument,

@@ -1,6 +1,8 @@
-"""Permission rows of organisations' contact details and of provider credentials (see
-tests/test_permissions.py; the organisation pages' own rows are in its EXPECTED table).
+"""Permission rows of organisations, their contact details and provider credentials (see
+tests/test_permissions.py).
 
+- Organisations: everyone logged in lists those they may see, and sees their own; the Department registers
+  and edits them, and sees every one; another organisation answers 404 outside the Department.
 - Contact details (address, administrative unit, sectors): the Department, and the provider or enterprise
   manager of the organisation itself.
 - Credentials: everyone of the organisation reads them; the Department and the provider's manager enter
@@ -12,13 +14,19 @@ credential awaiting confirmation, so that every refusal can only come from the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import AccreditationFactory, DesignationFactory, RegistrationFactory, VerifierFactory
-from tests.test_permissions import LOGIN, NONE, OTHER, OWN, SAVED, Expected, Redirect
+from tests.matrix.base import LOGIN, NONE, OTHER, OWN, Body, Redirect, Row, UrlValues
+
+NEW_CODE = "PERM-NEW"
+CREATED = Redirect(f"/organisations/{NEW_CODE}")
+SAVED = Redirect("/organisations/{code}")
+
+API_LIST = "organisations_api.Organisations"
+API_ONE = "organisations_api.OrganisationByCode"
 
 # (endpoint stem, URL segment, factory, valid new form, valid changes, API resource, valid API body)
 KINDS: list[tuple[str, str, Any, dict[str, Any], dict[str, Any], str, dict[str, Any]]] = [
@@ -130,8 +138,23 @@ KINDS: list[tuple[str, str, Any, dict[str, Any], dict[str, Any], str, dict[str, 
 CHANGE = {"reason": "Cập nhật theo bản gốc", "version": "1"}
 
 # fmt: off
-ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
+ROWS: dict[tuple[str, str, str], Row] = {
     # (endpoint, method, target)                     anonym. d_admin d_offic p_manag p_tech  e_manag e_view
+    ("organisations.index", "GET", NONE):            (LOGIN, 200,    200,    200,    200,    200,    200),
+    ("organisations.create", "GET", NONE):           (LOGIN, 200,    200,    403,    403,    403,    403),
+    ("organisations.create", "POST", NONE):          (LOGIN, CREATED, CREATED, 403,   403,    403,    403),
+    ("organisations.detail", "GET", OWN):            (LOGIN, 200,    200,    200,    200,    200,    200),
+    ("organisations.detail", "GET", OTHER):          (LOGIN, 200,    200,    404,    404,    404,    404),
+    ("organisations.edit", "GET", OWN):              (LOGIN, 200,    200,    403,    403,    403,    403),
+    ("organisations.edit", "GET", OTHER):            (LOGIN, 200,    200,    404,    404,    404,    404),
+    ("organisations.edit", "POST", OWN):             (LOGIN, SAVED,  SAVED,  403,    403,    403,    403),
+    ("organisations.edit", "POST", OTHER):           (LOGIN, SAVED,  SAVED,  404,    404,    404,    404),
+    (API_LIST, "GET", NONE):                         (401,   200,    200,    200,    200,    200,    200),
+    (API_LIST, "POST", NONE):                        (401,   201,    201,    403,    403,    403,    403),
+    (API_ONE, "GET", OWN):                           (401,   200,    200,    200,    200,    200,    200),
+    (API_ONE, "GET", OTHER):                         (401,   200,    200,    404,    404,    404,    404),
+    (API_ONE, "PATCH", OWN):                         (401,   200,    200,    403,    403,    403,    403),
+    (API_ONE, "PATCH", OTHER):                       (401,   200,    200,    404,    404,    404,    404),
     ("organisations.edit_contact", "GET", OWN):      (LOGIN, 200,    200,    200,    403,    200,    403),
     ("organisations.edit_contact", "GET", OTHER):    (LOGIN, 200,    200,    404,    404,    404,    404),
     ("organisations.edit_contact", "POST", OWN):     (LOGIN, SAVED,  SAVED,  SAVED,  403,    SAVED,  403),
@@ -141,7 +164,18 @@ ROWS: dict[tuple[str, str, str], tuple[Expected, ...]] = {
 }
 # fmt: on
 
-FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+FORM_BODIES: dict[tuple[str, str], Body] = {
+    ("organisations.create", "POST"): {
+        "code": NEW_CODE,
+        "name": "Công ty Kiểm tra Quyền",
+        "kinds": ["enterprise"],
+    },
+    ("organisations.edit", "POST"): {
+        "name": "Tên mới sau khi sửa",
+        "kinds": "{kinds}",
+        "reason": "Đổi tên theo quyết định số 12",
+        "version": "{version}",
+    },
     ("organisations.edit_contact", "POST"): {
         "address": "12 Trần Hưng Đạo, phường Quyết Thắng",
         "admin_unit": "608",
@@ -150,8 +184,19 @@ FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "version": "{version}",
     },
 }
-JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
-URL_VALUES: dict[str, Callable[[Organisation], dict[str, Any]]] = {}
+JSON_BODIES: dict[tuple[str, str], Body] = {
+    (API_LIST, "POST"): {
+        "code": NEW_CODE,
+        "name": "Công ty Kiểm tra Quyền",
+        "kinds": ["enterprise"],
+    },
+    (API_ONE, "PATCH"): {
+        "name": "Tên mới sau khi sửa",
+        "reason": "Đổi tên theo quyết định số 12",
+        "version": "{version}",
+    },
+}
+URL_VALUES: dict[str, UrlValues] = {}
 
 
 def _as_provider(organisation: Organisation) -> dict[str, Any]:
@@ -162,7 +207,7 @@ def _as_provider(organisation: Organisation) -> dict[str, Any]:
     return {"code": organisation.code}
 
 
-def _with_credential(factory: Any) -> Callable[[Organisation], dict[str, Any]]:
+def _with_credential(factory: Any) -> UrlValues:
     def build(organisation: Organisation) -> dict[str, Any]:
         values = _as_provider(organisation)
         credential = factory(organisation=organisation, confirmation="pending")

@@ -1,0 +1,128 @@
+"""Plain helpers shared by the test modules: clients that log in and post forms as a browser does, what a
+page or an API error says, and the whole database read at once. The fixtures are in tests/conftest.py."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from registry.api.errors import ErrorSchema
+from registry.audit.models import AuditEvent
+from registry.auth.models import User
+from registry.catalogue.models import AdminUnit
+from registry.extensions import db
+from tests.factories import DEFAULT_PASSWORD
+
+# --- Clients ------------------------------------------------------------------------------------------
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, with its own app context and ``g``, as in production
+    (otherwise it would reuse the test's app context and whatever Flask-Login cached in it)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class AuthActions:
+    """Logs in through the real form, CSRF token and all (Flask tutorial style)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = DEFAULT_PASSWORD, next_url: str = "") -> Any:
+        page = self._client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token, "next": next_url}
+        )
+
+    def logout(self) -> Any:
+        page = self._client.get("/")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+def logged_in(client: FlaskClient, auth: AuthActions, user: User, language: str = "en") -> FlaskClient:
+    """``client``, logged in as ``user`` and showing pages in ``language`` (Vietnamese when empty)."""
+    db.session.commit()
+    assert auth.login(user.email).status_code == 302
+    if language:
+        switch_language(client, language)
+    return client
+
+
+def switch_language(client: FlaskClient, language: str) -> None:
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "lang": language, "next": "/"})
+
+
+# --- Forms and pages ----------------------------------------------------------------------------------
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str | None = None) -> Any:
+    """Posts ``data`` to ``path`` as the form on ``page`` (``path`` itself unless given) would."""
+    token = csrf_token_from(client.get(page or path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def field_errors(html: str) -> set[str]:
+    """The form fields a page shows an error for."""
+    return set(re.findall(r'data-field="([^"]+)"', html))
+
+
+# --- The API ------------------------------------------------------------------------------------------
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is ``status`` with exactly our error shape; gives back ``body["error"]``."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert ErrorSchema().validate(body) == {}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["message"]
+    assert all(
+        isinstance(key, str) and isinstance(why, str) and why for key, why in body["error"]["fields"].items()
+    )
+    if code is not None:
+        assert body["error"]["code"] == code
+    return dict(body["error"])
+
+
+# --- The database -------------------------------------------------------------------------------------
+
+
+def audit_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) or 0
+
+
+def admin_unit(code: str) -> AdminUnit:
+    """An administrative unit of the reference list the migrations load."""
+    unit = db.session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code))
+    assert unit is not None, f"no administrative unit {code}"
+    return unit
+
+
+def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read straight from the database (not the session's identity map)."""
+    db.session.expire_all()
+    return {
+        table.name: [
+            tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
+        ]
+        for table in db.metadata.sorted_tables
+    }
