@@ -112,7 +112,7 @@ def api(app: Flask) -> Any:
     from registry.auth.services import create_api_token
 
     def make(user: Any) -> FlaskClient:
-        token = create_api_token(user)
+        token = create_api_token(user, user)
         db.session.commit()
         app.test_client_class = IsolatedClient
         client = app.test_client()

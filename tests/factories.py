@@ -255,20 +255,19 @@ def give_credentials(lab: Organisation) -> Organisation:
 
 def record_verification(user: User, item: Any, **changes: Any) -> Any:
     """A passed periodic verification of ``item`` by ``user``'s lab 30 days ago (override by keyword)."""
-    from registry.events.services import record_event
     from registry.core.dates import local_today
+    from registry.events.recording import record_event
 
-    today = local_today()
     values: dict[str, Any] = {
+        "item": item,
         "kind": "verification_periodic",
-        "performed_on": today - timedelta(days=30),
+        "performed_on": local_today() - timedelta(days=30),
         "result": "pass",
         "certificate_number": f"GCN-{next(_certificates):05d}",
         "stamp_number": "T-1",
         "verifier_card": f"KĐV-{user.organisation.code}",
-        "today": today,
     }
-    return record_event(user, item, **(values | changes))
+    return record_event(user, values | changes)
 
 
 _certificates = itertools.count(1)

@@ -13,9 +13,13 @@ from flask.testing import FlaskClient
 from registry.api.errors import ErrorSchema
 from registry.audit.models import AuditEvent
 from registry.auth.models import User
+from registry.auth.policy import SystemActor
 from registry.catalogue.models import AdminUnit
 from registry.extensions import db
 from tests.factories import DEFAULT_PASSWORD
+
+# The actor of service calls a test makes as the system (as the command line and the jobs do).
+SYSTEM = SystemActor("test")
 
 # --- Clients ------------------------------------------------------------------------------------------
 
