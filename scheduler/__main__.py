@@ -13,7 +13,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from registry import create_app
-from scheduler.jobs import JOBS, LOCAL_TZ, run_job
+from registry.core.dates import local_timezone
+from scheduler.jobs import JOBS, run_job
 
 log = logging.getLogger("scheduler")
 
@@ -21,17 +22,19 @@ log = logging.getLogger("scheduler")
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app()
+    with app.app_context():
+        timezone = local_timezone()
 
     def run(name: str) -> None:
-        result = run_job(app, name, datetime.now(LOCAL_TZ).date())
+        result = run_job(app, name, datetime.now(timezone).date())
         log.info("job finished: %s", result)
 
-    scheduler = BlockingScheduler(timezone=LOCAL_TZ)
+    scheduler = BlockingScheduler(timezone=timezone)
     for name, (_job, (hour, minute)) in JOBS.items():
         # coalesce + max_instances=1: a backlog after downtime runs once, never in parallel with itself.
         scheduler.add_job(
             run,
-            CronTrigger(hour=hour, minute=minute, timezone=LOCAL_TZ),
+            CronTrigger(hour=hour, minute=minute, timezone=timezone),
             args=[name],
             id=name,
             replace_existing=True,

@@ -10,22 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from registry.auth.policy import Actor
 from registry.auth.services import purge_stale_login_data
 from registry.auth.system import system_transaction
-from registry.core.dates import today_is
+from registry.core.dates import local_timezone, today_is
 from registry.extensions import db
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 JobResult = dict[str, Any]
 
 
 def housekeeping(actor: Actor, today: date) -> JobResult:
-    start_of_day = datetime.combine(today, time(), tzinfo=LOCAL_TZ).astimezone(UTC)
+    start_of_day = datetime.combine(today, time(), tzinfo=local_timezone()).astimezone(UTC)
     return purge_stale_login_data(actor, start_of_day)
 
 

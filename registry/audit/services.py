@@ -62,6 +62,8 @@ def reason(text: object) -> Iterator[str]:
     if not written:
         raise ValueError("an audit reason cannot be empty")
     session = db.session()
+    # What was changed before the block belongs to the scope around it (or to none, and then fails).
+    session.flush()
     reasons: list[str] = session.info.setdefault(REASONS_KEY, [])
     reasons.append(written)
     try:

@@ -112,10 +112,10 @@ def require(actor: Actor, context: Any, permission: Permission, message: object 
     """Refuse (403, with ``message``) unless ``actor`` holds ``permission`` on ``context``; a row the
     actor may not see is not found (404) first, whatever the permission."""
     if not isinstance(context, type) and permission is not Permission.VIEW and not can_see(actor, context):
-        raise NotFoundError({"id": _l("Not found.")})
+        raise NotFoundError({"id": _l("No such resource, or you cannot see it.")})
     if not permits(actor, context, permission):
         if permission is Permission.VIEW:
-            raise NotFoundError({"id": _l("Not found.")})
+            raise NotFoundError({"id": _l("No such resource, or you cannot see it.")})
         raise ForbiddenError(message=message or REFUSED)
 
 

@@ -15,13 +15,18 @@ from registry.core.errors import ServiceError
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 
+def local_timezone() -> ZoneInfo:
+    """Where the registry's users live: ``BABEL_DEFAULT_TIMEZONE`` (Asia/Ho_Chi_Minh)."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def local_today() -> date:
     """Today where the registry's users live (``BABEL_DEFAULT_TIMEZONE``), or the configured ``TODAY``
     (tests, and ``jobs run --today``, which replay a given day)."""
     fixed = current_app.config.get("TODAY")
     if fixed is not None:
         return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return datetime.now(local_timezone()).date()
 
 
 def clean_date(value: object, *, field: str, required: bool = True) -> date | None:

@@ -25,7 +25,7 @@ from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.dates import clean_date, local_today
-from registry.core.errors import FieldErrors, ServiceError
+from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import require_reason
 from registry.core.validation import clean_text
 from registry.events import rules
@@ -50,7 +50,8 @@ def resolve_item(actor: Actor, values: Mapping[str, Any]) -> Item:
     naming = any(values.get(name) not in (None, "") for name in ("owner", "serial_number", "type_code"))
     if isinstance(values.get("item"), Item):  # a caller in Python (the demo) hands the row itself
         item: Item = values["item"]
-        policy.require(actor, item, Permission.VIEW)
+        if not (policy.can_see(actor, item) or policy.permits(actor, Instrument, Permission.LOOK_UP)):
+            raise NotFoundError({"item": _l("No such item.")})
         return item
     if values.get("item") is not None:
         if naming:

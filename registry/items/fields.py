@@ -112,9 +112,6 @@ COMMON: dict[str, Field] = {
     "notes": Field("notes", text(NOTES_LENGTH), default=""),
 }
 
-# Relocation is its own operation: the site fields are set on creation, and changed by relocating.
-SITE_FIELDS = ("site_address", "site_admin_unit")
-
 FIELDS: dict[ItemKind, dict[str, Field]] = {
     ItemKind.INSTRUMENT: {
         "type_code": Field("instrument_type", instrument_type, required=True),

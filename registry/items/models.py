@@ -197,3 +197,10 @@ class MeasurementStandard(Item):
 
 class ReferenceMaterial(Item):
     __mapper_args__ = {"polymorphic_identity": ItemKind.REFERENCE_MATERIAL.value}
+
+
+MODELS: dict[ItemKind, type[Item]] = {
+    ItemKind.INSTRUMENT: Instrument,
+    ItemKind.STANDARD: MeasurementStandard,
+    ItemKind.REFERENCE_MATERIAL: ReferenceMaterial,
+}

@@ -10,7 +10,6 @@ changed, so a refused request leaves the row untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -28,156 +27,21 @@ from registry.core.validation import clean_text
 from registry.extensions import db
 from registry.items.fields import clean_fields
 from registry.items.models import (
+    MODELS,
     Instrument,
     Item,
     ItemKind,
     ItemState,
     MeasurementStandard,
     ReferenceMaterial,
-    Result,
-    Use,
 )
+from registry.items.rules import RULE_ATTRIBUTES, check_rules, keep_validity
 from registry.items.search import ItemFilters, filter_conditions, search_text_of
 from registry.items.status import status_counts
 from registry.organisations.models import Organisation
 from registry.organisations.services import find_by_code
 
 T = TypeVar("T", bound=Item)
-
-MODELS: dict[ItemKind, type[Item]] = {
-    ItemKind.INSTRUMENT: Instrument,
-    ItemKind.STANDARD: MeasurementStandard,
-    ItemKind.REFERENCE_MATERIAL: ReferenceMaterial,
-}
-
-# What the cross-field rules read, current value overlaid with the change.
-_RULE_ATTRIBUTES = (
-    "instrument_type",
-    "serial_number",
-    "use",
-    "interval_months",
-    "acquired_on",
-    "expiry_date",
-    "name",
-    "lot",
-)
-
-
-# --- Cross-field rules ---------------------------------------------------------------------------------
-
-
-def _check_unique(kind: ItemKind, owner: Organisation, values: dict[str, Any], item_id: int | None) -> None:
-    stmt = select(Item.id).where(Item.owner_id == owner.id, Item.kind == kind.value)
-    if item_id is not None:
-        stmt = stmt.where(Item.id != item_id)
-    if kind == ItemKind.INSTRUMENT:
-        instrument_type = values.get("instrument_type")
-        if instrument_type is None or not values.get("serial_number"):
-            return
-        stmt = stmt.where(Item.type_id == instrument_type.id, Item.serial_number == values["serial_number"])
-        field, message = (
-            "serial_number",
-            _l(
-                "%(owner)s already has a %(type)s with serial number %(serial)s.",
-                owner=owner.code,
-                type=instrument_type.code,
-                serial=values["serial_number"],
-            ),
-        )
-    elif kind == ItemKind.STANDARD:
-        if not values.get("serial_number"):
-            return
-        stmt = stmt.where(Item.serial_number == values["serial_number"])
-        field, message = (
-            "serial_number",
-            _l(
-                "%(owner)s already has a standard with serial number %(serial)s.",
-                owner=owner.code,
-                serial=values["serial_number"],
-            ),
-        )
-    else:
-        if not values.get("lot") or not values.get("name"):
-            return
-        stmt = stmt.where(Item.name == values["name"], Item.lot == values["lot"])
-        field, message = (
-            "lot",
-            _l(
-                "%(owner)s already has lot %(lot)s of this reference material.",
-                owner=owner.code,
-                lot=values["lot"],
-            ),
-        )
-    if db.session.scalar(stmt.limit(1)) is not None:
-        raise ServiceError({field: message})
-
-
-def _check_rules(
-    kind: ItemKind,
-    owner: Organisation,
-    values: dict[str, Any],
-    item_id: int | None,
-    today: date,
-    errors: FieldErrors,
-) -> None:
-    acquired_on = values.get("acquired_on")
-    if acquired_on is not None and acquired_on > today:
-        errors.add("acquired_on", _l("The acquisition date cannot be in the future."))
-    if kind == ItemKind.REFERENCE_MATERIAL:
-        expiry = values.get("expiry_date")
-        if expiry is not None and acquired_on is not None and expiry < acquired_on:
-            errors.absorb(
-                ServiceError({"expiry_date": _l("The expiry date is before the acquisition date.")})
-            )
-    if kind == ItemKind.INSTRUMENT:
-        _check_interval(values, today, errors)
-    if "serial_number" in errors.fields or "lot" in errors.fields:
-        return
-    try:
-        _check_unique(kind, owner, values, item_id)
-    except ServiceError as error:
-        errors.absorb(error)
-
-
-def _check_interval(values: dict[str, Any], today: date, errors: FieldErrors) -> None:
-    """Internal-use instruments are calibrated: the owner sets the interval. Legal-use ones are verified
-    on the legal cycle: an interval may only shorten it."""
-    interval, use = values.get("interval_months"), values.get("use")
-    if use == Use.INTERNAL and interval is None:
-        errors.absorb(
-            ServiceError(
-                {
-                    "interval_months": _l(
-                        "Give the calibration interval: instruments in internal use are calibrated, "
-                        "not verified."
-                    )
-                }
-            )
-        )
-    instrument_type = values.get("instrument_type")
-    if use != Use.LEGAL or interval is None or instrument_type is None:
-        return
-    rule = instrument_type.rule_on(today)
-    if rule is not None and rule.cycle_months is not None and interval > rule.cycle_months:
-        errors.absorb(
-            ServiceError(
-                {
-                    "interval_months": _l(
-                        "The legal cycle of %(type)s is %(cycle)d months: an interval may only shorten it.",
-                        type=instrument_type.code,
-                        cycle=rule.cycle_months,
-                    )
-                }
-            )
-        )
-
-
-def _keep_validity(item: Item) -> None:
-    """A reference material is valid until it expires: its validity IS its expiry date."""
-    if isinstance(item, ReferenceMaterial):
-        item.valid_until = item.expiry_date
-        if item.expiry_date is not None and item.last_result is None:
-            item.last_result = Result.PASS.value
 
 
 # --- Creating ------------------------------------------------------------------------------------------
@@ -210,20 +74,18 @@ def check_may_register(actor: Actor, kind: ItemKind) -> None:
     policy.require(actor, MODELS[kind], Permission.CREATE, _l("You may not register items."))
 
 
-def create_item(
-    actor: Actor, kind: ItemKind, values: Mapping[str, Any], *, today: date | None = None
-) -> Item:
+def create_item(actor: Actor, kind: ItemKind, values: Mapping[str, Any]) -> Item:
     """Register an item of ``kind``. ``values`` holds the fields of :data:`fields.FIELDS` [kind] and
     optionally ``owner`` (an organisation code; the actor's own organisation when left out)."""
     check_may_register(actor, kind)
-    today = today or local_today()
+    today = local_today()
     errors = FieldErrors()
     owner = errors.run(_owner, actor, kind, values.get("owner"))
     cleaned = clean_fields(
         kind, {name: value for name, value in values.items() if name != "owner"}, creating=True, errors=errors
     )
     if owner is not None:
-        _check_rules(kind, owner, cleaned, None, today, errors)
+        check_rules(kind, owner, cleaned, None, today, errors)
     errors.raise_if_any()
     assert owner is not None
     item = MODELS[kind](owner=owner, **cleaned)
@@ -233,31 +95,27 @@ def create_item(
             item.site_address = owner.address or ""
         if item.site_admin_unit is None:
             item.site_admin_unit = owner.admin_unit
-    _keep_validity(item)
+    keep_validity(item)
     item.search_text = search_text_of(item, owner)
     db.session.add(item)
     db.session.flush()
     return item
 
 
-def create_instrument(actor: Actor, values: Mapping[str, Any], *, today: date | None = None) -> Instrument:
-    item = create_item(actor, ItemKind.INSTRUMENT, values, today=today)
+def create_instrument(actor: Actor, values: Mapping[str, Any]) -> Instrument:
+    item = create_item(actor, ItemKind.INSTRUMENT, values)
     assert isinstance(item, Instrument)
     return item
 
 
-def create_standard(
-    actor: Actor, values: Mapping[str, Any], *, today: date | None = None
-) -> MeasurementStandard:
-    item = create_item(actor, ItemKind.STANDARD, values, today=today)
+def create_standard(actor: Actor, values: Mapping[str, Any]) -> MeasurementStandard:
+    item = create_item(actor, ItemKind.STANDARD, values)
     assert isinstance(item, MeasurementStandard)
     return item
 
 
-def create_reference_material(
-    actor: Actor, values: Mapping[str, Any], *, today: date | None = None
-) -> ReferenceMaterial:
-    item = create_item(actor, ItemKind.REFERENCE_MATERIAL, values, today=today)
+def create_reference_material(actor: Actor, values: Mapping[str, Any]) -> ReferenceMaterial:
+    item = create_item(actor, ItemKind.REFERENCE_MATERIAL, values)
     assert isinstance(item, ReferenceMaterial)
     return item
 
@@ -283,7 +141,6 @@ def update_item(
     *,
     reason: object,
     version: int | None,
-    today: date | None = None,
 ) -> T:
     """Change the fields named in ``changes``; ``owner`` (a code) transfers the item, the site fields
     relocate an instrument. The reason is required and audited; a stale ``version`` is a conflict."""
@@ -293,7 +150,7 @@ def update_item(
             actor, item, Permission.TRANSFER, _l("Only the Department may transfer an item to another owner.")
         )
     check_version(item, version)
-    today = today or local_today()
+    today = local_today()
     kind = ItemKind(item.kind)
     errors = FieldErrors()
     why = errors.run(require_reason, reason)
@@ -302,8 +159,8 @@ def update_item(
         owner = errors.run(_new_owner, item, changes["owner"])
     fields = {name: value for name, value in changes.items() if name != "owner"}
     cleaned = clean_fields(kind, fields, creating=False, errors=errors)
-    prospective = {name: getattr(item, name) for name in _RULE_ATTRIBUTES} | cleaned
-    _check_rules(kind, owner, prospective, item.id, today, errors)
+    prospective = {name: getattr(item, name) for name in RULE_ATTRIBUTES} | cleaned
+    check_rules(kind, owner, prospective, item.id, today, errors)
     errors.raise_if_any()
 
     with audit.reason(why):
@@ -312,7 +169,7 @@ def update_item(
                 setattr(item, name, value)
         if item.owner_id != owner.id:
             item.owner = owner
-        _keep_validity(item)
+        keep_validity(item)
         search_text = search_text_of(item, owner)
         if item.search_text != search_text:
             item.search_text = search_text

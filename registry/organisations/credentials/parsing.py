@@ -86,8 +86,6 @@ def _scope_text(
     text = clean_text(value, field=field, max_length=limit, required=False)
     if required and not text:
         raise ServiceError({field: _l("Entry %(n)d: give the %(key)s.", n=number, key=key)})
-    if len(text) > limit:  # pragma: no cover - clean_text refuses it first
-        raise ServiceError({field: _l("Use at most %(n)d characters.", n=limit)})
     return text
 
 

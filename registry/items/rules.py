@@ -1,0 +1,144 @@
+"""The rules between an item's fields (the fields themselves: :mod:`.fields`): unique serial numbers and
+lots, dates in order, the interval an instrument needs, and a reference material's validity."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.core.errors import FieldErrors, ServiceError
+from registry.extensions import db
+from registry.items.models import Item, ItemKind, ReferenceMaterial, Result, Use
+from registry.organisations.models import Organisation
+
+# What the cross-field rules read, current value overlaid with the change.
+RULE_ATTRIBUTES = (
+    "instrument_type",
+    "serial_number",
+    "use",
+    "interval_months",
+    "acquired_on",
+    "expiry_date",
+    "name",
+    "lot",
+)
+
+
+# --- Cross-field rules ---------------------------------------------------------------------------------
+
+
+def _check_unique(kind: ItemKind, owner: Organisation, values: dict[str, Any], item_id: int | None) -> None:
+    stmt = select(Item.id).where(Item.owner_id == owner.id, Item.kind == kind.value)
+    if item_id is not None:
+        stmt = stmt.where(Item.id != item_id)
+    if kind == ItemKind.INSTRUMENT:
+        instrument_type = values.get("instrument_type")
+        if instrument_type is None or not values.get("serial_number"):
+            return
+        stmt = stmt.where(Item.type_id == instrument_type.id, Item.serial_number == values["serial_number"])
+        field, message = (
+            "serial_number",
+            _l(
+                "%(owner)s already has a %(type)s with serial number %(serial)s.",
+                owner=owner.code,
+                type=instrument_type.code,
+                serial=values["serial_number"],
+            ),
+        )
+    elif kind == ItemKind.STANDARD:
+        if not values.get("serial_number"):
+            return
+        stmt = stmt.where(Item.serial_number == values["serial_number"])
+        field, message = (
+            "serial_number",
+            _l(
+                "%(owner)s already has a standard with serial number %(serial)s.",
+                owner=owner.code,
+                serial=values["serial_number"],
+            ),
+        )
+    else:
+        if not values.get("lot") or not values.get("name"):
+            return
+        stmt = stmt.where(Item.name == values["name"], Item.lot == values["lot"])
+        field, message = (
+            "lot",
+            _l(
+                "%(owner)s already has lot %(lot)s of this reference material.",
+                owner=owner.code,
+                lot=values["lot"],
+            ),
+        )
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise ServiceError({field: message})
+
+
+def check_rules(
+    kind: ItemKind,
+    owner: Organisation,
+    values: dict[str, Any],
+    item_id: int | None,
+    today: date,
+    errors: FieldErrors,
+) -> None:
+    acquired_on = values.get("acquired_on")
+    if acquired_on is not None and acquired_on > today:
+        errors.add("acquired_on", _l("The acquisition date cannot be in the future."))
+    if kind == ItemKind.REFERENCE_MATERIAL:
+        expiry = values.get("expiry_date")
+        if expiry is not None and acquired_on is not None and expiry < acquired_on:
+            errors.absorb(
+                ServiceError({"expiry_date": _l("The expiry date is before the acquisition date.")})
+            )
+    if kind == ItemKind.INSTRUMENT:
+        _check_interval(values, today, errors)
+    if "serial_number" in errors.fields or "lot" in errors.fields:
+        return
+    try:
+        _check_unique(kind, owner, values, item_id)
+    except ServiceError as error:
+        errors.absorb(error)
+
+
+def _check_interval(values: dict[str, Any], today: date, errors: FieldErrors) -> None:
+    """Internal-use instruments are calibrated: the owner sets the interval. Legal-use ones are verified
+    on the legal cycle: an interval may only shorten it."""
+    interval, use = values.get("interval_months"), values.get("use")
+    if use == Use.INTERNAL and interval is None:
+        errors.absorb(
+            ServiceError(
+                {
+                    "interval_months": _l(
+                        "Give the calibration interval: instruments in internal use are calibrated, "
+                        "not verified."
+                    )
+                }
+            )
+        )
+    instrument_type = values.get("instrument_type")
+    if use != Use.LEGAL or interval is None or instrument_type is None:
+        return
+    rule = instrument_type.rule_on(today)
+    if rule is not None and rule.cycle_months is not None and interval > rule.cycle_months:
+        errors.absorb(
+            ServiceError(
+                {
+                    "interval_months": _l(
+                        "The legal cycle of %(type)s is %(cycle)d months: an interval may only shorten it.",
+                        type=instrument_type.code,
+                        cycle=rule.cycle_months,
+                    )
+                }
+            )
+        )
+
+
+def keep_validity(item: Item) -> None:
+    """A reference material is valid until it expires: its validity IS its expiry date."""
+    if isinstance(item, ReferenceMaterial):
+        item.valid_until = item.expiry_date
+        if item.expiry_date is not None and item.last_result is None:
+            item.last_result = Result.PASS.value
