@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from registry.api.errors import error_response, http_error_response, is_api_request
+from registry.api.errors import error_response, http_error_response, is_api_request, summary
 from registry.core.errors import NotFoundError, ServiceError
 from registry.extensions import db
 from registry.templating import init_templating
@@ -74,7 +74,8 @@ def init_app(app: Flask) -> None:
     def _service_error(error: ServiceError) -> tuple[Response | str, int]:
         """A refusal no form caught: the row is hidden (404), forbidden (403), changed meanwhile (409)…"""
         if is_api_request():
-            return error_response(error.status_code, error.message, error.fields, code=error.code)
+            message = summary(error.fields) if len(error.fields) > 1 else error.message
+            return error_response(error.status_code, message, error.fields, code=error.code)
         if isinstance(error, NotFoundError) or not str(error.message):
             message = error_messages().get(error.status_code, "")
         else:

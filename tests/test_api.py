@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from sqlalchemy import func, select
 
+from registry.audit import services as audit
 from registry.audit.services import history
 from registry.extensions import db
 from registry.organisations.models import Organisation
@@ -71,7 +72,8 @@ def test_a_session_cookie_is_not_enough(client, auth, department_admin):
 def test_a_deactivated_user_s_token_stops_working(api, department_admin):
     as_admin = api(department_admin)
     assert as_admin.get(ORGS).status_code == 200
-    department_admin.active = False
+    with audit.reason("test set-up"):
+        department_admin.active = False
     db.session.commit()
     assert_error(as_admin.get(ORGS), 401)
 
@@ -252,6 +254,16 @@ def test_the_department_registers_an_organisation(department_admin_api):
     assert department_admin_api.get(f"{ORGS}/ctcp-dl.01").get_json()["code"] == "CTCP-DL.01"
 
 
+def test_a_code_is_read_as_the_form_reads_it(department_admin_api):
+    """Spaces around a code are dropped and it is stored in upper case, as the web form does."""
+    response = department_admin_api.post(
+        ORGS, json={"code": " abc ", "name": "Công ty ABC", "kinds": ["enterprise"]}
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["code"] == "ABC"
+    assert _organisation("ABC").name == "Công ty ABC"
+
+
 def test_a_duplicate_code_is_refused_whatever_its_case(department_admin_api):
     OrganisationFactory(code="DUP-1")
     db.session.commit()
@@ -303,8 +315,12 @@ def test_invalid_organisations_are_refused_field_by_field(department_admin_api, 
 def test_a_body_that_is_not_a_json_object_is_refused_in_our_shape(
     department_admin_api, data, content_type, status
 ):
-    response = department_admin_api.post(ORGS, data=data, content_type=content_type)
-    assert_error(response, status)
+    response = department_admin_api.post(
+        ORGS, data=data, content_type=content_type, headers={"Accept-Language": "en"}
+    )
+    error = assert_error(response, status)
+    if status == 400:
+        assert error["message"] == "The request body is not valid JSON."
 
 
 def test_vietnamese_names_are_stored_composed(department_admin_api):
@@ -491,9 +507,17 @@ def test_error_messages_are_vietnamese_by_default_and_english_on_request(departm
     assert english["message"] == "An organisation with code LANG already exists."
 
 
-def test_several_field_errors_are_summed_up(department_admin_api):
-    error = assert_error(department_admin_api.post(ORGS, json={}, headers={"Accept-Language": "en"}), 422)
-    assert set(error["fields"]) == {"code", "name", "kinds"}
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({}, {"code", "name", "kinds"}),  # refused by the schema (missing)
+        ({"code": "có dấu", "name": "x" * 256, "kinds": ["enterprise"]}, {"code", "name"}),  # by the service
+    ],
+    ids=["missing", "broken rules"],
+)
+def test_several_field_errors_are_summed_up(department_admin_api, body, fields):
+    error = assert_error(department_admin_api.post(ORGS, json=body, headers={"Accept-Language": "en"}), 422)
+    assert set(error["fields"]) == fields
     assert error["message"] == 'Some fields are not valid: see "fields".'
 
 

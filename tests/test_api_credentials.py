@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.extensions import db
-from registry.organisations.credentials.state import local_today
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
 from tests.factories import (
     AccreditationFactory,
@@ -95,10 +95,27 @@ def test_a_provider_manager_enters_its_own_credential_pending(api, new_lab_manag
 def test_the_response_carries_what_was_stored(api, new_lab_manager):
     http = api(new_lab_manager)
     designation = http.post(f"{API}/designations", json=BODIES["designations"]).get_json()
-    assert designation["type_codes"] == ["FUEL_DISPENSER", "TAXIMETER"]
+    # In the order of type_codes, each with the range a scope entry gives it.
+    assert designation["type_codes"] == ["TAXIMETER", "FUEL_DISPENSER"]
     assert designation["scope"] == [
-        {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
         {"type_code": "TAXIMETER", "range": ""},
+        {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
+    ]
+    # A type named only in the scope is designated too, after those of type_codes.
+    only_in_scope = http.post(
+        f"{API}/designations",
+        json={
+            **BODIES["designations"],
+            "decision_number": "13/QĐ-TĐC",
+            "type_codes": ["taximeter"],
+            "scope": [{"type_code": "fuel_dispenser", "range": "≤ 100 L/min"}],
+        },
+    )
+    assert only_in_scope.status_code == 201, only_in_scope.get_json()
+    assert only_in_scope.get_json()["type_codes"] == ["TAXIMETER", "FUEL_DISPENSER"]
+    assert only_in_scope.get_json()["scope"] == [
+        {"type_code": "TAXIMETER", "range": ""},
+        {"type_code": "FUEL_DISPENSER", "range": "≤ 100 L/min"},
     ]
     accreditation = http.post(f"{API}/accreditations", json=BODIES["accreditations"]).get_json()
     assert accreditation["scope"][1] == {"quantity": "pressure", "range": "", "cmc": ""}
@@ -171,7 +188,8 @@ def test_an_enterprise_is_not_a_provider(api, department_admin):
         ("registrations", {"services": []}, "services"),
         ("registrations", {"services": ["repair"]}, "services"),
         ("registrations", {"services": "calibration"}, "services"),
-        ("registrations", {"issued_on": "10/01/2024"}, "issued_on"),
+        ("registrations", {"issued_on": "10/13/2024"}, "issued_on"),
+        ("registrations", {"issued_on": "10 Jan 2024"}, "issued_on"),
         ("registrations", {"issued_on": "2024-02-30"}, "issued_on"),
         ("registrations", {"revoked_on": "2025-01-01"}, "revoked_on"),  # the Department's, by amendment
         ("registrations", {"fields": 5}, "fields"),
@@ -182,7 +200,8 @@ def test_an_enterprise_is_not_a_provider(api, department_admin):
         ("accreditations", {"scope": [{"quantity": ""}]}, "scope"),
         ("accreditations", {"scope": "mass"}, "scope"),
         ("accreditations", {"suspension": "suspended"}, "suspension"),
-        ("designations", {"type_codes": []}, "type_codes"),
+        ("designations", {"type_codes": [], "scope": []}, "type_codes"),
+        ("designations", {"type_codes": "TAXIMETER"}, "type_codes"),
         ("designations", {"type_codes": ["NO_SUCH_TYPE"]}, "type_codes"),
         ("designations", {"type_codes": ["a\u0000b"]}, "type_codes"),
         ("designations", {"type_codes": ["TAXIMETER", "taximeter"]}, "type_codes"),
@@ -204,6 +223,23 @@ def test_bad_credentials_are_refused_by_field_and_nothing_is_stored(
     )
     assert {key.split(".")[0] for key in error["fields"]} == {field}, error
     assert _count(path) == 0
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        [{"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min", "cmc": "1"}],
+        [{"type_code": "FUEL_DISPENSER", "range": "x" * 121}],
+        [{"type_code": "FUEL_DISPENSER", "range": 200}],
+    ],
+    ids=["unknown key", "overlong range", "range not text"],
+)
+def test_a_wrong_scope_entry_of_a_designation_is_named_on_scope(api, new_lab_manager, scope):
+    """The client sent the wrong value in ``scope``: the error names ``scope``, not ``type_codes``."""
+    body = {**BODIES["designations"], "scope": scope}
+    error = assert_error(api(new_lab_manager).post(f"{API}/designations", json=body), 422)
+    assert set(error["fields"]) == {"scope"}, error
+    assert _count("designations") == 0
 
 
 def test_numbers_are_recorded_once_per_provider_and_stored_composed(api, new_lab_manager):
@@ -239,7 +275,8 @@ def test_lists_show_each_caller_what_it_may_see_with_filters(api, new_lab_manage
         api(department_admin).get(f"{API}/registrations", query_string={"confirmation": "pending"}).get_json()
     )
     assert [item["id"] for item in pending["items"]] == [own.id]
-    for query in ({"organisation": "a\x00b"}, {"organisation": "NO-SUCH"}):
+    # Something that cannot be a code names no organisation, as an unknown code does: an empty list.
+    for query in ({"organisation": "a\x00b"}, {"organisation": "NO-SUCH"}, {"organisation": "x" * 41}):
         assert api(department_admin).get(f"{API}/registrations", query_string=query).get_json()["items"] == []
 
 
@@ -247,11 +284,11 @@ def test_lists_show_each_caller_what_it_may_see_with_filters(api, new_lab_manage
     "query, field",
     [
         ({"confirmation": "maybe"}, "confirmation"),
-        ({"organisation": "x" * 41}, "organisation"),
         ({"q": "x"}, "q"),
         ({"limit": "0"}, "limit"),
         ({"cursor": "zzz"}, "cursor"),
     ],
+    ids=["unknown confirmation", "unknown parameter", "limit", "cursor"],
 )
 def test_bad_list_queries_are_named(api, department_admin, query, field):
     error = assert_error(api(department_admin).get(f"{API}/verifiers", query_string=query), 422)

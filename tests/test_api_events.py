@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from registry.auth.models import Role
-from registry.items.status import local_today
+from registry.core.dates import local_today
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -98,7 +98,14 @@ def test_recording_refusals_name_their_field_in_the_callers_language(api, lab_te
         headers={"Accept-Language": "en"},
     )
     assert set(response.json["error"]["fields"]) == {"record_number", "stamp_number"}
-    field_error(client.post(EVENTS, json=verification_body()), 422, "item")
+    # Naming no item at all: the owner and serial number that name it without its id are asked for.
+    error = assert_error(
+        client.post(EVENTS, json=verification_body(), headers={"Accept-Language": "en"}), 422
+    )
+    assert error["fields"] == {
+        "owner": "This field is required.",
+        "serial_number": "This field is required.",
+    }
     field_error(
         client.post(EVENTS, json=verification_body(owner="XANG-02", serial_number="NOPE")),
         422,

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from registry.audit.services import history
 from registry.auth.models import Role
 from registry.catalogue.models import AdminUnit
+from registry.core.dates import local_today
 from registry.extensions import db
 from registry.items.models import Instrument, Item
-from registry.items.status import local_today
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -135,7 +135,10 @@ def test_registering_an_instrument_answers_201_with_the_design_fields(ngoc_hoi_m
         ({"type_code": "TAXIMETER", "serial_number": "X", "interval_months": 1.5}, "interval_months"),
         ({"type_code": "TAXIMETER", "serial_number": "X", "interval_months": 0}, "interval_months"),
         ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "use": "trade"}, "use"),
-        ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": "01/02/2024"}, "acquired_on"),
+        ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": "2024-02-30"}, "acquired_on"),
+        ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": "32/01/2024"}, "acquired_on"),
+        ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": "1 Feb 2024"}, "acquired_on"),
+        ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": 20240201}, "acquired_on"),
         ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "acquired_on": "2999-01-01"}, "acquired_on"),
         ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "site_admin_unit": "000"}, "site_admin_unit"),
         ({"type_code": "FUEL_DISPENSER", "serial_number": "X", "owner": "ELSEWHERE"}, "owner"),
@@ -149,6 +152,19 @@ def test_invalid_instruments_are_refused_field_by_field(ngoc_hoi_manager_api, bo
     error = assert_error(ngoc_hoi_manager_api.post(INSTRUMENTS, json=body), 422, "validation_error")
     assert set(error["fields"]) == {field}, error
     assert count_items() == before
+
+
+def test_a_date_is_read_as_iso_or_as_dd_mm_yyyy_and_a_wrong_one_is_named(ngoc_hoi_manager_api):
+    body = {"type_code": "FUEL_DISPENSER", "serial_number": "D-1", "acquired_on": "01/02/2024"}
+    response = ngoc_hoi_manager_api.post(INSTRUMENTS, json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["acquired_on"] == "2024-02-01"
+    wrong = ngoc_hoi_manager_api.post(
+        INSTRUMENTS, json={**body, "serial_number": "D-2", "acquired_on": "2024-13-01"}
+    )
+    assert assert_error(wrong, 422, "validation_error")["fields"] == {
+        "acquired_on": "Hãy nhập ngày theo dạng dd/mm/yyyy hoặc YYYY-MM-DD."
+    }
 
 
 def test_messages_follow_accept_language(ngoc_hoi_manager_api):
@@ -299,8 +315,6 @@ def test_patch_relocates_and_the_department_transfers(ngoc_hoi_manager_api, depa
     buyer = OrganisationFactory(code="MUA")
     db.session.commit()
     assert_error(ngoc_hoi_manager_api.patch(path, json={"owner": "MUA", "reason": "Bán"}), 403, "forbidden")
-    error = assert_error(department_officer_api.patch(path, json={"owner": "NOBODY", "reason": "Bán"}), 422)
-    assert set(error["fields"]) == {"owner"}
     moved = department_officer_api.patch(
         path, json={"owner": "mua", "reason": "Bán cho công ty khác", "version": 2}
     )
@@ -308,6 +322,18 @@ def test_patch_relocates_and_the_department_transfers(ngoc_hoi_manager_api, depa
     assert_error(ngoc_hoi_manager_api.get(path), 404)
     event = history("items", meter.id)[-1]
     assert (event.new_values["owner_id"], event.reason) == (buyer.id, "Bán cho công ty khác")
+
+
+@pytest.mark.parametrize("owner", ["NOBODY", "", "nh"])
+def test_a_transfer_to_an_unknown_or_the_same_owner_is_a_field_error(department_officer_api, meter, owner):
+    """An owner code naming no organisation (or none, or the current owner) is refused on ``owner``, and
+    the instrument stays where it is."""
+    path = f"{INSTRUMENTS}/{meter.id}"
+    error = assert_error(department_officer_api.patch(path, json={"owner": owner, "reason": "Bán"}), 422)
+    assert set(error["fields"]) == {"owner"}
+    db.session.expire_all()
+    instrument = db.session.get(Instrument, meter.id)
+    assert (instrument.owner.code, instrument.version) == ("NH", 1)
 
 
 def test_viewers_may_not_patch(api, ngoc_hoi_water, meter):
@@ -344,6 +370,14 @@ def test_standards(api):
     assert ids(client.get("/api/v1/standards")) == [created["id"]]
     error = assert_error(client.post("/api/v1/standards", json={**body, "serial_number": "QC-1"}), 422)
     assert set(error["fields"]) == {"serial_number"}
+    error = assert_error(client.post("/api/v1/standards", json={**body, "level": "gold"}), 422)
+    assert set(error["fields"]) == {"level"}
+
+
+def test_every_wrong_field_of_a_standard_is_named_at_once(api):
+    """A wrong value and missing fields are named in one answer, as the web form names them."""
+    lab = OrganisationFactory(provider=True, code="LAB")
+    client = api(user_with_role(Role.PROVIDER_MANAGER, lab))
     error = assert_error(client.post("/api/v1/standards", json={"name": "X", "level": "gold"}), 422)
     assert set(error["fields"]) == {"level", "quantity", "interval_months"}
 

@@ -62,7 +62,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def bearer():
     """A department_admin's token: the Department may call every operation."""
     admin = user_with_role(Role.DEPARTMENT_ADMIN)
-    token = create_api_token(admin)
+    token = create_api_token(admin, admin)
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
 

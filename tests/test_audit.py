@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import Actor, acting_as, history, versions
+from registry.audit.services import Author, acting_as, history, versions
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from registry.organisations.services import create_organisation, update_organisation
+from tests.helpers import SYSTEM
 
 
 def _row_as_dict(organisation: Organisation) -> dict[str, object]:
@@ -30,15 +31,20 @@ def _row_as_dict(organisation: Organisation) -> dict[str, object]:
 
 
 def test_every_version_of_a_row_can_be_rebuilt_from_the_trail():
-    with acting_as(Actor(None, "test")):
-        organisation = create_organisation(code="ctn-kt", name="Công ty Cấp nước", kinds=["enterprise"])
+    with acting_as(Author(None, "test")):
+        organisation = create_organisation(
+            SYSTEM, code="ctn-kt", name="Công ty Cấp nước", kinds=["enterprise"]
+        )
         seen = [_row_as_dict(organisation)]
         update_organisation(
-            organisation, reason="Tên đầy đủ theo giấy phép", name="Công ty CP Cấp thoát nước Kon Tum"
+            SYSTEM,
+            organisation,
+            {"name": "Công ty CP Cấp thoát nước Kon Tum"},
+            reason="Tên đầy đủ theo giấy phép",
         )
         seen.append(_row_as_dict(organisation))
         update_organisation(
-            organisation, reason="Cũng là đơn vị hiệu chuẩn", kinds=["enterprise", "provider"]
+            SYSTEM, organisation, {"kinds": ["enterprise", "provider"]}, reason="Cũng là đơn vị hiệu chuẩn"
         )
         seen.append(_row_as_dict(organisation))
 
@@ -46,9 +52,9 @@ def test_every_version_of_a_row_can_be_rebuilt_from_the_trail():
 
 
 def test_a_change_records_who_when_what_and_why():
-    with acting_as(Actor(None, "cli")):
-        organisation = create_organisation(code="X1", name="Tên cũ", kinds=["enterprise"])
-        update_organisation(organisation, reason="Sửa chính tả", name="Tên mới")
+    with acting_as(Author(None, "cli")):
+        organisation = create_organisation(SYSTEM, code="X1", name="Tên cũ", kinds=["enterprise"])
+        update_organisation(SYSTEM, organisation, {"name": "Tên mới"}, reason="Sửa chính tả")
 
     created, updated = history("organisations", organisation.id)
     assert created.action == "create" and created.old_values is None
@@ -61,13 +67,13 @@ def test_a_change_records_who_when_what_and_why():
 
 
 def test_a_change_without_a_reason_is_refused_and_nothing_is_written():
-    organisation = create_organisation(code="X2", name="Tên", kinds=["enterprise"])
+    organisation = create_organisation(SYSTEM, code="X2", name="Tên", kinds=["enterprise"])
     db.session.commit()
     before = len(history("organisations", organisation.id))
     from registry.core.errors import ServiceError
 
     with pytest.raises(ServiceError) as caught:
-        update_organisation(organisation, reason="   ", name="Khác")
+        update_organisation(SYSTEM, organisation, {"name": "Khác"}, reason="   ")
     assert "reason" in caught.value.fields
     db.session.rollback()
     assert len(history("organisations", organisation.id)) == before
@@ -102,7 +108,7 @@ def test_web_edits_are_attributed_to_the_logged_in_user(client, auth):
     "statement", ["UPDATE audit_events SET reason = 'forged'", "DELETE FROM audit_events"]
 )
 def test_the_database_refuses_to_change_or_remove_audit_rows(statement):
-    create_organisation(code="X3", name="Tên", kinds=["enterprise"])
+    create_organisation(SYSTEM, code="X3", name="Tên", kinds=["enterprise"])
     db.session.flush()
     assert db.session.scalar(select(sa.func.count(AuditEvent.id))) > 0
     savepoint = db.session.begin_nested()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from registry.audit import services as audit
 from registry.auth.models import UserSession
 from registry.auth.passwords import check_password_policy
 from registry.core.errors import ServiceError
@@ -165,7 +166,8 @@ def test_passwords_are_stored_as_argon2id(department_officer):
 
 
 def test_inactive_user_cannot_log_in(client, auth, department_officer):
-    department_officer.active = False
+    with audit.reason("test set-up"):
+        department_officer.active = False
     db.session.commit()
     auth.login(department_officer.email)
     assert client.get("/").status_code == 302

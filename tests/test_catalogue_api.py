@@ -130,6 +130,26 @@ def test_bad_query_parameters_are_refused_by_name(enterprise_viewer_api, query, 
     assert set(error["fields"]) == {field}
 
 
+@pytest.mark.parametrize(
+    "query, field, vietnamese, english",
+    [
+        ({"q": "x" * 201}, "q", "Dùng tối đa 200 ký tự.", "Use at most 200 characters."),
+        ({"quantity": "x" * 61}, "quantity", "Dùng tối đa 60 ký tự.", "Use at most 60 characters."),
+    ],
+    ids=["q", "quantity"],
+)
+def test_a_too_long_query_is_refused_in_the_callers_language(
+    enterprise_viewer_api, query, field, vietnamese, english
+):
+    """The same message as the service's (and the item lists'), Vietnamese by default."""
+    error = assert_error(enterprise_viewer_api.get(TYPES, query_string=query), 422, "validation_error")
+    assert error["fields"] == {field: vietnamese}
+    error = assert_error(
+        enterprise_viewer_api.get(TYPES, query_string=query, headers={"Accept-Language": "en"}), 422
+    )
+    assert error["fields"] == {field: english}
+
+
 @pytest.mark.parametrize("code", ["NO-SUCH", "%00", "a%00b", "%F0%9F%98%80", "x" * 300])
 def test_unknown_codes_answer_404(enterprise_viewer_api, code):
     assert_error(enterprise_viewer_api.get(f"{TYPES}/{code}"), 404, "not_found")

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import Actor, acting_as
+from registry.audit.services import Author, acting_as
 from registry.catalogue import reference, services
 from registry.catalogue.models import InstrumentType, LegalRule
 from registry.extensions import db
-from tests.helpers import audit_count
+from tests.helpers import SYSTEM, audit_count
 
 
 def rule(code: str, start: str) -> LegalRule:
@@ -57,9 +57,10 @@ def changed_types_file(tmp_path: Path) -> Path:
 
 def test_sync_applies_the_file_keeps_the_departments_edit_and_is_idempotent(cli, tmp_path):
     # The Department edits a rule's cycle (committed, as the web request would).
-    with acting_as(Actor(None, "test")):
+    with acting_as(Author(None, "test")):
         edm = rule("EDM", "2013-11-15")
         services.update_legal_rule(
+            SYSTEM,
             edm,
             reason="Theo TT 07/2019",
             controls=edm.controls,

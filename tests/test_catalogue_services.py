@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.audit.services import history
+from registry.auth.models import Role
 from registry.catalogue import services
 from registry.catalogue.models import InstrumentType, LegalRule
-from registry.core.errors import ConflictError, NotFoundError, ServiceError
+from registry.core.errors import ConflictError, ForbiddenError, NotFoundError, ServiceError
 from registry.extensions import db
-from tests.helpers import audit_count
+from tests.factories import user_with_role
+from tests.helpers import SYSTEM, audit_count
 
 
 def type_(code: str) -> InstrumentType:
@@ -91,7 +93,7 @@ def test_a_type_edit_is_stored_in_nfc_versioned_and_audited_with_its_reason():
     taximeter = type_("TAXIMETER")
     name = unicodedata.normalize("NFD", "Taximet điện tử")
     services.update_instrument_type(
-        taximeter, reason="Tên theo văn bản hợp nhất", version=1, name_vi=name, group2=True
+        SYSTEM, taximeter, reason="Tên theo văn bản hợp nhất", version=1, name_vi=name, group2=True
     )
     assert taximeter.name_vi == unicodedata.normalize("NFC", name)
     assert taximeter.version == 2
@@ -119,7 +121,7 @@ def test_a_bad_type_edit_names_the_field_and_changes_nothing(changes, field):
     before = audit_count()
     arguments = {"reason": "Sửa", **changes}
     with pytest.raises(ServiceError) as caught:
-        services.update_instrument_type(taximeter, **arguments)
+        services.update_instrument_type(SYSTEM, taximeter, **arguments)
     assert field in caught.value.fields
     db.session.expire_all()
     assert type_("TAXIMETER").name_vi == "Taximet" and type_("TAXIMETER").version == 1
@@ -128,8 +130,39 @@ def test_a_bad_type_edit_names_the_field_and_changes_nothing(changes, field):
 
 def test_a_stale_type_edit_is_a_conflict():
     with pytest.raises(ConflictError) as caught:
-        services.update_instrument_type(type_("TAXIMETER"), reason="Sửa", version=7, name_en="X")
+        services.update_instrument_type(SYSTEM, type_("TAXIMETER"), reason="Sửa", version=7, name_en="X")
     assert set(caught.value.fields) == {"version"}
+
+
+@pytest.mark.parametrize(
+    "role",
+    [Role.DEPARTMENT_OFFICER, Role.ENTERPRISE_MANAGER, Role.PROVIDER_MANAGER, Role.PROVIDER_TECHNICIAN],
+)
+def test_only_the_department_s_admin_edits_the_catalogue(role):
+    user = user_with_role(role)
+    taximeter = type_("TAXIMETER")
+    rule = rule_from("TAXIMETER", "2020-01-01")
+    name_en, before = taximeter.name_en, audit_count()
+    with pytest.raises(ForbiddenError):
+        services.update_instrument_type(user, taximeter, reason="Sửa", name_en="X")
+    with pytest.raises(ForbiddenError):
+        services.update_legal_rule(user, rule, **rule_values(rule, cycle_months=24))
+    with pytest.raises(ForbiddenError):
+        services.add_rule_period(
+            user,
+            type_("ENERGY_METER_1P_IND"),
+            reason="Thử",
+            controls="IV",
+            legal_basis="TT x",
+            effective_from=date(2030, 1, 1),
+        )
+    db.session.expire_all()
+    assert (type_("TAXIMETER").name_en, type_("TAXIMETER").version) == (name_en, 1)
+    assert rule_from("TAXIMETER", "2020-01-01").cycle_months == 18
+    assert audit_count() == before
+    admin = user_with_role(Role.DEPARTMENT_ADMIN)
+    services.update_instrument_type(admin, type_("TAXIMETER"), reason="Sửa", name_en="X")
+    assert type_("TAXIMETER").name_en == "X"
 
 
 # --- editing a rule -----------------------------------------------------------------------------------
@@ -138,6 +171,7 @@ def test_a_stale_type_edit_is_a_conflict():
 def test_a_rule_edit_changes_the_values_and_is_audited():
     rule = rule_from("TAXIMETER", "2013-11-15")
     services.update_legal_rule(
+        SYSTEM,
         rule,
         **rule_values(rule, controls=["RV", "PV", "iv"], confidence="source", note="Đã đối chiếu TT 23/2013"),
         version=1,
@@ -182,7 +216,7 @@ def test_a_bad_rule_edit_names_the_field_and_changes_nothing(changes, field):
         changes = {**changes, "effective_from": date(2019, 1, 1)}
         field = "effective_from"
     with pytest.raises(ServiceError) as caught:
-        services.update_legal_rule(rule, **rule_values(rule, **changes))
+        services.update_legal_rule(SYSTEM, rule, **rule_values(rule, **changes))
     assert field in caught.value.fields, caught.value.fields
     db.session.expire_all()
     rule = rule_from("TAXIMETER", "2020-01-01")
@@ -194,7 +228,7 @@ def test_every_field_error_is_given_at_once():
     rule = rule_from("TAXIMETER", "2020-01-01")
     with pytest.raises(ServiceError) as caught:
         services.update_legal_rule(
-            rule, **rule_values(rule, cycle_months=0, legal_basis="", confidence="?", reason="")
+            SYSTEM, rule, **rule_values(rule, cycle_months=0, legal_basis="", confidence="?", reason="")
         )
     assert set(caught.value.fields) == {"cycle_months", "legal_basis", "confidence", "reason"}
 
@@ -202,27 +236,27 @@ def test_every_field_error_is_given_at_once():
 def test_the_overlap_message_names_the_other_period():
     rule = rule_from("TAXIMETER", "2013-11-15")
     with pytest.raises(ServiceError) as caught:
-        services.update_legal_rule(rule, **rule_values(rule, effective_to=date(2020, 6, 30)))
+        services.update_legal_rule(SYSTEM, rule, **rule_values(rule, effective_to=date(2020, 6, 30)))
     assert set(caught.value.fields) == {"effective_to"}
     assert "01/01/2020" in str(caught.value.fields["effective_to"])
 
 
 def test_a_rule_without_periodic_verification_has_no_cycle():
     rule = rule_from("TAPE_MEASURE", "2013-11-15")
-    services.update_legal_rule(rule, **rule_values(rule, controls=["IV", "RV"]))
+    services.update_legal_rule(SYSTEM, rule, **rule_values(rule, controls=["IV", "RV"]))
     assert rule.controls == "IV+RV" and rule.cycle_months is None
 
 
 def test_controls_not_yet_confirmed_may_come_with_a_cycle():
     rule = rule_from("EV_CHARGER_AC_CAR", "2024-10-15")
-    services.update_legal_rule(rule, **rule_values(rule, cycle_months=24))
+    services.update_legal_rule(SYSTEM, rule, **rule_values(rule, cycle_months=24))
     assert (rule.controls, rule.cycle_months) == ("", 24)
 
 
 def test_a_stale_rule_edit_is_a_conflict():
     rule = rule_from("TAXIMETER", "2020-01-01")
     with pytest.raises(ConflictError):
-        services.update_legal_rule(rule, **rule_values(rule, cycle_months=24), version=2)
+        services.update_legal_rule(SYSTEM, rule, **rule_values(rule, cycle_months=24), version=2)
 
 
 # --- adding a rule period -----------------------------------------------------------------------------
@@ -231,8 +265,9 @@ def test_a_stale_rule_edit_is_a_conflict():
 def test_a_new_period_after_ending_the_current_one():
     taximeter = type_("TAXIMETER")
     current = rule_from("TAXIMETER", "2020-01-01")
-    services.update_legal_rule(current, **rule_values(current, effective_to=date(2026, 12, 31)))
+    services.update_legal_rule(SYSTEM, current, **rule_values(current, effective_to=date(2026, 12, 31)))
     rule = services.add_rule_period(
+        SYSTEM,
         taximeter,
         reason="Thông tư mới",
         version=taximeter.version,
@@ -262,6 +297,7 @@ def test_periods_of_one_type_must_not_overlap(start, end, field):
     taximeter = type_("TAXIMETER")
     with pytest.raises(ServiceError) as caught:
         services.add_rule_period(
+            SYSTEM,
             taximeter,
             reason="Thử",
             controls="IV",
@@ -277,6 +313,7 @@ def test_periods_of_one_type_must_not_overlap(start, end, field):
 def test_a_new_period_for_a_type_that_left_the_list():
     meter = type_("ENERGY_METER_1P_IND")
     services.add_rule_period(
+        SYSTEM,
         meter,
         reason="Đưa lại vào danh mục",
         controls="PA+IV+PV+RV",

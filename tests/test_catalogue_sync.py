@@ -12,14 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit import services as audit
 from registry.audit.models import AuditEvent
-from registry.audit.services import Actor, acting_as, history, set_reason
+from registry.audit.services import Author, acting_as, history
+from registry.auth.models import Role
 from registry.catalogue import reference, services
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.catalogue.sync import KeptEdit, sync_admin_units, sync_instrument_types
-from registry.core.errors import ServiceError
+from registry.core.errors import ForbiddenError, ServiceError
 from registry.extensions import db
-from tests.helpers import audit_count
+from tests.factories import user_with_role
+from tests.helpers import SYSTEM, audit_count
 
 # These tests read service messages outside a request: in English.
 pytestmark = pytest.mark.usefixtures("english")
@@ -66,7 +69,7 @@ def edit_rule(code: str, start: str, **changes: Any) -> None:
         "confidence": current.confidence,
         "note": current.note,
     }
-    services.update_legal_rule(current, reason="Sở sửa", **{**values, **changes})
+    services.update_legal_rule(SYSTEM, current, reason="Sở sửa", **{**values, **changes})
 
 
 NEW_TYPE = {
@@ -87,7 +90,7 @@ NEW_TYPE = {
 
 def test_the_shipped_files_match_what_the_migration_loaded():
     before = audit_count()
-    for report in (sync_instrument_types(), sync_admin_units()):
+    for report in (sync_instrument_types(SYSTEM), sync_admin_units(SYSTEM)):
         assert not report.changed_anything
         assert report.kept_edits == report.missing_from_file == report.skipped == []
     assert audit_count() == before
@@ -105,8 +108,8 @@ def test_file_changes_apply_department_edits_survive_and_a_second_run_changes_no
 
     path = types_copy(tmp_path, edit)
     before = audit_count()
-    with acting_as(Actor(None, "catalogue sync")):
-        report = sync_instrument_types(path)
+    with acting_as(Author(None, "catalogue sync")):
+        report = sync_instrument_types(SYSTEM, path)
 
     assert rule("EDM", "2013-11-15").cycle_months == 24
     assert rule("WATER_DEPTH", "2013-11-15").cycle_months == 18
@@ -133,7 +136,7 @@ def test_file_changes_apply_department_edits_survive_and_a_second_run_changes_no
     # The second run: nothing changes, nothing is audited, the kept edit is still reported.
     versions = dict(db.session.execute(select(LegalRule.id, LegalRule.version)).all())
     count = audit_count()
-    again = sync_instrument_types(path)
+    again = sync_instrument_types(SYSTEM, path)
     assert not again.changed_anything and again.created == [] and again.changes == []
     assert again.kept_edits == report.kept_edits
     assert audit_count() == count
@@ -144,7 +147,7 @@ def test_file_changes_apply_department_edits_survive_and_a_second_run_changes_no
 def test_an_edit_the_file_also_changed_is_kept_and_flagged(tmp_path):
     edit_rule("EDM", "2013-11-15", cycle_months=24)
     path = types_copy(tmp_path, lambda rows: row(rows, "EDM").update(cycle_months="36"))
-    report = sync_instrument_types(path)
+    report = sync_instrument_types(SYSTEM, path)
     assert rule("EDM", "2013-11-15").cycle_months == 24
     assert report.kept_edits == [KeptEdit("EDM@2013-11-15", "cycle_months", 24, 36, file_changed=True)]
     # The file's new value is now the one "last loaded": the edit stays an edit.
@@ -153,10 +156,12 @@ def test_an_edit_the_file_also_changed_is_kept_and_flagged(tmp_path):
 
 def test_an_edit_that_agrees_with_the_new_file_follows_the_file_again(tmp_path):
     edit_rule("EDM", "2013-11-15", cycle_months=24)
-    sync_instrument_types(types_copy(tmp_path, lambda rows: row(rows, "EDM").update(cycle_months="24")))
+    sync_instrument_types(
+        SYSTEM, types_copy(tmp_path, lambda rows: row(rows, "EDM").update(cycle_months="24"))
+    )
     assert rule("EDM", "2013-11-15").source["cycle_months"] == 24
     report = sync_instrument_types(
-        types_copy(tmp_path, lambda rows: row(rows, "EDM").update(cycle_months="6"))
+        SYSTEM, types_copy(tmp_path, lambda rows: row(rows, "EDM").update(cycle_months="6"))
     )
     assert rule("EDM", "2013-11-15").cycle_months == 6
     assert report.kept_edits == []
@@ -165,7 +170,7 @@ def test_an_edit_that_agrees_with_the_new_file_follows_the_file_again(tmp_path):
 def test_a_rule_whose_start_the_department_moved_is_still_recognised(tmp_path):
     edit_rule("TAPE_MEASURE", "2013-11-15", effective_from=date(2013, 12, 1))
     path = types_copy(tmp_path, lambda rows: row(rows, "TAPE_MEASURE").update(legal_basis="TT 07/2019"))
-    report = sync_instrument_types(path)
+    report = sync_instrument_types(SYSTEM, path)
     (moved,) = services.find_instrument_type("TAPE_MEASURE").rules
     assert moved.effective_from == date(2013, 12, 1)
     assert moved.legal_basis == "TT 07/2019"
@@ -187,7 +192,7 @@ def test_a_file_that_ends_a_period_and_starts_the_next_is_applied(tmp_path):
             },
         )
 
-    report = sync_instrument_types(types_copy(tmp_path, edit))
+    report = sync_instrument_types(SYSTEM, types_copy(tmp_path, edit))
     taximeter = services.find_instrument_type("TAXIMETER")
     assert taximeter.rule_on(date(2026, 12, 31)).cycle_months == 18
     assert taximeter.rule_on(date(2027, 1, 1)).cycle_months == 24
@@ -197,6 +202,7 @@ def test_a_file_that_ends_a_period_and_starts_the_next_is_applied(tmp_path):
 def test_a_new_file_period_overlapping_a_department_period_is_reported_not_added(tmp_path):
     meter = services.find_instrument_type("ENERGY_METER_1P_IND")
     services.add_rule_period(
+        SYSTEM,
         meter,
         reason="Sở bổ sung",
         controls="IV",
@@ -215,7 +221,7 @@ def test_a_new_file_period_overlapping_a_department_period_is_reported_not_added
             }
         )
 
-    report = sync_instrument_types(types_copy(tmp_path, edit))
+    report = sync_instrument_types(SYSTEM, types_copy(tmp_path, edit))
     assert report.created == []
     assert report.skipped == ["ENERGY_METER_1P_IND@2025-01-01 (overlaps ENERGY_METER_1P_IND@2026-01-01)"]
     assert len(services.find_instrument_type("ENERGY_METER_1P_IND").rules) == 3
@@ -224,6 +230,7 @@ def test_a_new_file_period_overlapping_a_department_period_is_reported_not_added
 def test_rows_missing_from_the_file_are_reported_never_deleted(tmp_path):
     taximeter = services.find_instrument_type("TAXIMETER")
     services.add_rule_period(
+        SYSTEM,
         services.find_instrument_type("ENERGY_METER_1P_IND"),
         reason="Sở bổ sung",
         controls="IV",
@@ -239,7 +246,7 @@ def test_rows_missing_from_the_file_are_reported_never_deleted(tmp_path):
             if r["code"] != "TAXIMETER" and (r["code"], r["effective_from"]) != ("SPEED_METER", "2013-11-15")
         ]
 
-    report = sync_instrument_types(types_copy(tmp_path, edit))
+    report = sync_instrument_types(SYSTEM, types_copy(tmp_path, edit))
     assert report.missing_from_file == ["SPEED_METER@2013-11-15", "TAXIMETER"]
     # Rows the Department added were never in the file: not "missing".
     assert "ENERGY_METER_1P_IND@2026-01-01" not in report.missing_from_file
@@ -265,7 +272,7 @@ def test_a_broken_file_is_refused_whole_with_the_row_named(tmp_path, edit, messa
     path = types_copy(tmp_path, edit)
     before = audit_count()
     with pytest.raises(ServiceError) as caught:
-        sync_instrument_types(path)
+        sync_instrument_types(SYSTEM, path)
     assert set(caught.value.fields) == {"file"}
     assert message in str(caught.value.fields["file"])
     assert audit_count() == before
@@ -275,10 +282,25 @@ def test_a_file_without_a_needed_column_or_missing_is_refused(tmp_path):
     path = tmp_path / "types.csv"
     path.write_text("code,name_vi\nX,Y\n", encoding="utf-8")
     with pytest.raises(ServiceError) as caught:
-        sync_instrument_types(path)
+        sync_instrument_types(SYSTEM, path)
     assert "missing column" in str(caught.value.fields["file"])
     with pytest.raises(ServiceError):
-        sync_instrument_types(tmp_path / "nope.csv")
+        sync_instrument_types(SYSTEM, tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("role", [Role.DEPARTMENT_OFFICER, Role.PROVIDER_MANAGER])
+def test_only_the_department_s_admin_applies_a_file(tmp_path, role):
+    user = user_with_role(role)
+    path = types_copy(tmp_path, lambda rows: row(rows, "WATER_DEPTH").update(cycle_months="18"))
+    before = audit_count()
+    with pytest.raises(ForbiddenError):
+        sync_instrument_types(user, path)
+    with pytest.raises(ForbiddenError):
+        sync_admin_units(user)
+    assert rule("WATER_DEPTH", "2013-11-15").cycle_months == 12
+    assert audit_count() == before
+    report = sync_instrument_types(user_with_role(Role.DEPARTMENT_ADMIN), path)
+    assert report.updated == ["WATER_DEPTH@2013-11-15"]
 
 
 # --- administrative units -----------------------------------------------------------------------------
@@ -295,9 +317,8 @@ def unit(code: str) -> AdminUnit:
 def test_admin_units_merge_like_the_catalogue(tmp_path):
     # The Department confirmed a district's code and wrote the successor commune.
     district = unit("615")
-    district.successor = "Xã Đắk Hà (Quảng Ngãi)"
-    set_reason("Theo Nghị quyết sắp xếp xã 2025")
-    db.session.flush()
+    with audit.reason("Theo Nghị quyết sắp xếp xã 2025"):
+        district.successor = "Xã Đắk Hà (Quảng Ngãi)"
 
     def edit(rows: Rows) -> None:
         row(rows, "610")["successor"] = "Xã Đắk Glei"
@@ -306,7 +327,7 @@ def test_admin_units_merge_like_the_catalogue(tmp_path):
             {**row(rows, "610"), "code": "23284", "name_vi": "Xã Đắk Pék", "kind": "commune", "successor": ""}
         )
 
-    report = sync_admin_units(units_copy(tmp_path, edit))
+    report = sync_admin_units(SYSTEM, units_copy(tmp_path, edit))
     assert unit("610").successor == "Xã Đắk Glei"
     assert unit("615").successor == "Xã Đắk Hà (Quảng Ngãi)"
     assert unit("23284").level == "commune" and unit("23284").parent_code == "62"
@@ -316,7 +337,7 @@ def test_admin_units_merge_like_the_catalogue(tmp_path):
         ("615", "successor", True)
     ]
     count = audit_count()
-    again = sync_admin_units(units_copy(tmp_path, edit))
+    again = sync_admin_units(SYSTEM, units_copy(tmp_path, edit))
     assert not again.changed_anything and audit_count() == count
     assert (
         history("admin_units", unit("23284").id)[0].reason
@@ -325,7 +346,7 @@ def test_admin_units_merge_like_the_catalogue(tmp_path):
 
 
 def test_units_missing_from_the_file_are_reported_and_kept(tmp_path):
-    report = sync_admin_units(units_copy(tmp_path, lambda rows: rows.pop()))
+    report = sync_admin_units(SYSTEM, units_copy(tmp_path, lambda rows: rows.pop()))
     assert report.missing_from_file == ["618"]
     assert unit("618").name == "Huyện Ia H'Drai"
 
@@ -341,5 +362,5 @@ def test_units_missing_from_the_file_are_reported_and_kept(tmp_path):
 )
 def test_a_broken_units_file_is_refused(tmp_path, edit, message):
     with pytest.raises(ServiceError) as caught:
-        sync_admin_units(units_copy(tmp_path, edit))
+        sync_admin_units(SYSTEM, units_copy(tmp_path, edit))
     assert message in str(caught.value.fields["file"])

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit import services as audit
 from registry.auth.models import Role
 from registry.catalogue import services
 from registry.catalogue.models import LegalRule
@@ -140,6 +141,9 @@ def test_the_department_officer_reads_but_may_not_edit(client, auth):
     officer = login(client, auth, Role.DEPARTMENT_OFFICER)
     assert officer.get("/catalogue/TAXIMETER").status_code == 200
     assert officer.get("/catalogue/TAXIMETER/edit").status_code == 403
+    current = rule("TAXIMETER", "2020-01-01")
+    assert officer.get(f"/catalogue/TAXIMETER/rules/{current.id}/edit").status_code == 403
+    assert officer.get("/catalogue/TAXIMETER/rules/new").status_code == 403
 
 
 # --- editing ------------------------------------------------------------------------------------------
@@ -172,6 +176,30 @@ def test_the_admin_edits_a_rule_and_the_history_shows_it(department_admin_client
     html = department_admin_client.get("/catalogue/TAXIMETER").get_data(as_text=True)
     assert 'data-testid="history"' in html and "Đối chiếu văn bản gốc" in html
     assert 'data-testid="verify"' not in html  # nothing left to verify for this type
+
+
+def test_the_admin_moves_the_start_of_a_rule_from_the_file(department_admin_client):
+    tape = rule("TAPE_MEASURE", "2013-11-15")
+    path = f"/catalogue/TAPE_MEASURE/rules/{tape.id}/edit"
+    response = post_form(
+        department_admin_client,
+        path,
+        {
+            "controls": tape.controls.split("+"),
+            "legal_basis": tape.legal_basis,
+            "effective_from": "01/12/2013",
+            "confidence": tape.confidence,
+            "note": tape.note,
+            "reason": "Ngày hiệu lực theo bản gốc",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    (moved,) = services.find_instrument_type("TAPE_MEASURE").rules
+    assert moved.effective_from == date(2013, 12, 1)
+    html = department_admin_client.get("/catalogue/TAPE_MEASURE").get_data(as_text=True)
+    assert "Ngày hiệu lực theo bản gốc" in html
 
 
 def test_the_admin_edits_a_type_in_nfc(department_admin_client):
@@ -271,7 +299,8 @@ def test_a_stale_rule_edit_keeps_what_the_user_typed(department_admin_client):
     current = rule("TAXIMETER", "2020-01-01")
     path = f"/catalogue/TAXIMETER/rules/{current.id}/edit"
     token = csrf_token_from(department_admin_client.get(path).get_data(as_text=True))
-    current.note = "Người khác sửa"
+    with audit.reason("Người khác sửa"):
+        current.note = "Người khác sửa"
     db.session.commit()
     response = department_admin_client.post(
         path,

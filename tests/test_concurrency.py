@@ -22,13 +22,13 @@ def test_a_save_racing_another_answers_409_and_keeps_the_winner(app, client, aut
 
     real_update = services.update_organisation
 
-    def update_after_a_concurrent_save(row, **kwargs):
+    def update_after_a_concurrent_save(actor, row, changes, **kwargs):
         # The other request commits between our version check and our flush.
         db.session.execute(
             sa.update(Organisation).where(Organisation.id == row.id).values(name="Người khác", version=2),
             execution_options={"synchronize_session": False},
         )
-        return real_update(row, **kwargs)
+        return real_update(actor, row, changes, **kwargs)
 
     monkeypatch.setattr(
         "registry.organisations.views.services.update_organisation", update_after_a_concurrent_save

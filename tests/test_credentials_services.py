@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit import services as audit
 from registry.audit.services import history
 from registry.auth.models import Role
 from registry.catalogue.models import InstrumentType
@@ -16,10 +17,7 @@ from registry.core.errors import ConflictError, ForbiddenError, NotFoundError, S
 from registry.extensions import db
 from registry.organisations.credentials.services import (
     amend_credential,
-    create_accreditation,
-    create_designation,
-    create_registration,
-    create_verifier,
+    create_credential,
     review_credential,
 )
 from registry.organisations.credentials.state import (
@@ -169,7 +167,7 @@ REGISTRATION = {
 
 def test_a_provider_manager_enters_its_own_registration_which_waits_for_confirmation():
     manager = user_with_role(Role.PROVIDER_MANAGER)
-    registration = create_registration(manager.organisation, actor=manager, **REGISTRATION)
+    registration = create_credential(manager, Registration, manager.organisation, REGISTRATION)
     assert registration.confirmation == "pending"
     assert (registration.confirmed_by_id, registration.confirmed_at) == (None, None)
     assert registration.services == ["verification", "calibration"]  # in a fixed order
@@ -179,18 +177,38 @@ def test_a_provider_manager_enters_its_own_registration_which_waits_for_confirma
 def test_the_department_enters_a_provider_s_credential_confirmed_at_once():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     provider = OrganisationFactory(provider=True)
-    registration = create_registration(provider, actor=officer, **REGISTRATION)
+    registration = create_credential(officer, Registration, provider, REGISTRATION)
     assert registration.confirmation == "confirmed"
     assert registration.confirmed_by_id == officer.id
     assert registration.confirmed_at is not None
     assert find_registration(provider, "verification", D) == registration
 
 
+def test_a_credential_is_for_the_actor_s_own_provider_or_one_named_by_a_code_it_may_see():
+    manager = user_with_role(Role.PROVIDER_MANAGER)
+    own = create_credential(manager, Registration, None, REGISTRATION)
+    assert own.organisation == manager.organisation
+    other = OrganisationFactory(provider=True)
+    with pytest.raises(ServiceError) as caught:
+        create_credential(manager, Registration, other.code, REGISTRATION)
+    assert set(caught.value.fields) == {"organisation"}
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    named = create_credential(officer, Registration, f" {other.code.lower()} ", REGISTRATION)
+    assert named.organisation == other
+    with pytest.raises(ServiceError) as caught:
+        create_credential(officer, Registration, "NO-SUCH-ORG", REGISTRATION)
+    assert set(caught.value.fields) == {"organisation"}
+    # The Department's own organisation is no provider: it names the one it enters a credential for.
+    with pytest.raises(ServiceError) as caught:
+        create_credential(officer, Registration, None, REGISTRATION)
+    assert set(caught.value.fields) == {"organisation"}
+
+
 def test_credentials_belong_to_providers_only():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     enterprise = OrganisationFactory()
     with pytest.raises(ServiceError) as caught:
-        create_registration(enterprise, actor=officer, **REGISTRATION)
+        create_credential(officer, Registration, enterprise, REGISTRATION)
     assert set(caught.value.fields) == {"organisation"}
 
 
@@ -199,13 +217,13 @@ def test_other_roles_of_the_provider_may_not_enter_credentials(role):
     provider = OrganisationFactory(provider=True, is_enterprise=True)
     user = user_with_role(role, organisation=provider)
     with pytest.raises(ForbiddenError):
-        create_registration(provider, actor=user, **REGISTRATION)
+        create_credential(user, Registration, provider, REGISTRATION)
 
 
 def test_a_manager_may_not_enter_another_provider_s_credentials():
     manager = user_with_role(Role.PROVIDER_MANAGER)
     with pytest.raises(NotFoundError):
-        create_registration(OrganisationFactory(provider=True), actor=manager, **REGISTRATION)
+        create_credential(manager, Registration, OrganisationFactory(provider=True), REGISTRATION)
 
 
 @pytest.mark.parametrize(
@@ -221,7 +239,7 @@ def test_a_manager_may_not_enter_another_provider_s_credentials():
         ({"services": "calibration"}, "services"),
         ({"services": [None]}, "services"),
         ({"issued_on": None}, "issued_on"),
-        ({"issued_on": "15/01/2024"}, "issued_on"),
+        ({"issued_on": "15.01.2024"}, "issued_on"),
         ({"issued_on": "2024-02-30"}, "issued_on"),
         ({"fields": "x" * 2001}, "fields"),
         ({"revoked_on": date(2023, 1, 1)}, "revoked_on"),
@@ -230,7 +248,9 @@ def test_a_manager_may_not_enter_another_provider_s_credentials():
 def test_bad_registrations_are_refused_by_field(changes, field):
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     with pytest.raises(ServiceError) as caught:
-        create_registration(OrganisationFactory(provider=True), actor=officer, **{**REGISTRATION, **changes})
+        create_credential(
+            officer, Registration, OrganisationFactory(provider=True), {**REGISTRATION, **changes}
+        )
     assert set(caught.value.fields) == {field}
     assert db.session.scalar(select(func.count(Registration.id))) == 0
 
@@ -238,18 +258,18 @@ def test_bad_registrations_are_refused_by_field(changes, field):
 def test_a_number_is_recorded_once_per_provider():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     provider = OrganisationFactory(provider=True)
-    create_registration(provider, actor=officer, **REGISTRATION)
+    create_credential(officer, Registration, provider, REGISTRATION)
     with pytest.raises(ServiceError) as caught:
-        create_registration(provider, actor=officer, **REGISTRATION)
+        create_credential(officer, Registration, provider, REGISTRATION)
     assert set(caught.value.fields) == {"certificate_number"}
-    create_registration(OrganisationFactory(provider=True), actor=officer, **REGISTRATION)
+    create_credential(officer, Registration, OrganisationFactory(provider=True), REGISTRATION)
 
 
 def test_text_is_stored_composed():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     nfd = unicodedata.normalize("NFD", "ĐK-Đắk Hà")
-    registration = create_registration(
-        OrganisationFactory(provider=True), actor=officer, **{**REGISTRATION, "certificate_number": nfd}
+    registration = create_credential(
+        officer, Registration, OrganisationFactory(provider=True), {**REGISTRATION, "certificate_number": nfd}
     )
     assert registration.certificate_number == "ĐK-Đắk Hà"
 
@@ -266,8 +286,8 @@ ACCREDITATION = {
 
 def test_an_accreditation_keeps_a_structured_scope_and_a_known_scheme():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
-    accreditation = create_accreditation(
-        OrganisationFactory(provider=True), actor=officer, **{**ACCREDITATION, "scheme": "iso 17025"}
+    accreditation = create_credential(
+        officer, Accreditation, OrganisationFactory(provider=True), {**ACCREDITATION, "scheme": "iso 17025"}
     )
     assert accreditation.scheme == "ISO/IEC 17025"
     assert accreditation.scope == [
@@ -298,8 +318,8 @@ def test_an_accreditation_keeps_a_structured_scope_and_a_known_scheme():
 def test_bad_accreditations_are_refused_by_field(changes, field):
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     with pytest.raises(ServiceError) as caught:
-        create_accreditation(
-            OrganisationFactory(provider=True), actor=officer, **{**ACCREDITATION, **changes}
+        create_credential(
+            officer, Accreditation, OrganisationFactory(provider=True), {**ACCREDITATION, **changes}
         )
     assert set(caught.value.fields) == {field}
     assert db.session.scalar(select(func.count(Accreditation.id))) == 0
@@ -307,73 +327,118 @@ def test_bad_accreditations_are_refused_by_field(changes, field):
 
 def test_a_designation_names_catalogue_types_with_optional_ranges():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
-    designation = create_designation(
+    designation = create_credential(
+        officer,
+        Designation,
         OrganisationFactory(provider=True),
-        actor=officer,
-        decision_number="12/QĐ-TĐC",
-        scope=[{"type_code": "taximeter"}, {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}],
-        valid_from=date(2025, 1, 1),
-        valid_to=date(2027, 1, 1),
+        {
+            "decision_number": "12/QĐ-TĐC",
+            "type_codes": ["taximeter", "FUEL_DISPENSER"],
+            "scope": [{"type_code": "fuel_dispenser", "range": "≤ 200 L/min"}],
+            "valid_from": date(2025, 1, 1),
+            "valid_to": date(2027, 1, 1),
+        },
+    )
+    assert designation.type_codes == ["TAXIMETER", "FUEL_DISPENSER"]
+    assert designation.scope == [
+        {"type_code": "TAXIMETER", "range": ""},
+        {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
+    ]
+    # The scope alone may name the types, a range or not.
+    designation = create_credential(
+        officer,
+        Designation,
+        OrganisationFactory(provider=True),
+        {
+            "decision_number": "13/QĐ-TĐC",
+            "scope": [{"type_code": "taximeter"}, {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}],
+            "valid_from": date(2025, 1, 1),
+            "valid_to": date(2027, 1, 1),
+        },
     )
     assert designation.type_codes == ["TAXIMETER", "FUEL_DISPENSER"]
     assert designation.scope[1] == {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}
 
 
 @pytest.mark.parametrize(
-    "scope",
+    ("types", "field"),
     [
-        [],
-        [{"type_code": "NO_SUCH_TYPE"}],
-        [{"type_code": "TAXIMETER"}, {"type_code": "taximeter"}],
-        [{"type_code": ""}],
-        [{"type_code": "a\x00b"}],
-        [{"type_code": "TAXIMETER", "cmc": "1"}],
-        None,
+        # No type at all.
+        ({"scope": []}, "type_codes"),
+        ({"scope": None}, "type_codes"),
+        ({"type_codes": []}, "type_codes"),
+        # A wrong type code is named where it was given; a scope entry counted in the scope.
+        ({"type_codes": ["NO_SUCH_TYPE"]}, "type_codes"),
+        ({"type_codes": ["TAXIMETER", "taximeter"]}, "type_codes"),
+        ({"type_codes": [""]}, "type_codes"),
+        ({"type_codes": "TAXIMETER"}, "type_codes"),
+        ({"scope": [{"type_code": "NO_SUCH_TYPE"}]}, "scope"),
+        ({"scope": [{"type_code": "TAXIMETER"}, {"type_code": "taximeter"}]}, "scope"),
+        ({"scope": [{"type_code": ""}]}, "scope"),
+        ({"scope": [{"type_code": "a\x00b"}]}, "scope"),
+        ({"scope": [{"type_code": "TAXIMETER", "cmc": "1"}]}, "scope"),
+        ({"type_codes": ["TAXIMETER"], "scope": [{"type_code": "TAXIMETER", "cmc": "1"}]}, "scope"),
+        # Two ranges for one type: which one holds? Refused, not one of them silently dropped.
+        (
+            {
+                "type_codes": ["FUEL_DISPENSER"],
+                "scope": [
+                    {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
+                    {"type_code": "fuel_dispenser", "range": "≤ 300 L/min"},
+                ],
+            },
+            "scope",
+        ),
     ],
 )
-def test_bad_designations_are_refused(scope):
+def test_bad_designations_are_refused(types, field):
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    values = {"decision_number": "1/QĐ", "valid_from": date(2025, 1, 1), "valid_to": date(2026, 1, 1)}
     with pytest.raises(ServiceError) as caught:
-        create_designation(
-            OrganisationFactory(provider=True),
-            actor=officer,
-            decision_number="1/QĐ",
-            scope=scope,
-            valid_from=date(2025, 1, 1),
-            valid_to=date(2026, 1, 1),
-        )
-    assert set(caught.value.fields) == {"type_codes"}
+        create_credential(officer, Designation, OrganisationFactory(provider=True), {**values, **types})
+    assert set(caught.value.fields) == {field}
+    assert db.session.scalar(select(func.count(Designation.id))) == 0
 
 
 def test_a_designation_is_for_group_2_types_only():
-    db.session.scalar(select(InstrumentType).where(InstrumentType.code == "TAXIMETER")).group2 = False
+    with audit.reason("test set-up"):
+        db.session.scalar(select(InstrumentType).where(InstrumentType.code == "TAXIMETER")).group2 = False
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     with pytest.raises(ServiceError) as caught:
-        create_designation(
+        create_credential(
+            officer,
+            Designation,
             OrganisationFactory(provider=True),
-            actor=officer,
-            decision_number="1/QĐ",
-            scope=[{"type_code": "TAXIMETER"}],
-            valid_from=date(2025, 1, 1),
-            valid_to=date(2026, 1, 1),
+            {
+                "decision_number": "1/QĐ",
+                "type_codes": ["TAXIMETER"],
+                "valid_from": date(2025, 1, 1),
+                "valid_to": date(2026, 1, 1),
+            },
         )
     assert set(caught.value.fields) == {"type_codes"}
 
 
 def test_a_verifier_card_lists_catalogue_types():
     manager = user_with_role(Role.PROVIDER_MANAGER)
-    verifier = create_verifier(
+    verifier = create_credential(
+        manager,
+        Verifier,
         manager.organisation,
-        actor=manager,
-        name="Nguyễn Văn Kiểm",
-        card_number="KĐV-77",
-        type_codes=["taximeter", "TAXIMETER", "FUEL_DISPENSER"],
-        valid_to=date(2027, 1, 1),
+        {
+            "name": "Nguyễn Văn Kiểm",
+            "card_number": "KĐV-77",
+            "type_codes": ["taximeter", "TAXIMETER", "FUEL_DISPENSER"],
+            "valid_to": date(2027, 1, 1),
+        },
     )
     assert verifier.type_codes == ["TAXIMETER", "FUEL_DISPENSER"]
     with pytest.raises(ServiceError) as caught:
-        create_verifier(
-            manager.organisation, actor=manager, name="", card_number="", type_codes=["NOPE"], valid_to=None
+        create_credential(
+            manager,
+            Verifier,
+            manager.organisation,
+            {"name": "", "card_number": "", "type_codes": ["NOPE"], "valid_to": None},
         )
     assert set(caught.value.fields) == {"name", "card_number", "type_codes", "valid_to"}
     assert db.session.scalar(select(func.count(Verifier.id))) == 1
@@ -385,7 +450,7 @@ def test_a_verifier_card_lists_catalogue_types():
 def test_a_provider_s_amendment_goes_back_to_the_department():
     manager = user_with_role(Role.PROVIDER_MANAGER)
     registration = RegistrationFactory(organisation=manager.organisation)
-    amend_credential(registration, actor=manager, reason="Bổ sung dịch vụ", version=1, services=["testing"])
+    amend_credential(manager, registration, {"services": ["testing"]}, reason="Bổ sung dịch vụ", version=1)
     assert registration.services == ["testing"]
     assert registration.confirmation == "pending"
     assert registration.confirmed_by_id is None
@@ -396,13 +461,13 @@ def test_a_provider_s_amendment_goes_back_to_the_department():
 def test_the_department_amends_revokes_and_suspends():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     registration = RegistrationFactory()
-    amend_credential(registration, actor=officer, reason="Thu hồi theo QĐ 5", revoked_on=D)
+    amend_credential(officer, registration, {"revoked_on": D}, reason="Thu hồi theo QĐ 5")
     assert registration.confirmation == "confirmed"
     assert credential_state(registration, D) == "revoked"
     accreditation = AccreditationFactory()
-    amend_credential(accreditation, actor=officer, reason="BoA đình chỉ", suspension="suspended")
+    amend_credential(officer, accreditation, {"suspension": "suspended"}, reason="BoA đình chỉ")
     assert credential_state(accreditation, D) == "suspended"
-    amend_credential(accreditation, actor=officer, reason="BoA khôi phục", suspension=None)
+    amend_credential(officer, accreditation, {"suspension": None}, reason="BoA khôi phục")
     assert credential_state(accreditation, D) == "valid"
 
 
@@ -410,12 +475,14 @@ def test_only_the_department_revokes_or_suspends():
     manager = user_with_role(Role.PROVIDER_MANAGER)
     registration = RegistrationFactory(organisation=manager.organisation)
     with pytest.raises(ForbiddenError):
-        amend_credential(registration, actor=manager, reason="Tự thu hồi", revoked_on=D)
+        amend_credential(manager, registration, {"revoked_on": D}, reason="Tự thu hồi")
     accreditation = AccreditationFactory(organisation=manager.organisation, suspension="suspended")
     with pytest.raises(ForbiddenError):
-        amend_credential(accreditation, actor=manager, reason="Tự khôi phục", suspension=None)
+        amend_credential(manager, accreditation, {"suspension": None}, reason="Tự khôi phục")
     # Sending the value as it is, with another change, is no revocation.
-    amend_credential(accreditation, actor=manager, reason="Sửa số", suspension="suspended", number="VILAS 1")
+    amend_credential(
+        manager, accreditation, {"suspension": "suspended", "number": "VILAS 1"}, reason="Sửa số"
+    )
     assert accreditation.number == "VILAS 1"
 
 
@@ -423,18 +490,18 @@ def test_an_amendment_needs_a_reason_a_current_version_and_a_change():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     verifier = VerifierFactory()
     with pytest.raises(ServiceError) as caught:
-        amend_credential(verifier, actor=officer, reason="  ", name="Tên khác")
+        amend_credential(officer, verifier, {"name": "Tên khác"}, reason="  ")
     assert set(caught.value.fields) == {"reason"}
     with pytest.raises(ConflictError):
-        amend_credential(verifier, actor=officer, reason="Sửa", version=7, name="Tên khác")
+        amend_credential(officer, verifier, {"name": "Tên khác"}, reason="Sửa", version=7)
     with pytest.raises(ServiceError) as caught:
-        amend_credential(verifier, actor=officer, reason="Sửa", name=verifier.name)
+        amend_credential(officer, verifier, {"name": verifier.name}, reason="Sửa")
     assert set(caught.value.fields) == {"_"}
     with pytest.raises(ServiceError) as caught:
-        amend_credential(verifier, actor=officer, reason="Sửa", colour="red")
+        amend_credential(officer, verifier, {"colour": "red"}, reason="Sửa")
     assert set(caught.value.fields) == {"colour"}
     with pytest.raises(ServiceError) as caught:
-        amend_credential(verifier, actor=officer, reason="Sửa", valid_to="hôm qua")
+        amend_credential(officer, verifier, {"valid_to": "hôm qua"}, reason="Sửa")
     assert set(caught.value.fields) == {"valid_to"}
     assert verifier.version == 1
 
@@ -444,43 +511,40 @@ def test_an_amendment_keeps_numbers_unique():
     first = DesignationFactory(decision_number="1/QĐ")
     second = DesignationFactory(organisation=first.organisation, decision_number="2/QĐ")
     with pytest.raises(ServiceError) as caught:
-        amend_credential(second, actor=officer, reason="Sửa số", decision_number="1/QĐ")
+        amend_credential(officer, second, {"decision_number": "1/QĐ"}, reason="Sửa số")
     assert set(caught.value.fields) == {"decision_number"}
-    amend_credential(first, actor=officer, reason="Sửa ngày", valid_to=date(2031, 1, 1))
+    amend_credential(officer, first, {"valid_to": date(2031, 1, 1)}, reason="Sửa ngày")
 
 
 def test_others_may_not_amend():
     technician = user_with_role(Role.PROVIDER_TECHNICIAN)
     with pytest.raises(ForbiddenError):
         amend_credential(
-            RegistrationFactory(organisation=technician.organisation),
-            actor=technician,
-            reason="x",
-            fields="y",
+            technician, RegistrationFactory(organisation=technician.organisation), {"fields": "y"}, reason="x"
         )
     manager = user_with_role(Role.PROVIDER_MANAGER)
     with pytest.raises(NotFoundError):
-        amend_credential(RegistrationFactory(), actor=manager, reason="x", fields="y")
+        amend_credential(manager, RegistrationFactory(), {"fields": "y"}, reason="x")
 
 
 def test_the_department_confirms_and_rejects_with_a_reason():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     registration = RegistrationFactory(confirmation="pending")
-    review_credential(registration, actor=officer, decision="confirm")
+    review_credential(officer, registration, decision="confirm")
     assert registration.confirmation == "confirmed"
     assert registration.confirmed_by_id == officer.id
     assert registration.confirmed_at is not None
     with pytest.raises(ServiceError) as caught:
-        review_credential(registration, actor=officer, decision="confirm")
+        review_credential(officer, registration, decision="confirm")
     assert set(caught.value.fields) == {"decision"}
     with pytest.raises(ServiceError) as caught:
-        review_credential(registration, actor=officer, decision="reject", reason=" ")
+        review_credential(officer, registration, decision="reject", reason=" ")
     assert set(caught.value.fields) == {"reason"}
-    review_credential(registration, actor=officer, decision="reject", reason="Bản sao không khớp")
+    review_credential(officer, registration, decision="reject", reason="Bản sao không khớp")
     assert registration.confirmation == "rejected"
     assert history("registrations", registration.id)[-1].reason == "Bản sao không khớp"
     with pytest.raises(ServiceError) as caught:
-        review_credential(registration, actor=officer, decision="approve")
+        review_credential(officer, registration, decision="approve")
     assert set(caught.value.fields) == {"decision"}
 
 
@@ -489,6 +553,6 @@ def test_only_the_department_confirms(role):
     user = user_with_role(role)
     designation = DesignationFactory(organisation=user.organisation, confirmation="pending")
     with pytest.raises(ForbiddenError):
-        review_credential(designation, actor=user, decision="confirm")
+        review_credential(user, designation, decision="confirm")
     assert designation.confirmation == "pending"
     assert db.session.get(Designation, designation.id).confirmation == "pending"

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.extensions import db
-from registry.organisations.credentials.state import local_today
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
 from tests.factories import (
     AccreditationFactory,
@@ -61,7 +61,7 @@ NEW = {
     "designations": {
         "decision_number": "123/QĐ-TĐC",
         "type_codes": ["TAXIMETER", "FUEL_DISPENSER"],
-        "ranges": "FUEL_DISPENSER | ≤ 200 L/min",
+        "scope": "FUEL_DISPENSER | ≤ 200 L/min",
         "valid_from": "2024-01-01",
         "valid_to": "2027-01-01",
     },
@@ -109,9 +109,10 @@ def test_the_forms_shape_scopes_and_ranges(client, logged_in_new_lab_manager):
         {"quantity": "nhiệt độ", "range": "", "cmc": ""},
     ]
     designation = db.session.scalars(select(Designation)).one()
+    # In the order of the chosen types, each with the range its line gives.
     assert designation.scope == [
-        {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
         {"type_code": "TAXIMETER", "range": ""},
+        {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"},
     ]
     edit = client.get(f"/organisations/{code}/designations/{designation.id}/edit").get_data(as_text=True)
     assert "FUEL_DISPENSER | ≤ 200 L/min" in edit
@@ -131,7 +132,13 @@ def test_the_forms_shape_scopes_and_ranges(client, logged_in_new_lab_manager):
         ("accreditations", {"scope": " | 1 – 2 kg"}, "scope"),
         ("accreditations", {"number": "x" * 81}, "number"),
         ("designations", {"type_codes": ["NO_SUCH_TYPE"]}, "type_codes"),
-        ("designations", {"type_codes": [], "ranges": ""}, "type_codes"),
+        ("designations", {"type_codes": [], "scope": ""}, "type_codes"),
+        # Two ranges for one type: refused, not one of them silently dropped.
+        (
+            "designations",
+            {"scope": "FUEL_DISPENSER | ≤ 200 L/min\nFUEL_DISPENSER | ≤ 300 L/min"},
+            "scope",
+        ),
         ("verifiers", {"type_codes": []}, "type_codes"),
         ("verifiers", {"valid_to": "tomorrow"}, "valid_to"),
         ("verifiers", {"name": "   "}, "name"),

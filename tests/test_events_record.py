@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from registry.auth.models import Role
-from registry.core.errors import ForbiddenError, ServiceError
-from registry.events.services import record_event
+from registry.core.dates import today_is
+from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
+from registry.events.recording import record_event
 from registry.items.status import Status, status_of
 from tests.factories import (
     DesignationFactory,
@@ -24,6 +25,13 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("english")
 
 TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """The service's "today" (what is in the future) is TODAY."""
+    with today_is(TODAY):
+        yield
 
 
 @pytest.fixture
@@ -51,9 +59,11 @@ def verify(user, item, **changes):
         "certificate_number": "GCN-001",
         "stamp_number": "T-123",
         "verifier_card": "KĐV-0001",
-        "today": TODAY,
     }
-    return record_event(user, item, **{**values, **changes})
+    # A lab names an item it has not served yet by its owner and serial number (as the form does).
+    return record_event(
+        user, {"owner": item.owner.code, "serial_number": item.serial_number, **values, **changes}
+    )
 
 
 def test_a_passed_group2_verification_gives_the_legal_cycle_and_a_valid_status(verification_technician):
@@ -145,12 +155,14 @@ def test_a_calibration_uses_the_owners_interval(verification_technician):
     balance = InstrumentFactory(internal=True, interval_months=6)
     event = record_event(
         verification_technician,
-        balance,
-        kind="calibration",
-        performed_on=date(2026, 2, 28),
-        result="not_stated",
-        certificate_number="HC-1",
-        today=TODAY,
+        {
+            "owner": balance.owner.code,
+            "serial_number": balance.serial_number,
+            "kind": "calibration",
+            "performed_on": date(2026, 2, 28),
+            "result": "not_stated",
+            "certificate_number": "HC-1",
+        },
     )
     assert event.valid_until == date(2026, 8, 28)
 
@@ -165,34 +177,39 @@ def test_an_enterprise_checks_its_own_group1_items_only(verification_lab):
     owner = OrganisationFactory()
     manager = user_with_role(Role.ENTERPRISE_MANAGER, organisation=owner)
     balance = InstrumentFactory(owner=owner, internal=True)
+    check = {"kind": "intermediate_check", "performed_on": date(2026, 5, 1), "result": "pass"}
     event = record_event(
         manager,
-        balance,
-        kind="internal_calibration",
-        performed_on=date(2026, 5, 1),
-        result="pass",
-        certificate_number="NB-1",
-        today=TODAY,
+        {
+            "item": balance,
+            "kind": "internal_calibration",
+            "performed_on": date(2026, 5, 1),
+            "result": "pass",
+            "certificate_number": "NB-1",
+        },
     )
     assert event.provider == owner and balance.valid_until == date(2027, 5, 1)
-    with pytest.raises(ServiceError):  # a Group 2 instrument in legal use
-        record_event(
-            manager,
-            InstrumentFactory(owner=owner),
-            kind="intermediate_check",
-            performed_on=date(2026, 5, 1),
-            result="pass",
-            today=TODAY,
-        )
-    with pytest.raises(ForbiddenError):  # someone else's item
-        record_event(
-            manager,
-            InstrumentFactory(internal=True),
-            kind="intermediate_check",
-            performed_on=date(2026, 5, 1),
-            result="pass",
-            today=TODAY,
-        )
+    # Named by its id, as the API does, or by owner and serial number, as the form does.
+    assert record_event(manager, {"item": balance.id, **check}).item == balance
+    assert record_event(manager, {"owner": owner.code, "serial_number": balance.serial_number, **check})
+    with pytest.raises(ServiceError) as caught:  # a Group 2 instrument in legal use
+        record_event(manager, {"item": InstrumentFactory(owner=owner), **check})
+    assert "Group 2" in str(caught.value.fields["kind"])
+    # Someone else's item: not found by its id (never "forbidden", which would tell that it exists) …
+    theirs = InstrumentFactory(internal=True)
+    for item in (theirs, theirs.id):
+        with pytest.raises(NotFoundError):
+            record_event(manager, {"item": item, **check})
+    # … and refused before its owner's code is even looked up.
+    with pytest.raises(ServiceError) as caught:
+        record_event(manager, {"owner": theirs.owner.code, "serial_number": theirs.serial_number, **check})
+    assert set(caught.value.fields) == {"owner"}
+    assert "own organisation" in str(caught.value.fields["owner"])
+    # A viewer of the owner sees the item but records nothing.
+    viewer = user_with_role(Role.ENTERPRISE_VIEWER, organisation=owner)
+    with pytest.raises(ForbiddenError):
+        record_event(viewer, {"item": balance, **check})
+    assert balance.last_event_on == date(2026, 5, 1)
 
 
 def test_an_overdue_standard_is_refused_unless_a_reason_is_given(verification_technician, verification_lab):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.events.models import Event
 from registry.extensions import db
-from registry.items.status import local_today
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -228,15 +229,29 @@ def test_a_lab_sees_a_served_instrument_but_not_its_owners_history(client, auth,
     record_verification(lab_technician, dispenser)
     page = logged_in(client, auth, lab_technician).get(f"/instruments/{dispenser.id}").get_data(as_text=True)
     assert 'data-testid="events"' in page and 'data-testid="history"' not in page
+    # Seen, so its owner's pages answer "forbidden" rather than "not found"; an unserved one is not found.
+    unserved = InstrumentFactory(owner=dispenser.owner)
+    db.session.commit()
+    for action in ("/instruments/{id}/edit", "/instruments/{id}/relocate", "/items/{id}/transfer",
+                   "/items/{id}/retire", "/items/{id}/repair"):  # fmt: skip
+        assert client.get(action.format(id=dispenser.id)).status_code == 403, action
+        assert client.get(action.format(id=unserved.id)).status_code == 404, action
+    assert client.get(f"/instruments/{unserved.id}").status_code == 404
 
 
-def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, lab_technician):
-    InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
+@pytest.mark.parametrize("served", [False, True], ids=["not-yet-served", "served"])
+def test_a_refusal_without_a_field_is_shown_above_the_form(client, auth, lab_technician, served):
+    """The lab names the instrument by owner and serial number (found, as the lookup finds it, whether
+    or not the lab has served it yet): the rule it breaks is said, not "no such resource"."""
+    dispenser = InstrumentFactory(owner=OrganisationFactory(code="XANG-WEB"), serial_number="CD-01")
+    if served:
+        record_verification(lab_technician, dispenser, certificate_number="GCN-EARLIER")
+    before = count_events()
     logged_in(client, auth, lab_technician)
     response = post_form(client, "/events/new", verification_form(kind="internal_calibration"))
     assert response.status_code == 422
     assert "Only the owner records its internal calibrations and checks." in response.get_data(as_text=True)
-    assert count_events() == 0
+    assert count_events() == before
 
 
 def test_the_event_list_pages(client, auth, lab_technician, monkeypatch):

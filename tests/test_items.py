@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from registry.audit.services import history
 from registry.auth.models import Role
+from registry.core.dates import local_today, today_is
 from registry.core.errors import ConflictError, ForbiddenError, ServiceError
 from registry.extensions import db
 from registry.items import services
 from registry.items.models import Item
-from registry.items.status import Status, local_today, status_of
+from registry.items.status import Status, status_of
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -38,17 +39,17 @@ def fields_of(error: pytest.ExceptionInfo[ServiceError]) -> set[str]:
 
 
 def test_an_instrument_takes_its_owners_site_and_a_folded_search_text(enterprise_manager, enterprise):
-    instrument = services.create_instrument(
-        enterprise_manager,
-        {
-            "type_code": "fuel_dispenser",
-            "serial_number": unicodedata.normalize("NFD", " ĐK-0001 "),
-            "manufacturer": "Tatsuno",
-            "model": "Sunny",
-            "acquired_on": TODAY,
-        },
-        today=TODAY,
-    )
+    with today_is(TODAY):
+        instrument = services.create_instrument(
+            enterprise_manager,
+            {
+                "type_code": "fuel_dispenser",
+                "serial_number": unicodedata.normalize("NFD", " ĐK-0001 "),
+                "manufacturer": "Tatsuno",
+                "model": "Sunny",
+                "acquired_on": TODAY,
+            },
+        )
     assert instrument.owner == enterprise
     assert instrument.instrument_type.code == "FUEL_DISPENSER"
     assert instrument.serial_number == "ĐK-0001"  # stripped and composed (NFC)
@@ -105,7 +106,10 @@ def test_serial_numbers_are_unique_per_owner_and_type(enterprise_manager, depart
         ({"type_code": "TAXIMETER", "use": "internal"}, TODAY, "interval_months"),
         ({"type_code": "FUEL_DISPENSER", "interval_months": 0}, TODAY, "interval_months"),
         ({"type_code": "FUEL_DISPENSER", "interval_months": 241}, TODAY, "interval_months"),
-        ({"type_code": "FUEL_DISPENSER", "interval_months": "12"}, TODAY, "interval_months"),
+        # Text as a form sends it: ASCII digits only (see test_a_legal_interval_may_shorten_the_cycle).
+        ({"type_code": "FUEL_DISPENSER", "interval_months": "twelve"}, TODAY, "interval_months"),
+        ({"type_code": "FUEL_DISPENSER", "interval_months": "١٢"}, TODAY, "interval_months"),
+        ({"type_code": "FUEL_DISPENSER", "interval_months": "12.0"}, TODAY, "interval_months"),
         ({"type_code": "FUEL_DISPENSER", "interval_months": True}, TODAY, "interval_months"),
         ({"type_code": "NO_SUCH_TYPE"}, TODAY, "type_code"),
         ({"type_code": "có dấu\x00"}, TODAY, "type_code"),
@@ -123,30 +127,30 @@ def test_serial_numbers_are_unique_per_owner_and_type(enterprise_manager, depart
 )
 def test_invalid_instruments_name_the_field_and_store_nothing(enterprise_manager, values, today, error_field):
     before = count_items()
-    with pytest.raises(ServiceError) as error:
-        services.create_instrument(enterprise_manager, {"serial_number": "E-1", **values}, today=today)
+    with today_is(today), pytest.raises(ServiceError) as error:
+        services.create_instrument(enterprise_manager, {"serial_number": "E-1", **values})
     assert fields_of(error) == {error_field}
     assert count_items() == before
 
 
-@pytest.mark.parametrize("interval", [None, 18, 6])
-def test_a_legal_interval_may_shorten_the_cycle(enterprise_manager, interval):
-    instrument = services.create_instrument(
-        enterprise_manager,
-        {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": interval},
-        today=TODAY,
-    )
-    assert instrument.interval_months == interval
+@pytest.mark.parametrize("interval, stored", [(None, None), (18, 18), (6, 6), (" 6 ", 6), ("", None)])
+def test_a_legal_interval_may_shorten_the_cycle(enterprise_manager, interval, stored):
+    """A number, or its digits as a web form sends them (forms are shape only: the service reads text)."""
+    with today_is(TODAY):
+        instrument = services.create_instrument(
+            enterprise_manager,
+            {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": interval},
+        )
+    assert instrument.interval_months == stored
 
 
 def test_the_cycle_in_force_on_the_day_counts(enterprise_manager):
     # In 2019 a taximeter's legal cycle was 12 months.
-    with pytest.raises(ServiceError):
+    with today_is(date(2019, 6, 1)), pytest.raises(ServiceError) as error:
         services.create_instrument(
-            enterprise_manager,
-            {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": 18},
-            today=date(2019, 6, 1),
+            enterprise_manager, {"type_code": "TAXIMETER", "serial_number": "T-1", "interval_months": 18}
         )
+    assert fields_of(error) == {"interval_months"}
 
 
 def test_internal_use_takes_any_interval(enterprise_manager):
@@ -299,15 +303,29 @@ def test_the_department_transfers_an_item_and_the_history_says_so(department_off
     assert event.reason == "Bán cây xăng số 3"
 
 
-def test_a_transfer_is_refused_field_by_field(department_officer, enterprise_manager, enterprise):
+@pytest.mark.parametrize(
+    "owner, field, message",
+    [
+        ("XD-KT", "owner", "XD-KT"),  # already its owner
+        ("NOBODY", "owner", "NOBODY"),
+        ("", "owner", ""),
+        ("MUA2", "serial_number", "TR-2"),  # the buyer already has one with this serial number
+    ],
+)
+def test_a_transfer_is_refused_field_by_field(department_officer, enterprise, owner, field, message):
     instrument = InstrumentFactory(owner=enterprise, serial_number="TR-2")
     buyer = OrganisationFactory(code="MUA2")
     InstrumentFactory(owner=buyer, serial_number="TR-2")
-    for owner, message in (("XD-KT", "XD-KT"), ("NOBODY", "NOBODY"), ("", ""), ("MUA2", "TR-2")):
-        with pytest.raises(ServiceError) as error:
-            services.transfer_item(department_officer, instrument, owner=owner, reason="Bán", version=1)
-        assert fields_of(error) == {"owner"} or fields_of(error) == {"serial_number"}
-        assert message in " ".join(str(m) for m in error.value.fields.values())
+    with pytest.raises(ServiceError) as error:
+        services.transfer_item(department_officer, instrument, owner=owner, reason="Bán", version=1)
+    assert fields_of(error) == {field}
+    assert message in " ".join(str(m) for m in error.value.fields.values())
+    assert instrument.owner == enterprise
+
+
+def test_only_the_department_transfers(enterprise_manager, enterprise):
+    instrument = InstrumentFactory(owner=enterprise, serial_number="TR-2")
+    OrganisationFactory(code="MUA2")
     with pytest.raises(ForbiddenError):
         services.transfer_item(enterprise_manager, instrument, owner="MUA2", reason="Bán", version=1)
     assert instrument.owner == enterprise

@@ -12,11 +12,11 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.core.export import Column, csv_chunks, safe_text, xlsx_bytes
 from registry.extensions import db
 from registry.items.export import columns
 from registry.items.models import ItemKind
-from registry.items.status import local_today
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory, user_with_role
 from tests.helpers import switch_language
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.items.models import ItemKind
 from registry.items.search import ItemFilters, filter_conditions, like_pattern, sorted_items
 from registry.items.services import MODELS
-from registry.items.status import local_today
 from tests.factories import InstrumentFactory, OrganisationFactory, StandardFactory, user_with_role
 from tests.helpers import admin_unit
 
@@ -107,6 +107,10 @@ def test_the_filters(registry_rows, department_officer):
     # A province takes in its districts.
     assert found(department_officer, admin_unit="62") == ["ĐH-01", "ĐH-02", "KT-01"]
     assert found(department_officer, due_before=local_today()) == ["KT-02"]
+    # As the lists' query string and the API send it: text, ISO or dd/mm/yyyy.
+    assert found(department_officer, due_before=local_today().isoformat()) == ["KT-02"]
+    assert found(department_officer, due_before=local_today().strftime("%d/%m/%Y")) == ["KT-02"]
+    assert found(department_officer, due_before="") == ["ĐH-01", "ĐH-02", "KT-01", "KT-02"]
     assert found(department_officer, due_before=local_today() + timedelta(days=365)) == ["ĐH-02", "KT-02"]
     assert found(department_officer, q="dak", status="valid") == ["ĐH-02"]
     assert found(department_officer, kind=ItemKind.STANDARD) == ["CHUẨN-1"]
@@ -139,7 +143,10 @@ def test_sorting_follows_a_whitelist(registry_rows, department_officer):
         assert set(error.value.fields) == {"sort"}
 
 
-@pytest.mark.parametrize("filters, field", [({"status": "lost"}, "status"), ({"q": "x" * 201}, "q")])
+@pytest.mark.parametrize(
+    "filters, field",
+    [({"status": "lost"}, "status"), ({"q": "x" * 201}, "q"), ({"due_before": "tomorrow"}, "due_before")],
+)
 def test_bad_filters_name_the_field(department_officer, filters, field):
     with pytest.raises(ServiceError) as error:
         filter_conditions(department_officer, ItemKind.INSTRUMENT, ItemFilters(**filters), local_today())

@@ -43,13 +43,16 @@ def every_combination() -> list[Item]:
 
 
 @pytest.mark.parametrize("due_soon_days", [30, 7, 0])
-def test_the_sql_expression_and_the_python_twin_agree_on_every_row(every_combination, due_soon_days):
-    expression = status_expression(TODAY, due_soon_days)
+def test_the_sql_expression_and_the_python_twin_agree_on_every_row(
+    app, monkeypatch, every_combination, due_soon_days
+):
+    monkeypatch.setitem(app.config, "DUE_SOON_DAYS", due_soon_days)
+    expression = status_expression(TODAY)
     ids = [item.id for item in every_combination]
     in_sql = dict(db.session.execute(select(Item.id, expression).where(Item.id.in_(ids))).all())
     db.session.expire_all()
     for item in db.session.scalars(select(Item).where(Item.id.in_(ids))):
-        assert in_sql[item.id] == status_of(item, TODAY, due_soon_days).value, (
+        assert in_sql[item.id] == status_of(item, TODAY).value, (
             item.state,
             item.valid_until,
             item.last_result,

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit import services as audit
 from registry.audit.services import history
 from registry.auth.models import Role
+from registry.core.dates import local_today
 from registry.extensions import db
 from registry.items.models import Instrument, Item
-from registry.items.status import local_today
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -158,6 +159,20 @@ def test_the_item_page_shows_status_fields_rule_and_history(client, auth, water_
     assert "<del>CTN</del> → MOI" in history
 
 
+@pytest.mark.parametrize("owner", ["NOBODY", "CTN", ""])
+def test_a_refused_transfer_names_the_owner_field(client, auth, water_utility, owner):
+    """No such organisation, the item's own owner, or none: the form again with the owner's error."""
+    instrument = InstrumentFactory(owner=water_utility)
+    logged_in(client, auth, user_with_role(Role.DEPARTMENT_OFFICER))
+    response = post_form(
+        client, f"/items/{instrument.id}/transfer", {"owner": owner, "reason": "Bán", "version": "1"}
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text) == {"owner"}
+    db.session.refresh(instrument)
+    assert instrument.owner == water_utility
+
+
 def test_another_organisations_item_is_not_found(client, auth, water_utility):
     theirs = InstrumentFactory()
     standard = StandardFactory(owner=water_utility)
@@ -259,7 +274,8 @@ def test_a_stale_edit_is_refused_and_keeps_the_input(client, auth, water_utility
     logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
     page = client.get(f"/instruments/{instrument.id}/edit").get_data(as_text=True)
     assert 'name="version" type="hidden" value="1"' in page
-    instrument.manufacturer = "Người khác sửa"
+    with audit.reason("test set-up"):
+        instrument.manufacturer = "Người khác sửa"
     db.session.commit()
     response = client.post(
         f"/instruments/{instrument.id}/edit",

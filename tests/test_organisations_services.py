@@ -12,12 +12,13 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from registry.auth.models import Role
-from registry.core.errors import ForbiddenError, ServiceError
+from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
 from registry.extensions import db
 from registry.organisations import services
 from registry.organisations.models import Organisation
-from registry.organisations.parsing import UNSET, clean_percent, clean_sectors, clean_tax_code
+from registry.organisations.parsing import clean_percent, clean_sectors, clean_tax_code
 from tests.factories import OrganisationFactory, user_with_role
+from tests.helpers import SYSTEM
 
 
 def _count() -> int:
@@ -79,16 +80,20 @@ def test_a_tax_code_must_be_text(given):
 def test_two_organisations_cannot_share_a_tax_code():
     OrganisationFactory(code="FIRST", tax_code="0100109106")
     with pytest.raises(ServiceError) as caught:
-        services.create_organisation(code="SECOND", name="Khác", kinds=["enterprise"], tax_code="0100109106")
+        services.create_organisation(
+            SYSTEM, code="SECOND", name="Khác", kinds=["enterprise"], tax_code="0100109106"
+        )
     assert set(caught.value.fields) == {"tax_code"}
     # A branch has its own code.
     branch = services.create_organisation(
-        code="BRANCH", name="Chi nhánh", kinds=["enterprise"], tax_code="0100109106-002"
+        SYSTEM, code="BRANCH", name="Chi nhánh", kinds=["enterprise"], tax_code="0100109106-002"
     )
     assert branch.tax_code == "0100109106-002"
     # Saving an organisation with its own tax code is no clash.
     first = db.session.scalar(select(Organisation).where(Organisation.code == "FIRST"))
-    services.update_organisation(first, reason="Giữ nguyên", tax_code="0100109106", name="Tên mới")
+    services.update_organisation(
+        SYSTEM, first, {"tax_code": "0100109106", "name": "Tên mới"}, reason="Giữ nguyên"
+    )
     assert first.tax_code == "0100109106"
 
 
@@ -154,16 +159,26 @@ def test_state_and_foreign_capital_together_stay_within_100():
     before = _count()
     with pytest.raises(ServiceError) as caught:
         services.create_organisation(
-            code="OVER", name="Vượt", kinds=["enterprise"], state_capital_pct=60, foreign_capital_pct="40.01"
+            SYSTEM,
+            code="OVER",
+            name="Vượt",
+            kinds=["enterprise"],
+            state_capital_pct=60,
+            foreign_capital_pct="40.01",
         )
     assert set(caught.value.fields) == {"foreign_capital_pct"}
     assert _count() == before
     organisation = services.create_organisation(
-        code="JV", name="Liên doanh", kinds=["enterprise"], state_capital_pct=60, foreign_capital_pct=40
+        SYSTEM,
+        code="JV",
+        name="Liên doanh",
+        kinds=["enterprise"],
+        state_capital_pct=60,
+        foreign_capital_pct=40,
     )
     # A change of one share is checked against the other as stored.
     with pytest.raises(ServiceError) as caught:
-        services.update_organisation(organisation, reason="Tăng vốn", state_capital_pct=61)
+        services.update_organisation(SYSTEM, organisation, {"state_capital_pct": 61}, reason="Tăng vốn")
     assert set(caught.value.fields) == {"foreign_capital_pct"}
 
 
@@ -177,7 +192,9 @@ def test_state_and_foreign_capital_together_stay_within_100():
     ],
 )
 def test_the_ownership_class_is_derived_in_python_and_in_sql(values, expected):
-    organisation = services.create_organisation(code="OWN-CLASS", name="Tên", kinds=["enterprise"], **values)
+    organisation = services.create_organisation(
+        SYSTEM, code="OWN-CLASS", name="Tên", kinds=["enterprise"], **values
+    )
     assert organisation.ownership_class == expected
     assert "ownership_class" not in Organisation.__table__.c  # derived, never stored
     found = db.session.scalar(
@@ -190,7 +207,7 @@ def test_the_ownership_class_is_derived_in_python_and_in_sql(values, expected):
 
 def test_public_unit_must_be_a_yes_or_no():
     with pytest.raises(ServiceError) as caught:
-        services.create_organisation(code="PUB", name="Tên", kinds=["enterprise"], public_unit="yes")
+        services.create_organisation(SYSTEM, code="PUB", name="Tên", kinds=["enterprise"], public_unit="yes")
     assert set(caught.value.fields) == {"public_unit"}
 
 
@@ -198,16 +215,18 @@ def test_public_unit_must_be_a_yes_or_no():
 
 
 def test_the_administrative_unit_is_given_by_its_code():
-    organisation = services.create_organisation(code="DH", name="Tên", kinds=["enterprise"], admin_unit="615")
+    organisation = services.create_organisation(
+        SYSTEM, code="DH", name="Tên", kinds=["enterprise"], admin_unit="615"
+    )
     assert (organisation.admin_unit.code, organisation.admin_unit.name) == ("615", "Huyện Đắk Hà")
-    services.update_organisation(organisation, reason="Chuyển", admin_unit=None)
+    services.update_organisation(SYSTEM, organisation, {"admin_unit": None}, reason="Chuyển")
     assert organisation.admin_unit is None
 
 
 @pytest.mark.parametrize("code", ["999", "6150", "a\x00b", "x" * 300, 615, ["615"]])
 def test_unknown_administrative_units_are_refused(code):
     with pytest.raises(ServiceError) as caught:
-        services.create_organisation(code="AU", name="Tên", kinds=["enterprise"], admin_unit=code)
+        services.create_organisation(SYSTEM, code="AU", name="Tên", kinds=["enterprise"], admin_unit=code)
     assert set(caught.value.fields) == {"admin_unit"}
 
 
@@ -227,6 +246,7 @@ def test_every_wrong_field_is_named_at_once_and_nothing_is_stored():
     before = _count()
     with pytest.raises(ServiceError) as caught:
         services.create_organisation(
+            SYSTEM,
             code="A B",
             name="",
             kinds=["bank"],
@@ -255,21 +275,30 @@ def test_every_wrong_field_is_named_at_once_and_nothing_is_stored():
 
 def test_vietnamese_text_is_stored_composed():
     nfd = unicodedata.normalize("NFD", "Thôn 3, xã Đắk Mar")
-    organisation = services.create_organisation(code="NFC", name="Tên", kinds=["enterprise"], address=nfd)
+    organisation = services.create_organisation(
+        SYSTEM, code="NFC", name="Tên", kinds=["enterprise"], address=nfd
+    )
     assert organisation.address == unicodedata.normalize("NFC", nfd)
 
 
 def test_a_change_touches_only_the_given_fields():
     organisation = services.create_organisation(
-        code="KEEP", name="Tên", kinds=["enterprise"], tax_code="0100109106", admin_unit="608", sectors=["a"]
+        SYSTEM,
+        code="KEEP",
+        name="Tên",
+        kinds=["enterprise"],
+        tax_code="0100109106",
+        admin_unit="608",
+        sectors=["a"],
     )
-    services.update_organisation(organisation, reason="Địa chỉ mới", address="Số 1", tax_code=UNSET)
+    # A field left out of the changes stays as it is.
+    services.update_organisation(SYSTEM, organisation, {"address": "Số 1"}, reason="Địa chỉ mới")
     assert (organisation.tax_code, organisation.admin_unit.code, organisation.sectors) == (
         "0100109106",
         "608",
         ["a"],
     )
-    services.update_organisation(organisation, reason="Bỏ mã số thuế", tax_code="")
+    services.update_organisation(SYSTEM, organisation, {"tax_code": ""}, reason="Bỏ mã số thuế")
     assert organisation.tax_code is None
 
 
@@ -278,8 +307,10 @@ def test_a_change_touches_only_the_given_fields():
 
 def test_search_ignores_case_and_diacritics_and_matches_tax_codes():
     admin = user_with_role(Role.DEPARTMENT_ADMIN)
-    services.create_organisation(code="XD-DH", name="Cửa hàng Xăng dầu Đắk Hà", kinds=["enterprise"])
-    services.create_organisation(code="CN", name="Cấp nước", kinds=["enterprise"], tax_code="6100123454")
+    services.create_organisation(SYSTEM, code="XD-DH", name="Cửa hàng Xăng dầu Đắk Hà", kinds=["enterprise"])
+    services.create_organisation(
+        SYSTEM, code="CN", name="Cấp nước", kinds=["enterprise"], tax_code="6100123454"
+    )
 
     def found(q):
         stmt = services.search_organisations(admin, q=q).with_only_columns(Organisation.code)
@@ -293,16 +324,16 @@ def test_search_ignores_case_and_diacritics_and_matches_tax_codes():
 
 
 def test_renaming_keeps_the_search_text_up_to_date():
-    organisation = services.create_organisation(code="REN", name="Tên cũ", kinds=["enterprise"])
-    services.update_organisation(organisation, reason="Đổi tên", name="Công ty Đồng Nai")
+    organisation = services.create_organisation(SYSTEM, code="REN", name="Tên cũ", kinds=["enterprise"])
+    services.update_organisation(SYSTEM, organisation, {"name": "Công ty Đồng Nai"}, reason="Đổi tên")
     assert organisation.search_text == "ren cong ty dong nai"
 
 
 def test_filters_by_kind_and_administrative_unit_and_sorts():
     admin = user_with_role(Role.DEPARTMENT_OFFICER)
-    services.create_organisation(code="B-LAB", name="Alpha", kinds=["provider"], admin_unit="615")
-    services.create_organisation(code="A-ENT", name="Beta", kinds=["enterprise"], admin_unit="615")
-    services.create_organisation(code="C-ENT", name="Gamma", kinds=["enterprise"], admin_unit="608")
+    services.create_organisation(SYSTEM, code="B-LAB", name="Alpha", kinds=["provider"], admin_unit="615")
+    services.create_organisation(SYSTEM, code="A-ENT", name="Beta", kinds=["enterprise"], admin_unit="615")
+    services.create_organisation(SYSTEM, code="C-ENT", name="Gamma", kinds=["enterprise"], admin_unit="608")
 
     def codes(**filters):
         return list(db.session.scalars(services.search_organisations(admin, **filters)).all())
@@ -334,7 +365,7 @@ def test_a_manager_changes_its_own_contact_details_only(role):
     manager = user_with_role(role)
     own = manager.organisation
     services.update_organisation(
-        own, actor=manager, reason="Chuyển trụ sở", address="Số 2", admin_unit="610", sectors="điện"
+        manager, own, {"address": "Số 2", "admin_unit": "610", "sectors": "điện"}, reason="Chuyển trụ sở"
     )
     assert (own.address, own.admin_unit.code, own.sectors) == ("Số 2", "610", ["điện"])
     for field, value in (
@@ -345,23 +376,37 @@ def test_a_manager_changes_its_own_contact_details_only(role):
         ("tax_code", "0100109106"),
     ):
         with pytest.raises(ForbiddenError):
-            services.update_organisation(own, actor=manager, reason="Thử", **{field: value})
+            services.update_organisation(manager, own, {field: value}, reason="Thử")
+    # Another organisation is not found, never forbidden (its existence is not told).
     other = OrganisationFactory()
-    with pytest.raises(ForbiddenError):
-        services.update_organisation(other, actor=manager, reason="Sửa hộ", address="Số 3")
+    with pytest.raises(NotFoundError):
+        services.update_organisation(manager, other, {"address": "Số 3"}, reason="Sửa hộ")
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER_TECHNICIAN, Role.ENTERPRISE_VIEWER])
 def test_other_roles_change_nothing(role):
     user = user_with_role(role)
     with pytest.raises(ForbiddenError):
-        services.update_organisation(user.organisation, actor=user, reason="Thử", address="Số 4")
+        services.update_organisation(user, user.organisation, {"address": "Số 4"}, reason="Thử")
 
 
 def test_the_department_changes_anything():
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     organisation = OrganisationFactory()
     services.update_organisation(
-        organisation, actor=officer, reason="Theo giấy phép", public_unit=True, foreign_capital_pct=5
+        officer, organisation, {"public_unit": True, "foreign_capital_pct": 5}, reason="Theo giấy phép"
     )
     assert organisation.ownership_class == "public_unit"
+
+
+@pytest.mark.parametrize(
+    "role", [Role.ENTERPRISE_MANAGER, Role.ENTERPRISE_VIEWER, Role.PROVIDER_MANAGER, Role.PROVIDER_TECHNICIAN]
+)
+def test_only_the_department_registers_organisations(role):
+    user = user_with_role(role)
+    before = _count()
+    with pytest.raises(ForbiddenError):
+        services.create_organisation(user, code="NEW-ORG", name="Tên", kinds=["enterprise"])
+    assert _count() == before
+    officer = user_with_role(Role.DEPARTMENT_OFFICER)
+    assert services.create_organisation(officer, code="NEW-ORG", name="Tên", kinds=["enterprise"]).id

@@ -12,9 +12,9 @@ from typing import Any, NoReturn
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Request, abort, current_app, request
+from flask import Flask, Request, current_app, request
 from flask_babel import lazy_gettext as _l
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 
 from registry.core.errors import ServiceError
 

@@ -28,11 +28,18 @@ class Schema(ma.Schema):
 
 
 class _Translated:
+    """marshmallow's messages in the caller's language; and a required field is documented as such but left
+    to the service to name when missing, so that one answer names it with every other broken rule."""
+
     default_error_messages = {
         "required": REQUIRED,
         "null": _l("This field may not be null."),
         "validator_failed": _l("This value is not valid."),
     }
+
+    def _validate_missing(self, value: Any) -> None:
+        if value is not ma.missing:
+            super()._validate_missing(value)  # type: ignore[misc]
 
 
 class String(_Translated, ma.fields.String):
@@ -121,12 +128,17 @@ class Method(_Translated, ma.fields.Method):
 
 
 class Day(String):
-    """A date: taken as the text sent (the services read ISO 8601, and dd/mm/yyyy as the forms do, and
-    name a wrong one), answered in ISO 8601."""
+    """A date: taken as the text sent (the services read YYYY-MM-DD, and dd/mm/yyyy as the forms do; empty
+    is no date), answered as YYYY-MM-DD."""
 
     def __init__(self, **kwargs: Any) -> None:
-        metadata = {"format": "date", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
+        metadata = kwargs.pop("metadata", {})
+        description = " ".join(
+            part
+            for part in ("A date, YYYY-MM-DD (dd/mm/yyyy is read too).", metadata.get("description"))
+            if part
+        )
+        super().__init__(metadata={**metadata, "description": description}, **kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return value.isoformat() if isinstance(value, date) else value

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask.views import MethodView
 
 from registry.api.blueprint import Blueprint
+from registry.api.fields import Boolean, Day, Integer, List, Method, Nested, Schema, String
 from registry.api.pagination import ListArgsSchema, page_schema, paginate
 from registry.api.schemas import documents_errors
 from registry.catalogue import services
@@ -21,8 +21,8 @@ blp = Blueprint(
 )
 
 
-class LegalRuleSchema(ma.Schema):
-    controls = ma.fields.Method(
+class LegalRuleSchema(Schema):
+    controls = Method(
         "get_controls",
         metadata={
             "type": "array",
@@ -31,44 +31,46 @@ class LegalRuleSchema(ma.Schema):
             "verification. Empty while not yet confirmed.",
         },
     )
-    cycle_months = ma.fields.Integer(
+    cycle_months = Integer(
         allow_none=True, metadata={"description": "Periodic verification cycle; null: none."}
     )
-    legal_basis = ma.fields.String()
-    effective_from = ma.fields.Date()
-    effective_to = ma.fields.Date(allow_none=True, metadata={"description": "null: still in force."})
-    confidence = ma.fields.String(
+    legal_basis = String()
+    effective_from = Day()
+    effective_to = Day(allow_none=True, metadata={"description": "null: still in force."})
+    confidence = String(
         metadata={"enum": ["source", "verify"], "description": "verify: the legal text is not yet confirmed."}
     )
-    note = ma.fields.String()
+    note = String()
 
     def get_controls(self, rule: LegalRule) -> list[str]:
         return [code for code in CONTROLS if code in rule.control_set]
 
 
-class InstrumentTypeSchema(ma.Schema):
-    code = ma.fields.String()
-    name_vi = ma.fields.String()
-    name_en = ma.fields.String()
-    quantity = ma.fields.String()
-    group2 = ma.fields.Boolean()
-    needs_verification = ma.fields.Boolean(
+class InstrumentTypeSchema(Schema):
+    code = String()
+    name_vi = String()
+    name_en = String()
+    quantity = String()
+    group2 = Boolean()
+    needs_verification = Boolean(
         metadata={"description": "The type or one of its rules rests on a legal text not yet confirmed."}
     )
-    rules = ma.fields.List(
-        ma.fields.Nested(LegalRuleSchema),
+    rules = List(
+        Nested(LegalRuleSchema),
         attribute="rules_by_period",
         metadata={"description": "Every period, oldest first."},
     )
-    version = ma.fields.Integer()
+    version = Integer()
 
 
 class InstrumentTypeListArgsSchema(ListArgsSchema):
-    q = ma.fields.String(
-        validate=ma.validate.Length(max=services.MAX_QUERY_LENGTH),
-        metadata={"description": "Words of the code or the names, ignoring case and Vietnamese diacritics."},
+    q = String(
+        metadata={
+            "description": "Words of the code or the names, ignoring case and Vietnamese diacritics; at most "
+            "200 characters."
+        },
     )
-    quantity = ma.fields.String(validate=ma.validate.Length(max=60), metadata={"description": "e.g. mass"})
+    quantity = String(metadata={"description": "e.g. mass; at most 60 characters."})
 
 
 @blp.route("")

@@ -31,7 +31,7 @@ def update_instrument_type(
     actor: Actor,
     instrument_type: InstrumentType,
     *,
-    reason: str | None,
+    reason: object,
     version: int | None = None,
     name_vi: str | None = None,
     name_en: str | None = None,
@@ -64,7 +64,7 @@ def update_instrument_type(
 
 def _checked_rule(
     instrument_type: InstrumentType,
-    reason: str | None,
+    reason: object,
     fields: dict[str, Any],
     *,
     ignore: LegalRule | None = None,
@@ -84,7 +84,7 @@ def update_legal_rule(
     actor: Actor,
     rule: LegalRule,
     *,
-    reason: str | None,
+    reason: object,
     version: int | None = None,
     **fields: Any,
 ) -> LegalRule:
@@ -93,15 +93,15 @@ def update_legal_rule(
     policy.require(actor, rule, Permission.CHANGE)
     check_version(rule, version)
     clean_reason, values = _checked_rule(rule.instrument_type, reason, fields, ignore=rule)
-    if (
-        values.effective_from != rule.effective_from
-        and rule.source is not None
-        and "effective_from" not in rule.source
-    ):
-        # The file identifies its rows by type and start date: remember the start the file gave, so that
-        # `catalogue sync` still recognises this row (and keeps the Department's new start).
-        rule.source = {**rule.source, "effective_from": rule.effective_from.isoformat()}
     with audit.reason(clean_reason):
+        if (
+            values.effective_from != rule.effective_from
+            and rule.source is not None
+            and "effective_from" not in rule.source
+        ):
+            # The file identifies its rows by type and start date: remember the start the file gave, so
+            # that `catalogue sync` still recognises this row (and keeps the Department's new start).
+            rule.source = {**rule.source, "effective_from": rule.effective_from.isoformat()}
         for name, value in asdict(values).items():
             if getattr(rule, name) != value:
                 setattr(rule, name, value)
@@ -112,7 +112,7 @@ def add_rule_period(
     actor: Actor,
     instrument_type: InstrumentType,
     *,
-    reason: str | None,
+    reason: object,
     version: int | None = None,
     **fields: Any,
 ) -> LegalRule:

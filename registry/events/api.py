@@ -198,7 +198,7 @@ class EventAmend(MethodView):
         """A new revision of the event with the changes: same certificate number, next revision, referring
         to the original; the old revision is marked amended. ``reason`` is required."""
         event = get_event(api_user(), event_id, Permission.CHANGE)
-        reason, version = data.pop("reason"), data.pop("version", None)
+        reason, version = data.pop("reason", None), data.pop("version", None)
         return amend_event(api_user(), event, data, reason=reason, version=version)
 
 
@@ -210,4 +210,4 @@ class EventVoid(MethodView):
     def post(self, data: dict[str, Any], event_id: int) -> Event:
         """Void the event: it stays, with its reason, and no longer counts for the item."""
         event = get_event(api_user(), event_id, Permission.CHANGE)
-        return void_event(api_user(), event, reason=data["reason"], version=data.get("version"))
+        return void_event(api_user(), event, reason=data.get("reason"), version=data.get("version"))

@@ -44,6 +44,8 @@ def service_of(kind: EventKind) -> str:
 
 
 def parse_kind(value: object) -> EventKind:
+    if value is None or value == "":
+        raise ServiceError({"kind": _l("This field is required.")})
     try:
         return EventKind(str(value))
     except ValueError:
@@ -51,6 +53,8 @@ def parse_kind(value: object) -> EventKind:
 
 
 def parse_result(value: object, kind: EventKind) -> Result:
+    if value is None or value == "":
+        raise ServiceError({"result": _l("This field is required.")})
     try:
         result = Result(str(value))
     except ValueError:

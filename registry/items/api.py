@@ -254,7 +254,7 @@ class InstrumentLookup(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The instruments of an owner with exactly this serial number (the Department and labs)."""
         found = services.lookup_instruments(
-            api_user(), owner=args["owner"], serial_number=args["serial_number"]
+            api_user(), owner=args.get("owner"), serial_number=args.get("serial_number")
         )
         return {"items": found}
 
@@ -276,5 +276,5 @@ class InstrumentById(MethodView):
         item = services.get_item(api_user(), item_id, Instrument)
         changes = {name: value for name, value in data.items() if name not in {"reason", "version"}}
         return services.update_item(
-            api_user(), item, changes, reason=data["reason"], version=data.get("version")
+            api_user(), item, changes, reason=data.get("reason"), version=data.get("version")
         )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from registry.core.errors import FieldErrors, ServiceError
 from registry.extensions import db
-from registry.items.models import Item, ItemKind, ReferenceMaterial, Result, Use
+from registry.items.models import Item, ItemKind, Use
 from registry.organisations.models import Organisation
 
 # What the cross-field rules read, current value overlaid with the change.
@@ -134,11 +134,3 @@ def _check_interval(values: dict[str, Any], today: date, errors: FieldErrors) ->
                 }
             )
         )
-
-
-def keep_validity(item: Item) -> None:
-    """A reference material is valid until it expires: its validity IS its expiry date."""
-    if isinstance(item, ReferenceMaterial):
-        item.valid_until = item.expiry_date
-        if item.expiry_date is not None and item.last_result is None:
-            item.last_result = Result.PASS.value

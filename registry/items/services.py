@@ -34,14 +34,23 @@ from registry.items.models import (
     ItemState,
     MeasurementStandard,
     ReferenceMaterial,
+    Result,
 )
-from registry.items.rules import RULE_ATTRIBUTES, check_rules, keep_validity
+from registry.items.rules import RULE_ATTRIBUTES, check_rules
 from registry.items.search import ItemFilters, filter_conditions, search_text_of
 from registry.items.status import status_counts
 from registry.organisations.models import Organisation
 from registry.organisations.services import find_by_code
 
 T = TypeVar("T", bound=Item)
+
+
+def _keep_validity(item: Item) -> None:
+    """A reference material is valid until it expires: its validity IS its expiry date."""
+    if isinstance(item, ReferenceMaterial):
+        item.valid_until = item.expiry_date
+        if item.expiry_date is not None and item.last_result is None:
+            item.last_result = Result.PASS.value
 
 
 # --- Creating ------------------------------------------------------------------------------------------
@@ -95,7 +104,7 @@ def create_item(actor: Actor, kind: ItemKind, values: Mapping[str, Any]) -> Item
             item.site_address = owner.address or ""
         if item.site_admin_unit is None:
             item.site_admin_unit = owner.admin_unit
-    keep_validity(item)
+    _keep_validity(item)
     item.search_text = search_text_of(item, owner)
     db.session.add(item)
     db.session.flush()
@@ -156,7 +165,8 @@ def update_item(
     why = errors.run(require_reason, reason)
     owner = item.owner
     if "owner" in changes:
-        owner = errors.run(_new_owner, item, changes["owner"])
+        # A refused owner is named; the other rules are still checked, against the current owner.
+        owner = errors.run(_new_owner, item, changes["owner"]) or item.owner
     fields = {name: value for name, value in changes.items() if name != "owner"}
     cleaned = clean_fields(kind, fields, creating=False, errors=errors)
     prospective = {name: getattr(item, name) for name in RULE_ATTRIBUTES} | cleaned
@@ -169,7 +179,7 @@ def update_item(
                 setattr(item, name, value)
         if item.owner_id != owner.id:
             item.owner = owner
-        keep_validity(item)
+        _keep_validity(item)
         search_text = search_text_of(item, owner)
         if item.search_text != search_text:
             item.search_text = search_text

@@ -108,6 +108,6 @@ class OrganisationByCode(MethodView):
         organisation's ``address``, ``admin_unit`` and ``sectors``. ``reason`` is required; a stale
         ``version`` is a 409."""
         organisation = services.get_organisation(api_user(), code)
-        reason = data.pop("reason")
+        reason = data.pop("reason", None)
         version = data.pop("version", None)
         return services.update_organisation(api_user(), organisation, data, reason=reason, version=version)

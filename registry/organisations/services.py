@@ -111,7 +111,7 @@ def _check_capital(state: Decimal | None, foreign: Decimal | None, errors: Field
         )
 
 
-def create_organisation(actor: Actor, *, code: object, **fields: Any) -> Organisation:
+def create_organisation(actor: Actor, *, code: object = None, **fields: Any) -> Organisation:
     """Register an organisation (the Department): ``code``, ``name`` and ``kinds`` are required, the
     other profile fields optional."""
     policy.require(

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, P
 from werkzeug.serving import make_server
 
 from registry import create_app
+from registry.auth.system import system_transaction
 from registry.demo.services import load_demo
 from registry.extensions import db
 from tests.browser.helpers import LiveServer
@@ -50,8 +51,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     with app.app_context():
         flask_migrate.upgrade()
-        load_demo()
-        db.session.commit()
+        # As `flask demo load` does: the system acting as "demo", in one committed transaction.
+        with system_transaction("demo") as actor:
+            load_demo(actor)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

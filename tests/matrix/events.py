@@ -23,11 +23,12 @@ from sqlalchemy import select
 
 from registry.auth.models import User
 from registry.events.models import Event
-from registry.events.services import record_event
+from registry.events.recording import record_event
 from registry.extensions import db
 from registry.organisations.credentials.state import find_registration
 from registry.organisations.models import Organisation
 from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials, lab_with_credentials
+from tests.helpers import SYSTEM
 from tests.matrix.base import (
     DEPARTMENT_SEES,
     EVERYONE,
@@ -175,14 +176,15 @@ def _event(organisation: Organisation) -> dict[str, Any]:
         lab, owner = give_credentials(OrganisationFactory(provider=True)), organisation
     balance = InstrumentFactory(owner=owner, type_code="BALANCE_PRECISION", internal=True)
     event = record_event(
-        None,
-        balance,
-        provider=lab.code,
-        kind="calibration",
-        performed_on=PERFORMED_ON,
-        result="pass",
-        certificate_number=CERTIFICATE,
-        today=date(2026, 1, 1),
+        SYSTEM,
+        {
+            "item": balance,
+            "provider": lab.code,
+            "kind": "calibration",
+            "performed_on": PERFORMED_ON,
+            "result": "pass",
+            "certificate_number": CERTIFICATE,
+        },
     )
     return {"event_id": event.id}
 

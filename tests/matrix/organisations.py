@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.audit import services as audit
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import AccreditationFactory, DesignationFactory, RegistrationFactory, VerifierFactory
@@ -202,8 +203,8 @@ URL_VALUES: dict[str, UrlValues] = {}
 def _as_provider(organisation: Organisation) -> dict[str, Any]:
     db.session.refresh(organisation)  # a request may have changed it since the test loaded it
     if not organisation.is_provider:
-        organisation.is_provider = True
-        db.session.flush()
+        with audit.reason("test set-up: the target is a provider"):
+            organisation.is_provider = True
     return {"code": organisation.code}
 
 

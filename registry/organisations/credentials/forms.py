@@ -136,7 +136,7 @@ class DesignationForm(FlaskForm):
     type_codes = SelectMultipleField(
         _l("Instrument types"), choices=[], validate_choice=False, description=SEVERAL
     )
-    ranges = TextAreaField(
+    scope = TextAreaField(
         _l("Ranges"),
         render_kw=hint(max_length=20000),
         description=_l("Optional, one line per type: TYPE_CODE | range, e.g. FUEL_DISPENSER | ≤ 200 L/min."),
@@ -148,7 +148,7 @@ class DesignationForm(FlaskForm):
         return {
             "decision_number": self.decision_number.data or "",
             "type_codes": self.type_codes.data or [],
-            "scope": _lines(self.ranges.data, RANGE_KEYS),
+            "scope": _lines(self.scope.data, RANGE_KEYS),
             "valid_from": self.valid_from.data or None,
             "valid_to": self.valid_to.data or None,
         }
@@ -158,7 +158,7 @@ class DesignationForm(FlaskForm):
         return {
             "decision_number": credential.decision_number,
             "type_codes": credential.type_codes,
-            "ranges": _as_lines([entry for entry in credential.scope if entry.get("range")], RANGE_KEYS),
+            "scope": _as_lines([entry for entry in credential.scope if entry.get("range")], RANGE_KEYS),
             "valid_from": _day(credential.valid_from),
             "valid_to": _day(credential.valid_to),
         }

@@ -154,73 +154,66 @@ def clean_accreditation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str
 
 
 def clean_designation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
-    """``type_codes`` names the types; ``scope`` entries (``{"type_code", "range"}``) give some of them a
-    range (a type named only there is added)."""
-    scope: list[dict[str, str]] = []
-    seen: set[str] = set()
-    entries = _entries(
-        _designated(raw.get("type_codes"), raw.get("scope")), errors, "type_codes", required=True
-    )
-    for number, entry in enumerate(entries, start=1):
+    """``type_codes`` names the designated types, in order; ``scope`` entries (``{"type_code", "range"}``)
+    give some of them a range (a type named only there is added). A wrong type is named on ``type_codes``,
+    a wrong scope entry on ``scope`` (entries counted from 1)."""
+    codes = _codes(raw.get("type_codes"), errors, group2=True)
+    ranges: dict[str, str] = {}
+    for number, entry in enumerate(_entries(raw.get("scope"), errors, "scope", required=False), start=1):
         try:
-            _check_keys(entry, {"type_code", "range"}, number=number, field="type_codes")
-            measuring_range = _scope_text(
-                entry, "range", 120, number=number, field="type_codes", required=False
-            )
+            _check_keys(entry, {"type_code", "range"}, number=number, field="scope")
+            measuring_range = _scope_text(entry, "range", 120, number=number, field="scope", required=False)
         except ServiceError as error:
-            for name, message in error.fields.items():
-                errors.add(name, message)
+            errors.absorb(error)
             continue
-        code = _type_code(entry.get("type_code"), errors, "type_codes", group2=True)
+        code = _type_code(entry.get("type_code"), errors, "scope", group2=True)
         if code is None:
             continue
-        if code in seen:
-            errors.add("type_codes", _l("%(code)s is given twice.", code=code))
-        seen.add(code)
-        scope.append({"type_code": code, "range": measuring_range})
+        if code in ranges:
+            errors.add("scope", _l("%(code)s is given twice.", code=code))
+        ranges[code] = measuring_range
+        if code not in codes:
+            codes.append(code)
+    if not codes and "type_codes" not in errors.fields and "scope" not in errors.fields:
+        errors.add("type_codes", _l("Give at least one instrument type."))
     return {
         "decision_number": _text(raw, errors, "decision_number", 80),
-        "scope": scope,
+        "scope": [{"type_code": code, "range": ranges.get(code, "")} for code in codes],
         **_dates(raw, errors),
     }
 
 
-def clean_verifier(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
-    codes: list[str] = []
-    value = raw.get("type_codes")
-    if not isinstance(value, list | tuple) or not value:
-        errors.add("type_codes", _l("Give at least one instrument type."))
-    elif len(value) > MAX_TYPE_CODES:
+def _codes(
+    value: object, errors: FieldErrors, *, group2: bool = False, merge_repeats: bool = False
+) -> list[str]:
+    """Instrument type codes of the catalogue, each once, in the order given; a code given twice is refused
+    (or, with ``merge_repeats``, kept once)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        errors.add("type_codes", _l("Send a list."))
+        return []
+    if len(value) > MAX_TYPE_CODES:
         errors.add("type_codes", _l("Give at most %(n)d entries.", n=MAX_TYPE_CODES))
-    else:
-        for item in value:
-            code = _type_code(item, errors, "type_codes")
-            if code is not None and code not in codes:
-                codes.append(code)
+        return []
+    codes: list[str] = []
+    for item in value:
+        code = _type_code(item, errors, "type_codes", group2=group2)
+        if code is None or (code in codes and merge_repeats):
+            continue
+        if code in codes:
+            errors.add("type_codes", _l("%(code)s is given twice.", code=code))
+        codes.append(code)
+    return codes
+
+
+def clean_verifier(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    codes = _codes(raw.get("type_codes"), errors, merge_repeats=True)
+    if not codes and "type_codes" not in errors.fields:
+        errors.add("type_codes", _l("Give at least one instrument type."))
     return {
         "name": _text(raw, errors, "name", 200),
         "card_number": _text(raw, errors, "card_number", 60),
         "type_codes": codes,
         "valid_to": errors.run(clean_date, raw.get("valid_to"), field="valid_to"),
     }
-
-
-def _designated(type_codes: object, scope: object) -> object:
-    """A designation's scope entries: one per code of ``type_codes``, in its order, carrying the range a
-    ``scope`` entry (``{"type_code", "range"}``) gives it; then the types named only in ``scope``.
-    Anything malformed is passed on for the cleaner to name."""
-    if scope is not None and not isinstance(scope, list):
-        return scope
-    if type_codes is not None and not isinstance(type_codes, list):
-        return type_codes
-    ranged = {
-        str(entry.get("type_code")).strip().upper(): entry
-        for entry in scope or ()
-        if isinstance(entry, Mapping)
-    }
-    entries: list[Any] = []
-    for code in type_codes or ():
-        key = code.strip().upper() if isinstance(code, str) else code
-        entries.append(ranged.pop(key, None) or {"type_code": code})
-    unnamed = [entry for entry in scope or () if not isinstance(entry, Mapping)]
-    return entries + list(ranged.values()) + unnamed

@@ -17,7 +17,7 @@ from sqlalchemy import Select, false, select
 
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
-from registry.core.errors import NotFoundError
+from registry.core.errors import NotFoundError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.text import fold
 from registry.core.validation import CODE_PATTERN
@@ -166,6 +166,9 @@ def visible_credentials(
             return stmt.where(false())
         stmt = stmt.where(model.organisation_id.in_(select(Organisation.id).where(Organisation.code == code)))
     if confirmation is not None:
+        states = [state.value for state in ConfirmationState]
+        if confirmation not in states:
+            raise ServiceError({"confirmation": _l("Use one of: %(choices)s.", choices=", ".join(states))})
         stmt = stmt.where(model.confirmation == confirmation)
     return stmt
 
