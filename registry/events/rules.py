@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
-from registry.core.errors import FieldErrors, ServiceError
+from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
 from registry.core.models import MAX_ID
 from registry.events.item_validity import status_on
 from registry.events.models import EventKind
@@ -110,12 +110,9 @@ def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Org
 
 def check_owner_may_record(actor: Actor, item: Item) -> None:
     """Internal calibrations and intermediate checks: the owner, on its own Group 1 items."""
-    policy.require(
-        actor,
-        item,
-        Permission.RECORD_IN_HOUSE,
-        _l("Only the owner records its internal calibrations and checks."),
-    )
+    # The item was found already (a lab may name any owner's): a refusal says why, it does not hide it.
+    if not policy.permits(actor, item, Permission.RECORD_IN_HOUSE):
+        raise ForbiddenError(message=_l("Only the owner records its internal calibrations and checks."))
     if isinstance(item, Instrument) and item.group2:
         raise ServiceError(
             {
@@ -133,12 +130,10 @@ def check_provider_may_record(
     """Verifications, calibrations and tests: a registration for the service on the day (Decree
     105/2016); for a Group 2 verification also a designation for the type and a verifier whose card is
     valid for it that day. Returns the verifier."""
-    policy.require(
-        actor,
-        provider,
-        Permission.RECORD_AS,
-        _l("Only a service provider records verifications, calibrations and tests."),
-    )
+    if not policy.permits(actor, provider, Permission.RECORD_AS):
+        raise ForbiddenError(
+            message=_l("Only a service provider records verifications, calibrations and tests.")
+        )
     service = service_of(kind)
     if find_registration(provider, service, on) is None:
         raise ServiceError(

@@ -203,7 +203,7 @@ def list_items(kind: ItemKind, args: dict[str, Any]) -> dict[str, Any]:
         q=args.get("q", ""),
         owner=args.get("owner", ""),
         type_code=args.get("type_code", ""),
-        status=args.get("status", ""),
+        status=args.get("status"),
         admin_unit=args.get("admin_unit", ""),
         due_before=args.get("due_before"),
     )

@@ -69,7 +69,7 @@ class ItemFilters:
     q: str = ""
     owner: str = ""
     type_code: str = ""
-    status: str = ""
+    status: str | None = None  # None: any status; anything else must name one
     admin_unit: str = ""
     due_before: object = None  # a date, or its text (ISO or dd/mm/yyyy)
 
@@ -101,7 +101,7 @@ def filter_conditions(
         raise ServiceError({"q": _l("Use at most %(n)d characters.", n=MAX_QUERY_LENGTH)})
     if filters.q and (pattern := like_pattern(filters.q)) is not None:
         conditions.append(Item.search_text.like(pattern, escape="\\"))
-    if filters.status:
+    if filters.status is not None:
         if filters.status not in {status.value for status in Status}:
             raise ServiceError(
                 {

@@ -73,14 +73,14 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
             q=form.q.data or "",
             owner=form.owner.data or "",
             type_code=(form.type_code.data or "") if kind == ItemKind.INSTRUMENT else "",
-            status=form.status.data or "",
+            status=form.status.data or None,
             admin_unit=(form.admin_unit.data or "") if kind == ItemKind.INSTRUMENT else "",
             due_before=form.due_before.data,
         )
         try:
             conditions = filter_conditions(current_user, kind, filters, today)
             stmt = sorted_items(select(MODELS[kind]).where(*conditions), kind, form.sort.data or DEFAULT_SORT)
-            unfiltered_status = filter_conditions(current_user, kind, replace(filters, status=""), today)
+            unfiltered_status = filter_conditions(current_user, kind, replace(filters, status=None), today)
         except ServiceError as error:
             apply_service_error(form, error)
             status = 422

@@ -160,16 +160,16 @@ def visible_credentials(
     condition = policy.visible(actor, model)
     if condition is not None:
         stmt = stmt.where(condition)
-    if organisation_code is not None:
-        code = organisation_code.strip().upper()
-        if not CODE_PATTERN.match(code):
-            return stmt.where(false())
-        stmt = stmt.where(model.organisation_id.in_(select(Organisation.id).where(Organisation.code == code)))
     if confirmation is not None:
         states = [state.value for state in ConfirmationState]
         if confirmation not in states:
             raise ServiceError({"confirmation": _l("Use one of: %(choices)s.", choices=", ".join(states))})
         stmt = stmt.where(model.confirmation == confirmation)
+    if organisation_code is not None:
+        code = organisation_code.strip().upper()
+        if not CODE_PATTERN.match(code):
+            return stmt.where(false())
+        stmt = stmt.where(model.organisation_id.in_(select(Organisation.id).where(Organisation.code == code)))
     return stmt
 
 
