@@ -26,6 +26,8 @@ from registry.events.points import clean_points
 from registry.events.recording import clean_outcome, events_visible, issue
 from registry.extensions import db
 
+NOT_THE_RECORDER = _l("Only the organisation that recorded this event may amend or void it.")
+
 
 def get_event(actor: Actor, event_id: int, permission: Permission = Permission.VIEW) -> Event:
     """The event (any revision) if ``actor`` may see it (otherwise not found) and holds ``permission``
@@ -37,9 +39,7 @@ def get_event(actor: Actor, event_id: int, permission: Permission = Permission.V
     )
     if event is None:
         raise NotFoundError({"id": _l("No such event.")})
-    policy.require(
-        actor, event, permission, _l("Only the organisation that recorded this event may amend or void it.")
-    )
+    policy.require(actor, event, permission, NOT_THE_RECORDER)
     return event
 
 
@@ -76,6 +76,14 @@ def _differs(name: str, new: Any, old: Any) -> bool:
     return bool(new != old)
 
 
+def _check_changeable(actor: Actor, event: Event, version: int | None) -> None:
+    """The organisation that recorded the event (or the Department's admin) amends or voids its current
+    revision, as last read."""
+    policy.require(actor, event, Permission.CHANGE, NOT_THE_RECORDER)
+    check_version(event, version)
+    _check_current(event)
+
+
 def _check_current(event: Event) -> None:
     """Only the current revision of a live event is amended or voided."""
     if event.state == EventState.AMENDED:
@@ -89,14 +97,7 @@ def amend_event(
 ) -> Event:
     """A new revision of ``event`` with ``changes``: it keeps the certificate number with the next
     revision number and refers to the original; ``event`` is marked amended with the reason."""
-    policy.require(
-        actor,
-        event,
-        Permission.CHANGE,
-        _l("Only the organisation that recorded this event may amend or void it."),
-    )
-    check_version(event, version)
-    _check_current(event)
+    _check_changeable(actor, event, version)
     unknown = sorted(set(changes) - set(OUTCOME_NAMES))
     if unknown:
         raise ServiceError({unknown[0]: _l("This cannot be amended.")})
@@ -117,14 +118,7 @@ def amend_event(
 
 def void_event(actor: Actor, event: Event, *, reason: object, version: int | None) -> Event:
     """Void ``event``: it stays, marked void with its reason, and no longer counts for the item."""
-    policy.require(
-        actor,
-        event,
-        Permission.CHANGE,
-        _l("Only the organisation that recorded this event may amend or void it."),
-    )
-    check_version(event, version)
-    _check_current(event)
+    _check_changeable(actor, event, version)
     why = require_reason(reason)
     with audit.reason(why):
         event.state = EventState.VOID.value
