@@ -56,8 +56,8 @@ class Default:
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
-    # The day the registry works on: None is today in BABEL_DEFAULT_TIMEZONE; a date fixes it (tests,
-    # `jobs run --today`).
+    # The day the registry works on: None is today in BABEL_DEFAULT_TIMEZONE; a date freezes it (a demo site
+    # shown on one day). Commands and tests replay a day with registry.core.dates.today_is instead.
     TODAY = None
     # An item whose validity ends within this many days is "due soon".
     DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from flask import Flask
@@ -52,14 +51,12 @@ def _init_blueprints(app: Flask) -> None:
     from registry.events.views import bp as events_bp
     from registry.home.views import bp as home_bp
     from registry.items.api import instruments_blp, reference_materials_blp, standards_blp
-    from registry.items.blueprint import bp as items_bp
+    from registry.items.views import bp as items_bp
     from registry.organisations.api import blp as organisations_api
     from registry.organisations.credentials.api import blp as credentials_api
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
 
-    for module in ("registry.items.views", "registry.items.edit_views"):
-        importlib.import_module(module)  # each adds its routes to the items blueprint
     for blueprint in (auth_bp, catalogue_bp, home_bp, items_bp, organisations_bp, credentials_bp, events_bp):
         app.register_blueprint(blueprint)
     web.init_app(app)

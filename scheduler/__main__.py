@@ -7,13 +7,12 @@ scheduler would run everything N times.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from registry import create_app
-from registry.core.dates import local_timezone
+from registry.core.dates import local_timezone, local_today
 from scheduler.jobs import JOBS, run_job
 
 log = logging.getLogger("scheduler")
@@ -26,8 +25,9 @@ def main() -> None:
         timezone = local_timezone()
 
     def run(name: str) -> None:
-        result = run_job(app, name, datetime.now(timezone).date())
-        log.info("job finished: %s", result)
+        with app.app_context():
+            today = local_today()
+        log.info("job finished: %s", run_job(app, name, today))
 
     scheduler = BlockingScheduler(timezone=timezone)
     for name, (_job, (hour, minute)) in JOBS.items():

@@ -20,7 +20,7 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 # Modules that are not services: the web and API layers and the commands (which call services), the
 # models (which declare who may do what), the shared machinery and the composition root.
 NOT_SERVICES = re.compile(
-    r"(^|/)(views|edit_views|api|forms|models|blueprint|labels|commands|login)\.py$"
+    r"(^|/)(views|api|forms|models|urls|labels|commands|login)\.py$"
     r"|^(api|core)/|^(__init__|web|cli|templating|i18n|extensions)\.py$"
 )
 # Modules that write without an actor, on purpose.

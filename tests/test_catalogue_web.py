@@ -286,7 +286,7 @@ def test_errors_are_in_the_users_language(department_admin_client):
         "/catalogue/ENERGY_METER_1P_IND/rules/new",
         {**VALID_RULE, "cycle_months": "abc"},
     )
-    assert "Enter a whole number." in response.get_data(as_text=True)
+    assert "Use a whole number of months from 1 to 240, or leave it empty." in response.get_data(as_text=True)
     response = post_form(
         department_admin_client,
         "/catalogue/ENERGY_METER_1P_IND/rules/new",

@@ -1,4 +1,6 @@
-"""The JSON API under /api/v1: bearer tokens, schemas, OpenAPI, one error shape."""
+"""The JSON API's machinery under /api/v1: bearer tokens, schema fields, cursor pagination, OpenAPI, one
+error shape. Each domain's endpoints live in its own ``api.py``; ``create_app`` hands their blueprints to
+:func:`init_api`."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ class RegistryApi(Api):
 
 def init_api(app: Flask, blueprints: Iterable[Blueprint]) -> None:
     """Serve each domain's ``blueprints`` under /api/v1: each needs a bearer token unless it is public
-    (no token, no session: the certificate check anyone may make)."""
+    (``Blueprint(..., public=True)``: no token, and no session either)."""
     api = RegistryApi(
         app,
         spec_kwargs={

@@ -63,7 +63,13 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         return [(DEPARTMENT_ADMIN, {Permission.CREATE})]
 
     def __acl__(self) -> ACL:
-        return [(DEPARTMENT_ADMIN, {Permission.CHANGE}), (account(self.id), {Permission.CHANGE})]
+        """The account itself, and the Department's admin, change it; only the account itself (or the
+        command line) gets an API token for it: nobody else may act with its name."""
+        return [
+            (DEPARTMENT_ADMIN, {Permission.CHANGE}),
+            (account(self.id), {Permission.CHANGE, Permission.ISSUE_TOKEN}),
+            (SYSTEM, {Permission.ISSUE_TOKEN}),
+        ]
 
     # Flask-Login protocol
     @property

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.auth.models import DEPARTMENT_ROLES, PROVIDER_ROLES, Role, User
+from registry.auth.models import DEPARTMENT_ROLES, ENTERPRISE_ROLES, PROVIDER_ROLES, Role, User
 from registry.auth.principals import (
     DEPARTMENT,
     DEPARTMENT_ADMIN,
     ENTERPRISE_MANAGER,
+    ENTERPRISE_STAFF,
     LAB_MANAGER,
     LAB_STAFF,
     MANAGER,
@@ -43,6 +44,9 @@ from registry.auth.principals import (
 )
 from registry.core.errors import ForbiddenError, NotFoundError
 from registry.extensions import db
+
+if TYPE_CHECKING:
+    from registry.organisations.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def principals(actor: Actor) -> Principals:
         names |= {LAB_MANAGER, lab_manager(org)}
     if roles & PROVIDER_ROLES:
         names |= {LAB_STAFF, lab_staff(org), in_house(org)}
+    if roles & ENTERPRISE_ROLES:
+        names.add(ENTERPRISE_STAFF)
     if Role.ENTERPRISE_MANAGER in roles:
         names |= {ENTERPRISE_MANAGER, in_house(org)}
     return Principals(frozenset(names), org)
@@ -108,10 +114,15 @@ def permits(actor: Actor, context: Any, permission: Permission) -> bool:
 REFUSED = _l("You do not have permission to do this.")
 
 
-def require(actor: Actor, context: Any, permission: Permission, message: object = None) -> None:
+def require(
+    actor: Actor, context: Any, permission: Permission, message: object = None, *, seen: bool = False
+) -> None:
     """Refuse (403, with ``message``) unless ``actor`` holds ``permission`` on ``context``; a row the
-    actor may not see is not found (404) first, whatever the permission."""
-    if not isinstance(context, type) and permission is not Permission.VIEW and not can_see(actor, context):
+    actor may not see is not found (404) first, whatever the permission. ``seen``: the caller found the
+    row through :func:`visible` already."""
+    if seen and permission is Permission.VIEW:
+        return
+    if not (seen or isinstance(context, type) or permission is Permission.VIEW or can_see(actor, context)):
         raise NotFoundError({"id": _l("No such resource, or you cannot see it.")})
     if not permits(actor, context, permission):
         if permission is Permission.VIEW:
@@ -125,7 +136,8 @@ _WIDENINGS: dict[type, list[Widening]] = {}
 
 def also_visible(model: type) -> Callable[[Widening], Widening]:
     """Register a further condition under which rows of ``model`` (and its subclasses) are visible: a
-    domain above the model's adds what only it knows (events: a lab sees the items it has served)."""
+    domain above the model's adds what only it knows (events: a lab sees the items it has served). It
+    holds once the registering module is imported: ``create_app`` imports every model (registry.models)."""
 
     def register(widening: Widening) -> Widening:
         _WIDENINGS.setdefault(model, []).append(widening)
@@ -163,7 +175,7 @@ def acts_for_anyone(actor: Actor) -> bool:
 
 
 def acts_on_behalf(actor: Actor, organisation_id: int) -> bool:
-    """A person of the Department acting for an organisation it does not belong to: it says why. (The
+    """The Department's admin acting for an organisation it does not belong to: it says why. (The
     system's commands and jobs are named in the audit trail instead.)"""
     return isinstance(actor, User) and acts_for_anyone(actor) and not belongs_to(actor, organisation_id)
 
@@ -173,7 +185,12 @@ def is_lab_staff(actor: Actor) -> bool:
 
 
 def is_enterprise_staff(actor: Actor) -> bool:
-    return isinstance(actor, User) and actor.has_role(Role.ENTERPRISE_MANAGER, Role.ENTERPRISE_VIEWER)
+    return ENTERPRISE_STAFF in principals(actor)
+
+
+def own_organisation(actor: Actor) -> Organisation | None:
+    """The actor's organisation; the system belongs to none."""
+    return actor.organisation if isinstance(actor, User) else None
 
 
 def belongs_to(actor: Actor, organisation_id: int | None) -> bool:

@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     RECORD = "record"  # on events: record some event at all
     RECORD_AS = "record_as"  # on a lab: record verifications, calibrations and tests as that lab
     RECORD_IN_HOUSE = "record_in_house"  # on an item: its owner's internal calibrations and checks
+    ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
 
 
 # Principals that name no organisation.
@@ -33,6 +34,7 @@ MANAGER = "manager"  # an enterprise's or a lab's manager, of some organisation
 LAB_MANAGER = "lab_manager"  # a lab's manager, of some lab
 LAB_STAFF = "lab_staff"  # a lab's manager or technician, of some lab
 ENTERPRISE_MANAGER = "enterprise_manager"
+ENTERPRISE_STAFF = "enterprise_staff"  # an enterprise's manager or viewer, of some enterprise
 SYSTEM = "system"
 
 

@@ -69,9 +69,9 @@ def set_locale(actor: User, locale: str) -> None:
 
 
 def create_api_token(actor: Actor, user: User) -> str:
-    """A new bearer token for ``user`` (the actor's own, or anyone's for the Department's admin). Only its
+    """A new bearer token for ``user``: the actor's own (or any user's from the command line). Only its
     digest is stored: the caller shows it once."""
-    policy.require(actor, user, Permission.CHANGE)
+    policy.require(actor, user, Permission.ISSUE_TOKEN)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(token_digest=digest(token), prefix=token[:12], user=user))
     db.session.flush()

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,45 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.validators import Optional
 
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS
 from registry.catalogue.models import CONTROLS
-from registry.core.forms import CheckboxesField, max_length, required
-
-
-class WholeNumberField(IntegerField):
-    """An optional whole number whose parse error is ours (WTForms ships no Vietnamese catalogue)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a whole number.")) from None
-
-
-class DayField(DateField):
-    """A date from ``<input type="date">`` (yyyy-mm-dd) or typed as dd/mm/yyyy; empty is None."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        for pattern in self.strptime_format:
-            try:
-                self.data = datetime.strptime(text, pattern).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Enter a date as dd/mm/yyyy."))
+from registry.core.forms import CheckboxesField, DayField, date_text, hint, max_length
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -69,12 +33,14 @@ class CatalogueFilterForm(FlaskForm):
 
 
 class InstrumentTypeForm(FlaskForm):
-    name_vi = StringField(_l("Vietnamese name"), validators=[required(), max_length(255)])
-    name_en = StringField(_l("English name"), validators=[required(), max_length(255)])
-    quantity = StringField(_l("Quantity"), validators=[required(), max_length(60)])
+    """The shape of the input only: the service checks every value and names a wrong one."""
+
+    name_vi = StringField(_l("Vietnamese name"), render_kw=hint(required=True, max_length=255))
+    name_en = StringField(_l("English name"), render_kw=hint(required=True, max_length=255))
+    quantity = StringField(_l("Quantity"), render_kw=hint(required=True, max_length=60))
     group2 = BooleanField(_l("Group 2 (legal control applies)"))
-    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
-    version = IntegerField(widget=HiddenField.widget)
+    reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
 
 CONTROL_CHOICES = [SelectChoice(code, f"{code} – {CONTROL_LABELS[code]}") for code in CONTROLS]
@@ -82,18 +48,19 @@ CONFIDENCE_CHOICES = [SelectChoice(value, label) for value, label in CONFIDENCE_
 
 
 class LegalRuleForm(FlaskForm):
+    """The shape of the input only: the service checks every value and names a wrong one."""
+
     controls = CheckboxesField(_l("Required controls"), choices=CONTROL_CHOICES, validate_choice=False)
-    cycle_months = WholeNumberField(_l("Periodic verification cycle (months)"))
-    legal_basis = StringField(_l("Legal basis"), validators=[required(), max_length(120)])
-    # Required, but said by the service: a required() here would add its message to a parse error.
-    effective_from = DayField(_l("In force from"))
-    effective_to = DayField(_l("In force until"))
+    cycle_months = StringField(_l("Periodic verification cycle (months)"), render_kw={"inputmode": "numeric"})
+    legal_basis = StringField(_l("Legal basis"), render_kw=hint(required=True, max_length=120))
+    effective_from = date_text(_l("In force from"), required=True)
+    effective_to = date_text(_l("In force until"))
     confidence = RadioField(
         _l("Confidence"), choices=CONFIDENCE_CHOICES, default="source", validate_choice=False
     )
-    note = TextAreaField(_l("Note"), validators=[max_length(2000)])
-    reason = TextAreaField(_l("Reason for the change"), validators=[required(), max_length(2000)])
-    version = IntegerField(widget=HiddenField.widget)
+    note = TextAreaField(_l("Note"), render_kw=hint(max_length=2000))
+    reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
     def values(self) -> dict[str, Any]:
         """The keyword arguments of the rule services."""

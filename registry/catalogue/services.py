@@ -4,7 +4,6 @@ lookups other domains use. Syncing the reference files is in ``registry.catalogu
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -159,16 +158,25 @@ def get_instrument_type(code: str, *, field_name: str = "type_code") -> Instrume
         ) from None
 
 
+def type_to_edit(actor: Actor, code: str) -> InstrumentType:
+    """The type with ``code`` (else 404), if ``actor`` may edit the catalogue (else 403)."""
+    instrument_type = find_instrument_type(code)
+    policy.require(actor, instrument_type, Permission.CHANGE)
+    return instrument_type
+
+
+def rule_to_edit(actor: Actor, code: str, rule_id: int) -> LegalRule:
+    """The rule ``rule_id`` of the type with ``code`` (else 404), if ``actor`` may edit the catalogue."""
+    rule = find_rule(find_instrument_type(code), rule_id)
+    policy.require(actor, rule, Permission.CHANGE)
+    return rule
+
+
 def find_rule(instrument_type: InstrumentType, rule_id: int) -> LegalRule:
     for rule in instrument_type.rules:
         if rule.id == rule_id:
             return rule
     raise NotFoundError({"rule_id": _l("No such legal rule.")})
-
-
-def rule_in_force(type_code: str, day: date) -> LegalRule | None:
-    """The legal rule of type ``type_code`` in force on ``day`` (None: not a Group 2 control then)."""
-    return find_instrument_type(type_code).rule_on(day)
 
 
 def search_instrument_types(q: str | None = None, quantity: str | None = None) -> Select[Any]:

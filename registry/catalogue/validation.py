@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
+from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import clean_text
 from registry.i18n import format_day
@@ -40,8 +41,11 @@ def parse_controls(values: Iterable[str] | str | None, *, field: str = "controls
     return "+".join(code for code in CONTROLS if code in chosen)
 
 
-def clean_cycle(value: int | None, *, field: str = "cycle_months") -> int | None:
-    if value is None:
+def clean_cycle(value: object, *, field: str = "cycle_months") -> int | None:
+    """Months, as a number or as typed; empty is none."""
+    if isinstance(value, str):
+        value = int(value.strip()) if value.strip().isdigit() and value.strip().isascii() else value.strip()
+    if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CYCLE_MONTHS:
         raise ServiceError(
@@ -62,16 +66,6 @@ def clean_confidence(value: str | None, *, field: str = "confidence") -> str:
     return confidence
 
 
-def clean_day(value: date | None, *, field: str, required: bool) -> date | None:
-    if value is None:
-        if required:
-            raise ServiceError({field: _l("This field is required.")})
-        return None
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ServiceError({field: _l("Enter a date.")})
-    return value
-
-
 @dataclass(frozen=True)
 class RuleValues:
     """A legal rule's values, checked."""
@@ -88,10 +82,10 @@ class RuleValues:
 def clean_rule(
     *,
     controls: Iterable[str] | str | None,
-    cycle_months: int | None,
+    cycle_months: object,
     legal_basis: str | None,
-    effective_from: date | None,
-    effective_to: date | None,
+    effective_from: object,
+    effective_to: object,
     confidence: str | None,
     note: str | None,
     errors: FieldErrors | None = None,
@@ -100,8 +94,8 @@ def clean_rule(
     clean_controls = errors.run(lambda: parse_controls(controls))
     cycle = errors.run(lambda: clean_cycle(cycle_months))
     basis = errors.run(lambda: clean_text(legal_basis, field="legal_basis", max_length=120))
-    start = errors.run(lambda: clean_day(effective_from, field="effective_from", required=True))
-    end = errors.run(lambda: clean_day(effective_to, field="effective_to", required=False))
+    start = errors.run(clean_date, effective_from, field="effective_from")
+    end = errors.run(clean_date, effective_to, field="effective_to", required=False)
     clean_confidence_value = errors.run(lambda: clean_confidence(confidence))
     clean_note = errors.run(
         lambda: clean_text(note, field="note", max_length=MAX_NOTE_LENGTH, required=False)

@@ -68,7 +68,7 @@ def index() -> Response | tuple[str, int]:
         form=form,
         instrument_types=instrument_types,
         day=day,
-        can_edit=current_user_is_admin(),
+        can_edit=may_edit_catalogue(),
     ), form_status(form)
 
 
@@ -97,7 +97,7 @@ def get_locale_code() -> str:
     return str(get_locale() or "vi")
 
 
-def current_user_is_admin() -> bool:
+def may_edit_catalogue() -> bool:
     return policy.permits(current_user, InstrumentType, Permission.CHANGE)
 
 
@@ -119,15 +119,14 @@ def detail(code: str) -> str:
         rules=sorted(instrument_type.rules, key=lambda rule: rule.effective_from),
         current_rule=instrument_type.rule_on(local_today()),
         history=_type_history(instrument_type),
-        can_edit=current_user_is_admin(),
+        can_edit=may_edit_catalogue(),
     )
 
 
 @bp.route("/catalogue/<code>/edit", methods=["GET", "POST"])
 @login_required
 def edit_type(code: str) -> Response | tuple[str, int]:
-    instrument_type = services.find_instrument_type(code)
-    policy.require(current_user, instrument_type, Permission.CHANGE)
+    instrument_type = services.type_to_edit(current_user, code)
     form = InstrumentTypeForm(obj=instrument_type)
     if submitted(
         form,
@@ -168,9 +167,8 @@ def _rule_form_data(rule: LegalRule) -> dict[str, Any]:
 @bp.route("/catalogue/<code>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
-    instrument_type = services.find_instrument_type(code)
-    rule = services.find_rule(instrument_type, rule_id)
-    policy.require(current_user, rule, Permission.CHANGE)
+    rule = services.rule_to_edit(current_user, code, rule_id)
+    instrument_type = rule.instrument_type
     form = LegalRuleForm(data=_rule_form_data(rule))
     if submitted(form, lambda: services.update_legal_rule(current_user, rule, **form.values())):
         flash(_("Changes saved."), "success")
@@ -183,8 +181,7 @@ def edit_rule(code: str, rule_id: int) -> Response | tuple[str, int]:
 @bp.route("/catalogue/<code>/rules/new", methods=["GET", "POST"])
 @login_required
 def new_rule(code: str) -> Response | tuple[str, int]:
-    instrument_type = services.find_instrument_type(code)
-    policy.require(current_user, instrument_type, Permission.CHANGE)
+    instrument_type = services.type_to_edit(current_user, code)
     form = LegalRuleForm(data={"confidence": "source", "version": instrument_type.version})
     rule = submitted(form, lambda: services.add_rule_period(current_user, instrument_type, **form.values()))
     if rule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,8 +22,11 @@ def local_timezone() -> ZoneInfo:
 
 
 def local_today() -> date:
-    """Today where the registry's users live (``BABEL_DEFAULT_TIMEZONE``), or the configured ``TODAY``
-    (tests, and ``jobs run --today``, which replay a given day)."""
+    """Today where the registry's users live (``BABEL_DEFAULT_TIMEZONE``); or the day :func:`today_is`
+    fixes for the work in hand; or the configured ``TODAY`` (a demo site frozen on one day)."""
+    replayed = _replayed_day.get()
+    if replayed is not None:
+        return replayed
     fixed = current_app.config.get("TODAY")
     if fixed is not None:
         return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
@@ -47,14 +51,15 @@ def clean_date(value: object, *, field: str, required: bool = True) -> date | No
     raise ServiceError({field: _l("Enter a date as dd/mm/yyyy or YYYY-MM-DD.")})
 
 
+_replayed_day: contextvars.ContextVar[date | None] = contextvars.ContextVar("replayed_day", default=None)
+
+
 @contextmanager
 def today_is(day: date) -> Iterator[None]:
-    """Work as if on ``day`` inside the block: the demo's fixed history, ``jobs run --today``. For one
-    process at a time (a command, a test), never inside the web workers."""
-    config = current_app.config
-    previous = config.get("TODAY")
-    config["TODAY"] = day
+    """Work as if on ``day`` inside the block (this thread or task only): a job replayed with
+    ``jobs run --today``, the demo's fixed history, a test."""
+    token = _replayed_day.set(day)
     try:
         yield
     finally:
-        config["TODAY"] = previous
+        _replayed_day.reset(token)

@@ -11,6 +11,7 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
+from registry.core.dates import clean_date
 from registry.core.errors import ServiceError
 
 T = TypeVar("T")
@@ -71,6 +72,23 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class DayField(StringField):
+    """A date a list is filtered or shown by (a GET form): ISO or dd/mm/yyyy, read by the one date parser
+    (:func:`registry.core.dates.clean_date`); empty is no date."""
+
+    widget = DateInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return  # not sent at all: keep the value the form was given
+        self.data = None
+        try:
+            text = " ".join(str(value) for value in valuelist)
+            self.data = clean_date(text, field=self.name, required=False)
+        except ServiceError as error:
+            raise ValueError(str(error.message)) from None
 
 
 def required() -> DataRequired:

@@ -28,6 +28,4 @@ def check_version(row: Versioned, expected: int | None) -> None:
 
 def require_reason(reason: object) -> str:
     """The reason given for a change: required text, at most 2000 characters."""
-    return clean_text(
-        reason if isinstance(reason, str) else None, field="reason", max_length=MAX_REASON_LENGTH
-    )
+    return clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)

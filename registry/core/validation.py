@@ -18,7 +18,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def clean_text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
+def clean_text(value: object, *, field: str, max_length: int, required: bool = True) -> str:
+    """Text as typed or sent, composed (NFC) and trimmed; anything but text (or nothing) is refused."""
+    if value is not None and not isinstance(value, str):
+        raise ServiceError({field: _l("Enter text.")})
     # Browsers send line breaks in text areas as CR LF; keep plain LF.
     text = nfc(value or "").replace("\r\n", "\n").strip()
     if required and not text:

@@ -134,7 +134,6 @@ class EventSchema(OutcomeSchema):
     )
     revision = Integer(dump_only=True)
     original = Integer(attribute="original_id", dump_only=True, allow_none=True)
-    technician = String(allow_none=True)
     outside_accredited_scope = Boolean(dump_only=True)
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)

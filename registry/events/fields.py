@@ -34,5 +34,3 @@ OUTCOME_FIELDS: tuple[EventField, ...] = (
 OUTCOME_NAMES = tuple(field.name for field in OUTCOME_FIELDS)
 TEXT_LIMITS = {field.name: field.max_length for field in OUTCOME_FIELDS if field.max_length is not None}
 LABELS = {field.name: field.label for field in OUTCOME_FIELDS}
-# Naming the item and who performed it, when recording.
-ITEM_FIELDS = ("item", "owner", "serial_number", "type_code")

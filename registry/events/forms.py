@@ -100,7 +100,9 @@ class OutcomeFields(FlaskForm):
 
     def _take_point_errors(self, error: ServiceError) -> None:
         for key in [key for key in error.fields if key.startswith("measurement_points.")]:
-            _, row, name = [*key.split("."), ""][:3]
+            # measurement_points.<row>.<field>, rows counted from 1
+            _, _, rest = key.partition(".")
+            row, _, name = rest.partition(".")
             message = str(error.fields.pop(key))
             if row.isdigit() and 0 < int(row) <= len(self.points) and name in POINT_FIELDS:
                 cell = self.points[int(row) - 1][name]

@@ -66,16 +66,10 @@ def clean_points(points: object) -> list[dict[str, str]]:
                 continue
             if number is not None:
                 values[name] = number
-        unit = point.get("unit")
         try:
-            unit_text = clean_text(
-                unit if isinstance(unit, str) else None, field=f"{prefix}.unit", max_length=20, required=False
-            )
+            unit_text = clean_text(point.get("unit"), field=f"{prefix}.unit", max_length=20, required=False)
         except ServiceError as error:
             errors.update(error.fields)
-            continue
-        if unit is not None and not isinstance(unit, str):
-            errors[f"{prefix}.unit"] = _l("Enter a text.")
             continue
         if not values:
             if unit_text:

@@ -26,7 +26,7 @@ from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.dates import clean_date, local_today
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
-from registry.core.services import require_reason
+from registry.core.services import MAX_REASON_LENGTH, require_reason
 from registry.core.validation import clean_text
 from registry.events import rules
 from registry.events.fields import TEXT_LIMITS
@@ -69,9 +69,7 @@ def resolve_item(actor: Actor, values: Mapping[str, Any]) -> Item:
 
 
 def _text(value: object, field: str, limit: int, *, required: bool = True) -> str:
-    return clean_text(
-        value if isinstance(value, str) else None, field=field, max_length=limit, required=required
-    )
+    return clean_text(value, field=field, max_length=limit, required=required)
 
 
 def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: object = None) -> Item:
@@ -318,27 +316,24 @@ def record_event(actor: Actor, values: Mapping[str, Any]) -> Event:
     kind = errors.run(rules.parse_kind, values.get("kind"))
     outcome = errors.run(clean_outcome, item, kind, values)
     provider = errors.run(rules.provider_of, actor, item, kind, values.get("provider")) if kind else None
+    given = errors.run(_given_reason, actor, values.get("reason"), provider) if provider else None
     errors.raise_if_any()
     assert outcome is not None and provider is not None
-    return issue(
-        actor, item, outcome, provider, reason=_reason(actor, values.get("reason"), outcome, provider)
-    )
-
-
-def _reason(actor: Actor, given: object, outcome: Outcome, provider: Organisation) -> object:
-    """Why the event and its item's new validity are written: the Department's reason when a person of it
-    records on another organisation's behalf (required), otherwise what was recorded."""
-    if policy.acts_on_behalf(actor, provider.id):
-        return require_reason(given)
-    text = clean_text(
-        given if isinstance(given, str) else None, field="reason", max_length=2000, required=False
-    )
-    return text or _l(
+    recorded = _l(
         "Recorded: %(kind)s of %(day)s by %(provider)s",
         kind=KIND_LABELS[outcome.kind],
         day=format_day(outcome.performed_on),
         provider=provider.code,
     )
+    return issue(actor, item, outcome, provider, reason=given or recorded)
+
+
+def _given_reason(actor: Actor, given: object, provider: Organisation) -> str:
+    """Why it is recorded: required of a person of the Department recording on another organisation's
+    behalf; otherwise optional (what was recorded says why)."""
+    if policy.acts_on_behalf(actor, provider.id):
+        return require_reason(given)
+    return clean_text(given, field="reason", max_length=MAX_REASON_LENGTH, required=False)
 
 
 def events_visible(actor: Actor) -> Select[Any]:
@@ -348,9 +343,24 @@ def events_visible(actor: Actor) -> Select[Any]:
     return select(Event) if condition is None else select(Event).where(condition)
 
 
-def standards_offered(actor: Actor) -> list[Item]:
-    """The standards and reference materials the actor's lab may pick from when recording."""
-    if not isinstance(actor, User):
+def events_of(actor: Actor, item: Item) -> list[Event]:
+    """The events of ``item`` that ``actor`` may see, newest first."""
+    stmt = events_visible(actor).where(Event.item_id == item.id)
+    return list(db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc())))
+
+
+def kinds_offered(actor: Actor) -> list[EventKind]:
+    """The kinds the actor may record: every kind for a lab and the Department's admin, an enterprise's
+    in-house kinds otherwise."""
+    if policy.acts_for_anyone(actor) or policy.is_lab_staff(actor):
+        return list(EventKind)
+    return [kind for kind in EventKind if kind.by_the_owner]
+
+
+def standards_offered(actor: Actor, provider: Organisation | None = None) -> list[Item]:
+    """The standards and reference materials the actor's lab may pick from when recording (for
+    ``provider`` only when the actor belongs to it: the Department's admin picks none of a lab's)."""
+    if not isinstance(actor, User) or (provider is not None and not policy.belongs_to(actor, provider.id)):
         return []
     stmt = (
         select(Item)

@@ -39,7 +39,7 @@ def get_event(actor: Actor, event_id: int, permission: Permission = Permission.V
     )
     if event is None:
         raise NotFoundError({"id": _l("No such event.")})
-    policy.require(actor, event, permission, NOT_THE_RECORDER)
+    policy.require(actor, event, permission, NOT_THE_RECORDER, seen=True)
     return event
 
 

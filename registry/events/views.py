@@ -21,14 +21,20 @@ from registry.events import labels
 from registry.events.changes import changes_between
 from registry.events.forms import AmendForm, EventForm, RepairForm, VoidForm
 from registry.events.item_validity import report_repair
-from registry.events.models import Event, EventKind
-from registry.events.recording import check_may_record, events_visible, record_event, standards_offered
+from registry.events.models import Event, EventState
+from registry.events.recording import (
+    check_may_record,
+    events_of,
+    events_visible,
+    kinds_offered,
+    record_event,
+    standards_offered,
+)
 from registry.events.revisions import amend_event, get_event, revisions, values_of, void_event
-from registry.extensions import db
-from registry.items.blueprint import item_url
 from registry.items.models import Item, ItemKind, ItemState
 from registry.items.services import get_item
 from registry.items.status import describe
+from registry.items.urls import item_url
 
 bp = Blueprint("events", __name__)
 
@@ -38,12 +44,7 @@ NEWEST_FIRST = (Event.performed_on.desc(), Event.id.desc())
 
 
 def _events_of(item: Item) -> list[Event]:
-    """The events of ``item`` the current user may see, newest first (for the item's page)."""
-    return list(
-        db.session.scalars(
-            events_visible(current_user).where(Event.item_id == item.id).order_by(*NEWEST_FIRST)
-        )
-    )
+    return events_of(current_user, item)
 
 
 def _may_record_on(item: Item) -> bool:
@@ -58,14 +59,6 @@ def _event_helpers() -> dict[str, Any]:
         "events_of": _events_of,
         "may_record_on": _may_record_on,
     }
-
-
-def _kinds() -> list[EventKind]:
-    """The kinds the user may record: every kind for a lab and the Department's admin; an enterprise's
-    in-house kinds otherwise."""
-    if policy.acts_for_anyone(current_user) or policy.is_lab_staff(current_user):
-        return list(EventKind)
-    return [kind for kind in EventKind if kind.by_the_owner]
 
 
 @bp.route("/events/")
@@ -88,7 +81,7 @@ def record() -> Page:
     if not defaults["owner"] and not policy.is_lab_staff(current_user):
         defaults["owner"] = current_user.organisation.code
     form = EventForm(data={**defaults, "performed_on": local_today()})
-    form.set_kinds(_kinds())
+    form.set_kinds(kinds_offered(current_user))
     form.set_choices(standards_offered(current_user))
 
     def save() -> Event:
@@ -120,7 +113,8 @@ def detail(event_id: int) -> str:
         event=event,
         revisions=chain,
         changes={later.id: changes_between(earlier, later) for earlier, later in itertools.pairwise(chain)},
-        can_change=policy.permits(current_user, event, Permission.CHANGE) and event.state == "current",
+        can_change=policy.permits(current_user, event, Permission.CHANGE)
+        and event.state == EventState.CURRENT,
         can_see_item=policy.can_see(current_user, event.item),
     )
 
@@ -139,7 +133,7 @@ def amend(event_id: int) -> Page:
         }
     )
     # The lab's standards, and those the event used (one retired since stays chosen).
-    offered = standards_offered(current_user) if policy.belongs_to(current_user, event.provider_id) else []
+    offered = standards_offered(current_user, event.provider)
     form.set_choices([*offered, *(item for item in event.standards_used if item not in offered)])
 
     def save() -> Event:

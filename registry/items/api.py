@@ -19,8 +19,6 @@ from registry.api.blueprint import Blueprint
 from registry.api.fields import Boolean, CodeOf, Day, Integer, List, Nested, Schema, String, choice
 from registry.api.pagination import ListArgsSchema, paginate
 from registry.api.schemas import ChangeSchema, checked_first, documents_errors, register_collection
-from registry.auth import policy
-from registry.auth.policy import Permission
 from registry.core.dates import local_today
 from registry.items import services
 from registry.items.models import Funding, Instrument, Item, ItemKind, ItemState, Purpose, StandardLevel, Use
@@ -248,7 +246,7 @@ for _blp, _name, _kind, _schema, _list_args, _what in (
 @instruments_blp.route("/lookup")
 class InstrumentLookup(MethodView):
     @documents_errors(instruments_blp, 403)
-    @checked_first(lambda: policy.require(api_user(), Instrument, Permission.LOOK_UP))
+    @checked_first(lambda: services.check_may_look_up(api_user()))
     @instruments_blp.arguments(LookupArgsSchema, location="query")
     @instruments_blp.response(200, LookupSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -39,8 +39,6 @@ class Field:
 
 def text(limit: int, *, required: bool = False) -> Cleaner:
     def clean(name: str, value: Any) -> str:
-        if value is not None and not isinstance(value, str):
-            raise ServiceError({name: _l("Enter text.")})
         return clean_text(value, field=name, max_length=limit, required=required)
 
     return clean
@@ -63,7 +61,7 @@ def interval(name: str, value: Any) -> int | None:
     """Months: a whole number (as the API sends it, or as typed in a form)."""
     if isinstance(value, str):
         value = value.strip()
-        if value.isdigit() and value.isascii() and len(value) <= len(str(MAX_INTERVAL_MONTHS)):
+        if value.isdigit() and value.isascii():
             value = int(value)
     if value is None or value == "":
         return None

@@ -18,12 +18,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional
-from wtforms.widgets import DateInput
 
 from registry.catalogue.models import AdminUnit, InstrumentType
-from registry.core.dates import clean_date
-from registry.core.errors import ServiceError
-from registry.core.forms import date_text, hint, max_length, required
+from registry.core.forms import DayField, date_text, hint, max_length, required
 from registry.core.text import fold
 from registry.extensions import db
 from registry.items.labels import (
@@ -39,22 +36,6 @@ from registry.items.search import MAX_QUERY_LENGTH, SORT_KEYS
 from registry.items.status import STATUS_LABELS
 
 # --- Fields with our own (translated) messages ----------------------------------------------------------
-
-
-class DayField(StringField):
-    """A date filter of a list (a GET form, read by the view): ISO or dd/mm/yyyy; empty is no date."""
-
-    widget = DateInput()
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return  # not sent at all: keep the value the form was given
-        self.data = None
-        try:
-            text = " ".join(str(value) for value in valuelist)
-            self.data = clean_date(text, field=self.name, required=False)
-        except ServiceError as error:
-            raise ValueError(str(error.message)) from None
 
 
 class WholeNumberField(IntegerField):

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.audit.services import history
+from registry.auth import policy
+from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.extensions import db
 from registry.i18n import format_day
@@ -109,7 +111,11 @@ def _codes(events: list[Any]) -> dict[str, dict[Any, str]]:
     return codes
 
 
-def item_history(item: Item) -> list[Entry]:
+def item_history(actor: Actor, item: Item) -> list[Entry]:
+    """The item's history, for those who may read it: the Department and the owner's people, not the labs
+    that served it (the names and e-mails of another organisation's people)."""
+    if not policy.permits(actor, item, Permission.VIEW_HISTORY):
+        return []
     events = history("items", item.id)
     codes = _codes(events)
 

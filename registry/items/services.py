@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from registry.audit import services as audit
 from registry.auth import policy
-from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.dates import local_today
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
@@ -60,7 +59,7 @@ def _owner(actor: Actor, kind: ItemKind, code: object) -> Organisation:
     """The owner of a new item of ``kind``: the organisation with ``code``, or the actor's own when it is
     empty. A refusal never tells a hidden organisation from a missing one."""
     text = code.strip() if isinstance(code, str) else ""
-    owner = find_by_code(text) if text else actor.organisation if isinstance(actor, User) else None
+    owner = find_by_code(text) if text else policy.own_organisation(actor)
     if owner is not None and (
         policy.permits(actor, owner, Permission.REGISTER_ITEMS)
         or (kind == ItemKind.INSTRUMENT and policy.permits(actor, owner, Permission.REGISTER_INSTRUMENTS))
@@ -232,7 +231,7 @@ def get_item(actor: Actor, item_id: int, model: type[T], permission: Permission 
     item = db.session.scalars(stmt).first() if 0 < item_id <= MAX_ID else None
     if item is None:
         raise NotFoundError({"id": _l("No such item.")})
-    policy.require(actor, item, permission)
+    policy.require(actor, item, permission, seen=True)
     return item
 
 
@@ -243,20 +242,21 @@ def status_tally(actor: Actor, kind: ItemKind) -> dict[str, int]:
     return {status.value: count for status, count in status_counts(conditions, today).items()}
 
 
+def check_may_look_up(actor: Actor) -> None:
+    """Refuse (403) an actor who may not look instruments up by owner and serial number."""
+    message = _l("Only the Department and laboratories may look instruments up.")
+    policy.require(actor, Instrument, Permission.LOOK_UP, message)
+
+
 def lookup_instruments(actor: Actor, *, owner: object, serial_number: object) -> list[Instrument]:
     """The instruments of the organisation with code ``owner`` whose serial number is exactly
     ``serial_number`` (one per type at most): what a lab may see of an instrument it is about to serve."""
-    policy.require(
-        actor,
-        Instrument,
-        Permission.LOOK_UP,
-        _l("Only the Department and laboratories may look instruments up."),
-    )
+    check_may_look_up(actor)
     errors = FieldErrors()
-    code = errors.run(clean_text, owner if isinstance(owner, str) else None, field="owner", max_length=40)
+    code = errors.run(clean_text, owner, field="owner", max_length=40)
     serial = errors.run(
         clean_text,
-        serial_number if isinstance(serial_number, str) else None,
+        serial_number,
         field="serial_number",
         max_length=80,
     )

@@ -11,8 +11,6 @@ from registry.api.blueprint import Blueprint
 from registry.api.fields import Boolean, CodeOf, Integer, List, Number, Schema, String, choice
 from registry.api.pagination import ListArgsSchema, page_schema, paginate
 from registry.api.schemas import ChangeSchema, checked_first, documents_errors
-from registry.auth import policy
-from registry.auth.policy import Permission
 from registry.organisations import services
 from registry.organisations.models import Organisation, OrgKind, OwnershipClass
 
@@ -84,7 +82,7 @@ class Organisations(MethodView):
         )
 
     @documents_errors(blp, 403)
-    @checked_first(lambda: policy.require(api_user(), Organisation, Permission.CREATE))
+    @checked_first(lambda: services.check_may_register(api_user()))
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
     def post(self, data: dict[str, Any]) -> Organisation:

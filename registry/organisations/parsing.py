@@ -33,26 +33,6 @@ CENT = Decimal("0.01")
 DIGITS = re.compile(r"^[0-9]+$")
 
 
-class Unset:
-    """The value of an argument the caller did not give (``None`` may be a real value: "clear it")."""
-
-    _instance: Unset | None = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET = Unset()
-
-
 def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:
     """A Vietnamese tax code (mã số thuế), formatted ``0100109106`` or ``0100109106-001`` for a branch; or
     a 12-digit personal ID (a household business); or ``None`` when none is given."""

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from registry.audit import services as audit
+from registry.audit.models import AuditEvent
+from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit
@@ -111,12 +113,16 @@ def _check_capital(state: Decimal | None, foreign: Decimal | None, errors: Field
         )
 
 
+def check_may_register(actor: Actor) -> None:
+    """Refuse (403) an actor who may not register organisations."""
+    message = _l("Only the Department may register organisations.")
+    policy.require(actor, Organisation, Permission.CREATE, message)
+
+
 def create_organisation(actor: Actor, *, code: object = None, **fields: Any) -> Organisation:
     """Register an organisation (the Department): ``code``, ``name`` and ``kinds`` are required, the
     other profile fields optional."""
-    policy.require(
-        actor, Organisation, Permission.CREATE, _l("Only the Department may register organisations.")
-    )
+    check_may_register(actor)
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
@@ -148,7 +154,8 @@ def update_organisation(
     if unknown:
         raise ServiceError({key: _l("This field is not accepted here.") for key in sorted(unknown)})
     if set(changes) <= CONTACT_FIELDS:
-        policy.require(actor, organisation, Permission.CHANGE_CONTACT)
+        refused = _l("Only the Department may change organisations.")
+        policy.require(actor, organisation, Permission.CHANGE_CONTACT, refused)
     elif policy.permits(actor, organisation, Permission.CHANGE_CONTACT):
         policy.require(
             actor,
@@ -233,8 +240,14 @@ def get_organisation(actor: Actor, code: str, permission: Permission = Permissio
     organisation = find_by_code(code)
     if organisation is None or not policy.can_see(actor, organisation):
         raise NotFoundError({"code": _l("No such organisation.")})
-    policy.require(actor, organisation, permission)
+    policy.require(actor, organisation, permission, seen=True)
     return organisation
+
+
+def history_of(actor: Actor, organisation: Organisation) -> list[AuditEvent]:
+    """Every change of the organisation, oldest first, for those who may see it."""
+    policy.require(actor, organisation, Permission.VIEW)
+    return history("organisations", organisation.id)
 
 
 def find_by_code(code: object) -> Organisation | None:

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Permission
 from registry.catalogue.services import admin_units
@@ -104,7 +103,7 @@ def index() -> Response | tuple[str, int]:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create() -> Response | tuple[str, int]:
-    policy.require(current_user, Organisation, Permission.CREATE)
+    services.check_may_register(current_user)
     form = OrganisationForm()
     form.admin_unit.choices = _admin_unit_choices("—")
     created = submitted(
@@ -124,7 +123,7 @@ def detail(code: str) -> str:
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
-        history=history("organisations", organisation.id),
+        history=services.history_of(current_user, organisation),
         can_edit=policy.permits(current_user, organisation, Permission.CHANGE),
         can_edit_contact=policy.permits(current_user, organisation, Permission.CHANGE_CONTACT),
         can_add_credentials=organisation.is_provider

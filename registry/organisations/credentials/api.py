@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
 from registry.api.fields import (
@@ -28,8 +26,6 @@ from registry.api.fields import (
 )
 from registry.api.pagination import ListArgsSchema, paginate
 from registry.api.schemas import register_collection
-from registry.auth import policy
-from registry.auth.policy import Permission
 from registry.core.dates import local_today
 from registry.organisations.credentials import services
 from registry.organisations.credentials.parsing import SCHEMES, SERVICES
@@ -151,12 +147,7 @@ def _list(model: Any, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _may_enter(model: Any) -> None:
-    policy.require(
-        api_user(),
-        model,
-        Permission.CREATE,
-        _l("Only a provider's manager or the Department may enter credentials."),
-    )
+    services.check_may_enter(api_user(), model)
 
 
 def _create(model: Any, data: dict[str, Any]) -> Any:

@@ -29,11 +29,7 @@ SCHEME_KEYS = {_scheme_key(scheme): scheme for scheme in SCHEMES}
 
 
 def _text(raw: Mapping[str, Any], errors: FieldErrors, key: str, limit: int, *, required: bool = True) -> str:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
-        errors.add(key, _l("Enter text."))
-        return ""
-    return errors.run(clean_text, value, field=key, max_length=limit, required=required)
+    return errors.run(clean_text, raw.get(key), field=key, max_length=limit, required=required) or ""
 
 
 def _dates(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.models import utcnow
-from registry.core.services import check_version, require_reason
+from registry.core.services import MAX_REASON_LENGTH, check_version, require_reason
 from registry.core.validation import clean_text
 from registry.extensions import db
 from registry.organisations.credentials.parsing import (
@@ -88,7 +88,7 @@ def _organisation(actor: Actor, organisation: Organisation | str | None) -> Orga
     if isinstance(organisation, Organisation):
         return organisation
     if organisation is None:
-        own = actor.organisation if isinstance(actor, User) else None
+        own = policy.own_organisation(actor)
         if own is None or (policy.is_department(actor) and not own.is_provider):
             raise ServiceError({"organisation": _l("This field is required.")})
         return own
@@ -140,6 +140,12 @@ def _refuse_unknown(kind: Kind, names: Iterable[str]) -> None:
 REVOKED_BY_THE_DEPARTMENT = _l("Only the Department may revoke or suspend a credential.")
 
 
+def check_may_enter(actor: Actor, model: Any) -> None:
+    """Refuse (403) an actor who may enter no credential of kind ``model`` at all."""
+    message = _l("Only a provider's manager or the Department may enter credentials.")
+    policy.require(actor, model, Permission.CREATE, message)
+
+
 def create_credential(
     actor: Actor, model: Any, organisation: Organisation | str | None, values: Mapping[str, Any]
 ) -> Any:
@@ -147,12 +153,7 @@ def create_credential(
     actor's own when None), which must be a provider. The Department's are confirmed at once; a lab's wait
     for the Department's confirmation."""
     kind = KINDS[model]
-    policy.require(
-        actor,
-        model,
-        Permission.CREATE,
-        _l("Only a provider's manager or the Department may enter credentials."),
-    )
+    check_may_enter(actor, model)
     provider = _organisation(actor, organisation)
     _require_manage(actor, provider)
     _refuse_unknown(kind, values)
@@ -231,9 +232,7 @@ def review_credential(
     if decision not in DECISIONS:
         raise ServiceError({"decision": _l("Confirm or reject.")})
     target = ConfirmationState.CONFIRMED if decision == "confirm" else ConfirmationState.REJECTED
-    given = clean_text(
-        reason if isinstance(reason, str) else None, field="reason", max_length=2000, required=False
-    )
+    given = clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH, required=False)
     why = require_reason(reason) if decision == "reject" or given else _l("Confirmed by the Department.")
     if credential.confirmation == target.value:
         message = (

@@ -15,6 +15,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, select
 
+from registry.audit.models import AuditEvent
+from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import NotFoundError, ServiceError
@@ -193,8 +195,14 @@ def get_credential(
     )
     if credential is None:
         raise NotFoundError({"id": _l("No such credential.")})
-    policy.require(actor, credential, permission)
+    policy.require(actor, credential, permission, seen=True)
     return credential
+
+
+def history_of(actor: Actor, credential: AnyCredential) -> list[AuditEvent]:
+    """Every change of the credential, oldest first, for those who may see it."""
+    policy.require(actor, credential, Permission.VIEW)
+    return history(credential.__tablename__, credential.id)
 
 
 def credentials_of(actor: Actor, organisation: Organisation) -> dict[str, list[Any]]:

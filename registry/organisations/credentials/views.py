@@ -18,7 +18,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Permission
 from registry.catalogue.models import InstrumentType
@@ -38,7 +37,12 @@ from registry.organisations.credentials.forms import (
     ReviewForm,
     VerifierForm,
 )
-from registry.organisations.credentials.state import credential_state, get_credential, pending_credentials
+from registry.organisations.credentials.state import (
+    credential_state,
+    get_credential,
+    history_of,
+    pending_credentials,
+)
 from registry.organisations.labels import template_labels
 from registry.organisations.models import Accreditation, Designation, Registration, Verifier
 from registry.organisations.services import get_organisation
@@ -106,11 +110,13 @@ def _type_choices() -> list[SelectChoice]:
 
 
 def _prepare(kind: KindView, form: FlaskForm, credential: Any = None) -> FlaskForm:
+    """The catalogue's types as choices; the Department's own fields (revocation, suspension) only on its
+    amendment of an existing credential."""
     if "type_codes" in form:
         form.type_codes.choices = _type_choices()
-    context = kind.model if credential is None else credential
+    may_revoke = credential is not None and policy.permits(current_user, credential, Permission.REVOKE)
     for name in kind.department_only:
-        if credential is None or not policy.permits(current_user, context, Permission.REVOKE):
+        if not may_revoke:
             delattr(form, name)
     return form
 
@@ -147,7 +153,7 @@ def _render_detail(
         can_edit=policy.permits(current_user, credential, Permission.CHANGE),
         can_review=policy.permits(current_user, credential, Permission.REVIEW),
         review_form=review_form or ReviewForm(),
-        history=history(kind.path, credential.id),
+        history=history_of(current_user, credential),
     ), status
 
 

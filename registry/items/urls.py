@@ -1,13 +1,10 @@
-"""The items' pages blueprint: the lists and item pages (:mod:`.views`) and the editing pages
-(:mod:`.edit_views`) add their routes to it; ``create_app`` imports both before registering it."""
+"""The addresses of the items' pages, for the pages of other domains too (an event links to its item)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import url_for
 
 from registry.items.models import Item, ItemKind
-
-bp = Blueprint("items", __name__)
 
 # Each kind's pages are endpoints named after it: items.instruments (the list), items.instrument (one),
 # items.instrument_create, items.instrument_edit; likewise for standards and reference materials.
