@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
+from urllib.parse import urlencode, urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from registry.audit import services as audit
 from registry.auth.models import UserSession
 from registry.auth.passwords import check_password_policy
+from registry.auth.views import safe_next
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from tests.factories import DEFAULT_PASSWORD
@@ -55,6 +63,113 @@ def test_login_without_csrf_token_is_rejected(client, department_officer):
 def test_next_only_leads_to_local_paths(auth, department_officer, target, expected):
     response = auth.login(department_officer.email, next_url=target)
     assert response.headers["Location"] == expected
+
+
+# Targets a redirect must never follow: header injection (CR, LF, and every other control or invisible
+# character), other hosts (scheme, "//", backslashes, also percent-encoded), and what is not a path.
+HOSTILE_TARGETS = [
+    "/\r\nSet-Cookie: x=1",
+    "/\nX",
+    "/\rX",
+    "/\tX",
+    "/X\x00",
+    "/\x0bX",
+    "/\x1bX",
+    "/\x7fX",
+    "/\x85X",
+    "/\u200bX",
+    "/\u202eX",
+    "/\u2028X",
+    "/\ufeffX",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/%0AX",
+    "/%00",
+    "/%5Cevil.example.com",
+    "/%2F%2Fevil.example.com",
+    "/\\evil.example.com",
+    "\\\\evil.example.com",
+    "//evil.example.com",
+    "///evil.example.com",
+    "//[",
+    "https://evil.example.com/",
+    "javascript:alert(1)",
+    " /organisations/",
+    "organisations/",
+    "?next=/",
+]
+
+
+def _hidden_next(page: str) -> str:
+    """The login form's ``next`` (the language form in the navigation bar has one too)."""
+    login_form = page.split('action="/login"', 1)[1]
+    match = re.search(r'<input id="next" name="next" type="hidden" value="([^"]*)">', login_form)
+    assert match, "no next field on the login page"
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_a_hostile_next_is_refused_and_the_login_still_goes_home(client, auth, department_officer, target):
+    response = auth.login(department_officer.email, next_url=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert not client.get_cookie("x")
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_a_hostile_next_in_the_query_string_never_reaches_the_login_form(client, department_officer, target):
+    page = client.get("/login?" + urlencode({"next": target}))
+    assert page.status_code == 200
+    assert _hidden_next(page.get_data(as_text=True)) == ""
+    response = client.post(
+        "/login?" + urlencode({"next": target}),
+        data={
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+            "email": department_officer.email,
+            "password": DEFAULT_PASSWORD,
+            "next": _hidden_next(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_a_hostile_next_of_the_language_switch_goes_home_in_the_new_language(client, target):
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/language", data={"csrf_token": token, "lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert not client.get_cookie("x")
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/organisations/", "/instruments/?q=c%C3%A2n&page=2", "/events/#top"])
+def test_a_local_next_survives_the_login_page_and_the_login(client, department_officer, target):
+    page = client.get("/login?" + urlencode({"next": target})).get_data(as_text=True)
+    assert _hidden_next(page) == target
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": department_officer.email,
+            "password": DEFAULT_PASSWORD,
+            "next": _hidden_next(page),
+        },
+    )
+    assert response.headers["Location"] == target
+
+
+@given(st.one_of(st.text(max_size=40), st.text(max_size=40).map(lambda text: "/" + text)))
+@settings(max_examples=500, deadline=None)
+def test_safe_next_never_fails_and_only_ever_gives_a_local_path(app, target):
+    with app.test_request_context("/login"):
+        result = safe_next(target)
+    assert result in {"/", target}
+    assert result.startswith("/") and not result.startswith("//") and "\\" not in result
+    assert not any(unicodedata.category(char).startswith("C") for char in result)
+    assert not urlsplit(result).netloc
 
 
 def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, auth, department_officer):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,19 +18,28 @@ from registry.i18n import LANGUAGE_KEY
 bp = Blueprint("auth", __name__)
 
 
-def safe_next(target: str | None) -> str:
-    """``target`` when it is a path on this site; the home page otherwise (no open redirects)."""
-    if target:
+def is_local_path(target: str | None) -> bool:
+    """Whether ``target`` is a path on this site that a redirect may safely lead to: it starts with one
+    "/" and carries no scheme, no host, no backslash and no control or invisible character (a CR or LF
+    would break the Location header), neither as sent nor once percent-decoded."""
+    if not target:
+        return False
+    for text in (target, unquote(target)):
+        if not text.startswith("/") or text.startswith("//") or "\\" in text:
+            return False
+        if any(unicodedata.category(char)[0] == "C" or char in "\u2028\u2029" for char in text):
+            return False
+    try:
         parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("home.index")
+    except ValueError:
+        return False
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site; the home page otherwise (no open redirects, no
+    header injection)."""
+    return target if target is not None and is_local_path(target) else url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,6 +49,9 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    if not is_local_path(form.next.data):
+        # The page never carries a target that the login would refuse to follow.
+        form.next.data = ""
     if form.validate_on_submit():
         try:
             user = sessions.authenticate(
