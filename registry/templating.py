@@ -25,10 +25,14 @@ def init_templating(app: Flask) -> None:
     def _layout_values() -> dict[str, Any]:
         values: dict[str, Any] = {
             "current_locale": select_locale(),
-            "language_form": LanguageForm(lang=select_locale(), next=request.full_path.rstrip("?")),
+            # formdata=None (here and below): these forms are only shown, so they never read the request's
+            # body, which may be what the page is about (an upload too large, a body that cannot be read).
+            "language_form": LanguageForm(
+                formdata=None, lang=select_locale(), next=request.full_path.rstrip("?")
+            ),
             "kind_labels": KIND_LABELS,
             "audit_action_labels": AUDIT_ACTION_LABELS,
         }
         if current_user.is_authenticated:
-            values["logout_form"] = LogoutForm()
+            values["logout_form"] = LogoutForm(formdata=None)
         return values

@@ -87,6 +87,32 @@ def field_errors(html: str) -> set[str]:
     return set(re.findall(r'data-field="([^"]+)"', html))
 
 
+# --- Security headers ---------------------------------------------------------------------------------
+
+
+def parse_csp(header: str) -> dict[str, list[str]]:
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        directives[name.lower()] = sources
+    return directives
+
+
+def assert_security_headers(response: Any, what: str) -> None:
+    headers = response.headers
+    assert "Content-Security-Policy" in headers, f"{what}: no Content-Security-Policy"
+    csp = parse_csp(headers["Content-Security-Policy"])
+    assert csp.get("default-src") == ["'self'"], what
+    assert csp.get("script-src") == ["'self'"], f"{what}: script-src {csp.get('script-src')}"
+    assert csp.get("style-src") == ["'self'"], f"{what}: style-src {csp.get('style-src')}"
+    assert csp.get("frame-ancestors") == ["'none'"], what
+    assert csp.get("object-src") == ["'none'"], what
+    assert "unsafe" not in headers["Content-Security-Policy"], what
+    assert headers.get("X-Content-Type-Options") == "nosniff", what
+    assert headers.get("Referrer-Policy") in {"same-origin", "no-referrer", "strict-origin"}, what
+    assert headers.get("X-Frame-Options") == "DENY", what
+
+
 # --- The API ------------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,14 @@ from registry.auth.models import Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, user_with_role
-from tests.helpers import AuthActions, IsolatedClient, csrf_token_from, database_snapshot
+from tests.helpers import (
+    AuthActions,
+    IsolatedClient,
+    assert_security_headers,
+    csrf_token_from,
+    database_snapshot,
+    parse_csp,
+)
 from tests.matrix.base import fill
 from tests.matrix.table import FORM_BODIES, URL_VALUES
 
@@ -82,29 +89,6 @@ def post_body(endpoint: str, user: User, organisation: Organisation) -> dict[str
 
 
 # --- security headers --------------------------------------------------------------------------
-
-
-def parse_csp(header: str) -> dict[str, list[str]]:
-    directives: dict[str, list[str]] = {}
-    for part in header.split(";"):
-        name, *sources = part.split()
-        directives[name.lower()] = sources
-    return directives
-
-
-def assert_security_headers(response: Any, what: str) -> None:
-    headers = response.headers
-    assert "Content-Security-Policy" in headers, f"{what}: no Content-Security-Policy"
-    csp = parse_csp(headers["Content-Security-Policy"])
-    assert csp.get("default-src") == ["'self'"], what
-    assert csp.get("script-src") == ["'self'"], f"{what}: script-src {csp.get('script-src')}"
-    assert csp.get("style-src") == ["'self'"], f"{what}: style-src {csp.get('style-src')}"
-    assert csp.get("frame-ancestors") == ["'none'"], what
-    assert csp.get("object-src") == ["'none'"], what
-    assert "unsafe" not in headers["Content-Security-Policy"], what
-    assert headers.get("X-Content-Type-Options") == "nosniff", what
-    assert headers.get("Referrer-Policy") in {"same-origin", "no-referrer", "strict-origin"}, what
-    assert headers.get("X-Frame-Options") == "DENY", what
 
 
 def test_csp_parser_reads_directives() -> None:
@@ -357,7 +341,10 @@ def _html_pages(pages: list[tuple[str, Any]]) -> list[tuple[str, str]]:
         if response.mimetype == "text/html":
             html.append((label, response.get_data(as_text=True)))
         else:
-            assert response.mimetype == "application/json", f"{label}: unexpected {response.mimetype}"
+            # The health check and the OpenAPI document (JSON), security.txt (text)
+            assert response.mimetype in {"application/json", "text/plain"}, (
+                f"{label}: unexpected {response.mimetype}"
+            )
     return html
 
 
@@ -505,9 +492,68 @@ def test_production_session_cookie_is_secure_httponly_and_samesite_lax(productio
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert cookie_attributes(response, "registry_session") >= {"secure", "httponly", "samesite=lax", "path=/"}
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert response.headers["Strict-Transport-Security"] == HSTS
     assert_security_headers(response, "production login")
     assert client.get("/", **https).status_code == 200
+
+
+# --- HSTS: over HTTPS only, as RFC 6797 says ---------------------------------------------------
+
+HSTS = "max-age=31536000; includeSubDomains"
+HSTS_PATHS = {
+    # path: expected status, anonymous
+    "/login": 200,
+    "/no-such-page": 404,
+    "/static/css/app.css": 200,
+    "/api/v1/organisations": 401,
+    "/.well-known/security.txt": 200,
+}
+
+
+@pytest.fixture
+def proxied_app(database_url: str) -> Iterator[Flask]:
+    """The application behind one trusted reverse proxy that terminates HTTPS."""
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_PROXY_COUNT": 1})
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _hsts(client: FlaskClient, path: str, **kwargs: Any) -> str | None:
+    response = client.get(path, **kwargs)
+    assert response.status_code == HSTS_PATHS[path], f"{path}: answered {response.status_code}"
+    value = response.headers.get("Strict-Transport-Security")
+    response.close()
+    return value
+
+
+@pytest.mark.parametrize("path", HSTS_PATHS)
+def test_every_response_over_https_carries_hsts(app: Flask, path: str) -> None:
+    assert _hsts(new_client(app), path, base_url="https://registry.example.vn") == HSTS
+
+
+@pytest.mark.parametrize("path", HSTS_PATHS)
+def test_behind_a_trusted_proxy_hsts_follows_x_forwarded_proto(proxied_app: Flask, path: str) -> None:
+    client = new_client(proxied_app)
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    assert _hsts(client, path, headers=https) == HSTS
+    assert _hsts(client, path, headers={**https, "X-Forwarded-Proto": "http"}) is None
+    assert _hsts(client, path) is None
+
+
+@pytest.mark.parametrize("path", HSTS_PATHS)
+def test_no_hsts_over_plain_http_nor_from_an_untrusted_x_forwarded_proto(app: Flask, path: str) -> None:
+    client = new_client(app)
+    assert _hsts(client, path) is None
+    # No trusted proxy (TRUSTED_PROXY_COUNT is 0): anyone could send the header.
+    assert _hsts(client, path, headers={"X-Forwarded-Proto": "https"}) is None
+
+
+def test_production_sends_hsts_over_https_and_never_over_plain_http(production_app: Flask) -> None:
+    client = new_client(production_app)
+    assert _hsts(client, "/login", base_url="https://registry.example.vn") == HSTS
+    # (The test client would use Production's PREFERRED_URL_SCHEME, https, unless told.)
+    assert _hsts(client, "/login", base_url="http://registry.example.vn") is None
 
 
 def test_session_cookie_is_httponly_and_samesite_in_the_test_configuration(
