@@ -7,7 +7,7 @@ Default runs on SQLite under ``instance/`` for a first look; Production refuses 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -78,9 +78,23 @@ class Default:
 
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 
+    # /.well-known/security.txt (RFC 9116): where to report a vulnerability — e-mail addresses or mailto:,
+    # https: or tel: URIs, separated by commas; mailto:security@ the site's host name when empty — and the
+    # day (YYYY-MM-DD) that stops holding; 364 days ahead of each reading of the file when empty.
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+    SECURITY_TXT_EXPIRES = os.environ.get("SECURITY_TXT_EXPIRES", "")
+
     @classmethod
     def check(cls) -> None:
         """Raise :class:`ConfigError` when the configuration cannot run."""
+        expires = cls.SECURITY_TXT_EXPIRES.strip()
+        if expires:
+            try:
+                date.fromisoformat(expires)
+            except ValueError:
+                raise ConfigError(
+                    f"SECURITY_TXT_EXPIRES must be a date, YYYY-MM-DD, not {expires!r}"
+                ) from None
 
 
 class Test(Default):
@@ -100,6 +114,7 @@ class Production(Default):
 
     @classmethod
     def check(cls) -> None:
+        super().check()
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name, "").strip()]
         if missing:
             raise ConfigError(

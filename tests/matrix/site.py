@@ -1,5 +1,5 @@
 """Permission rows of what belongs to no domain (see tests/test_permissions.py): logging in and out, the
-password, the language, the home page, the health check and the API's description."""
+password, the language, the home page, the health check, security.txt and the API's description."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("auth.set_language", "POST", NONE):     (BACK,    BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
     ("home.index", "GET", NONE):             (LOGIN,   200,     200,     200,     200,     200,     200),
     ("home.health", "GET", NONE):            (200,     200,     200,     200,     200,     200,     200),
+    ("home.security_txt", "GET", NONE):      (200,     200,     200,     200,     200,     200,     200),
     ("openapi_json", "GET", NONE):           (200,     200,     200,     200,     200,     200,     200),
 }
 # fmt: on
