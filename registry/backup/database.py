@@ -8,12 +8,12 @@ go on; ``pg_restore --clean --if-exists --no-owner --single-transaction`` puts i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sqlite3
 import subprocess
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -30,15 +30,15 @@ class BackupError(click.ClickException):
     """A backup or a restore that cannot be done: the command's error, in the operator's words."""
 
 
-@dataclass
+@dataclasses.dataclass
 class Summary:
     """What a backup or a restore did, for its one line of output."""
 
     path: Path
     seconds: float
     revision: str | None
-    rows: dict[str, int] = field(default_factory=dict)
-    checks: list[str] = field(default_factory=list)
+    rows: dict[str, int] = dataclasses.field(default_factory=dict)
+    checks: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -75,9 +75,7 @@ def backup(engine: Engine, path: Path, *, force: bool = False) -> Summary:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    summary.path = path
-    summary.seconds = time.perf_counter() - started
-    return summary
+    return dataclasses.replace(summary, path=path, seconds=time.perf_counter() - started)
 
 
 def restore(engine: Engine, path: Path, *, force: bool = False) -> Summary:
@@ -105,8 +103,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> Summary:
         summary = _restore_postgresql(engine, path)
     else:
         raise BackupError(f"No restore for {engine.dialect.name} databases.")
-    summary.seconds = time.perf_counter() - started
-    return summary
+    return dataclasses.replace(summary, seconds=time.perf_counter() - started)
 
 
 # --- Both ------------------------------------------------------------------------------------------------
