@@ -2,8 +2,9 @@
 
 SQLite: the online backup API copies the database in one step, so the copy is one consistent moment
 even while other connections write (they wait for the copy to finish, or go on in WAL mode).
-PostgreSQL: ``pg_dump --format=custom`` reads one snapshot (a repeatable-read transaction) while writes
-go on; ``pg_restore --clean --if-exists --no-owner --single-transaction`` puts it back, all or nothing.
+PostgreSQL: ``pg_dump --format=custom`` reads the snapshot a repeatable-read transaction of ours exports
+(the one whose rows we count) while writes go on; ``pg_restore --clean --if-exists --no-owner
+--single-transaction`` puts it back, all or nothing.
 """
 
 from __future__ import annotations
