@@ -34,9 +34,38 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        if connection.dialect.name != "sqlite":
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # SQLite re-creates a table for most batch operations, and dropping a table that other rows refer
+        # to breaks their foreign keys until the new table takes its name: as SQLite's own procedure says,
+        # the keys are turned off outside the transaction, and each revision (one transaction each on
+        # SQLite) is checked before it commits.
+        sqlite_connection = connection.connection.driver_connection
+        sqlite_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_db.metadata,
+                on_version_apply=_check_foreign_keys,
+                **conf_args,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            sqlite_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(ctx, step, heads, run_args):
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        target = ", ".join(step.destination_revision_ids) or "base"
+        raise RuntimeError(
+            f"migrating to {target}: rows whose foreign keys no longer hold "
+            f"(table, rowid, parent table, key): {broken[:10]}"
+        )
 
 
 if context.is_offline_mode():

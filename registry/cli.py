@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from registry.auth import services as auth_services
 from registry.auth.models import Role, User
 from registry.auth.system import command_transaction
+from registry.backup.commands import backup_command, restore_command
 from registry.catalogue.commands import catalogue_group
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
@@ -151,6 +152,8 @@ COMMANDS: list[Callable[..., Any]] = [
     demo_group,
     jobs_group,
     catalogue_group,
+    backup_command,
+    restore_command,
 ]
 
 

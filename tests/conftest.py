@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,35 @@ def _transaction(app: Flask) -> Iterator[None]:
                 transaction.rollback()
             connection.close()
             db.session = original  # type: ignore[misc]
+
+
+@pytest.fixture
+def separate_database(database_url: str, worker_id: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """``separate_database(name)``: the URL of a new, empty database of the suite's kind (a SQLite file,
+    or a PostgreSQL database beside ``DATABASE_URL``'s), dropped after the test. For tests whose work must
+    be committed — a backup, a migration — which the per-test rollback would undo."""
+    with ExitStack() as stack:
+
+        def make(name: str) -> str:
+            if database_url.startswith("postgresql"):
+                new = contextmanager(_postgres_database)(os.environ["DATABASE_URL"], f"{worker_id}_{name}")
+                return stack.enter_context(new)
+            return f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+
+        yield make
+
+
+@pytest.fixture
+def committing_sessions(_transaction: None) -> Iterator[None]:
+    """Flask-SQLAlchemy's own sessions — one per app context, committed for real — instead of the test's
+    rolled-back one, for work on the app of a ``separate_database`` (never on the suite's app)."""
+    rolled_back = db.session
+    db.session = db._make_scoped_session({})  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = rolled_back  # type: ignore[misc]
 
 
 @pytest.fixture
