@@ -26,6 +26,15 @@ from tests.factories import OrganisationFactory, lab_with_credentials, user_with
 from tests.helpers import AuthActions, IsolatedClient, admin_unit
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests about one database's own behaviour run on that database only."""
+    other = "sqlite_only" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "postgres_only"
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the translations (as `make test` does) so a bare `pytest` sees them too."""
     from babel.messages.frontend import CommandLineInterface

@@ -265,11 +265,8 @@ def test_a_restore_refuses_a_file_that_is_no_backup_of_this_database(
     assert result.exit_code == 1 and f"is not {kind}" in result.output
 
 
-def test_a_missing_client_tool_is_named(
-    cli: Any, tmp_path: Path, is_postgres: bool, monkeypatch: Any
-) -> None:
-    if not is_postgres:
-        pytest.skip("SQLite needs no client tool")
+@pytest.mark.postgres_only  # SQLite needs no client tool
+def test_a_missing_client_tool_is_named(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     from registry.backup import database
 
     monkeypatch.setattr(database.shutil, "which", lambda name: None)

@@ -102,12 +102,11 @@ SQLITE_ONLY = [
 ]
 
 
-@pytest.mark.parametrize("statement", BOTH + SQLITE_ONLY)
-def test_the_database_refuses_to_change_a_recorded_event_or_the_audit_trail(
-    lab_technician, lab, statement, is_postgres
-):
-    if is_postgres and "OR REPLACE" in statement:
-        pytest.skip("PostgreSQL has no INSERT OR REPLACE")
+@pytest.mark.parametrize(
+    "statement",
+    [*BOTH, *(pytest.param(statement, marks=pytest.mark.sqlite_only) for statement in SQLITE_ONLY)],
+)
+def test_the_database_refuses_to_change_a_recorded_event_or_the_audit_trail(lab_technician, lab, statement):
     standard = StandardFactory(owner=lab, valid=True)
     event = record_verification(lab_technician, InstrumentFactory(), standards_used=[standard])
     record_verification(lab_technician, InstrumentFactory())
