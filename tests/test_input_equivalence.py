@@ -404,6 +404,7 @@ BAD: list[tuple[str, dict[str, Any]]] = [
     ("event record", {"serial_number": "EQ-SN-8\u200b"}),
     ("event record", {"certificate_number": "GCN\u00ad-EQ-2"}),
     ("event amend", {"stamp_number": "T\u200b-EQ"}),
+    ("event amend", {"stamp_number": "T-EQ\x1c"}),  # the recorded number and a control character
     # Dates: ISO 8601 extended or dd/mm/yyyy, from 1900 to 2200, not in the future where the past is meant.
     ("registration", {"issued_on": FUTURE}),
     ("registration", {"issued_on": "20240102"}),
