@@ -3,7 +3,23 @@ enumeration documents). Every rule — lengths, patterns, ranges, which codes ex
 so the API and the web forms give the same answers in the same words.
 
 marshmallow's own messages (type errors, a missing or unknown field) are declared here with lazy gettext,
-so Babel translates them like every other message.
+so Babel translates them like every other message; no schema uses marshmallow's fields or validators
+directly (their messages are English only).
+
+One type policy for every value:
+
+- whole numbers in a JSON body are JSON integers (:class:`Integer`): ``12``, never ``"12"``, ``12.0`` or
+  ``true`` — ``version``, ``item``, ``interval_months``, every entry of ``standards_used`` alike;
+- query parameters are text by nature: a whole number there (:class:`QueryInteger`: ``limit``, ``item``)
+  is read from its ASCII digits, and nothing else;
+- decimal numbers (:class:`Number`) are JSON numbers; measurement points are decimal text or JSON numbers,
+  checked by the service (``registry.core.numbers``);
+- dates (:class:`Day`) are text, YYYY-MM-DD (dd/mm/yyyy is read too, as the forms do).
+
+Entries of a list are counted from 1 in error keys (``sectors.1`` is the first sector), as the forms
+count rows and as the services count entries; lists whose entries the service checks itself (measurement
+points, scope entries) reach it as sent (:class:`RawList`), so that every error about them is the
+service's.
 """
 
 from __future__ import annotations
@@ -108,7 +124,34 @@ class Boolean(_Translated, ma.fields.Boolean):
 
 
 class List(_Translated, ma.fields.List):
+    """A JSON array; an error about an entry is keyed by its number counted from 1."""
+
     default_error_messages = {"invalid": _l("Send a list.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as error:
+            if not isinstance(error.messages, dict):
+                raise
+            raise ma.ValidationError(
+                {
+                    key + 1 if isinstance(key, int) else key: messages
+                    for key, messages in error.messages.items()
+                },
+                valid_data=error.valid_data,
+            ) from None
+
+
+class Raw(_Translated, ma.fields.Raw):
+    pass
+
+
+class RawList(List):
+    """A JSON array of objects whose entries the service checks (and names, counted from 1) itself."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Raw(metadata={"type": "object"}), **kwargs)
 
 
 class Dict(_Translated, ma.fields.Dict):
@@ -120,7 +163,11 @@ class Nested(_Translated, ma.fields.Nested):
 
 
 class AwareDateTime(_Translated, ma.fields.AwareDateTime):
-    pass
+    default_error_messages = {
+        "invalid": _l("Enter a date and time with its time zone."),
+        "invalid_awareness": _l("Enter a date and time with its time zone."),
+        "format": _l("Enter a date and time with its time zone."),
+    }
 
 
 class Method(_Translated, ma.fields.Method):
@@ -135,7 +182,10 @@ class Day(String):
         metadata = kwargs.pop("metadata", {})
         description = " ".join(
             part
-            for part in ("A date, YYYY-MM-DD (dd/mm/yyyy is read too).", metadata.get("description"))
+            for part in (
+                "A date, YYYY-MM-DD (dd/mm/yyyy is read too), from 1900-01-01 to 2200-12-31.",
+                metadata.get("description"),
+            )
             if part
         )
         super().__init__(metadata={**metadata, "description": description}, **kwargs)

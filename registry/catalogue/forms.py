@@ -6,19 +6,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
 
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS
 from registry.catalogue.models import CONTROLS
-from registry.core.forms import CheckboxesField, DayField, date_text, hint, max_length
+from registry.core.forms import CheckboxesField, DayField, date_text, hint, max_length, version_field
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -40,7 +37,7 @@ class InstrumentTypeForm(FlaskForm):
     quantity = StringField(_l("Quantity"), render_kw=hint(required=True, max_length=60))
     group2 = BooleanField(_l("Group 2 (legal control applies)"))
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 CONTROL_CHOICES = [SelectChoice(code, f"{code} – {CONTROL_LABELS[code]}") for code in CONTROLS]
@@ -60,7 +57,7 @@ class LegalRuleForm(FlaskForm):
     )
     note = TextAreaField(_l("Note"), render_kw=hint(max_length=2000))
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
     def values(self) -> dict[str, Any]:
         """The keyword arguments of the rule services."""

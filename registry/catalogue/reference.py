@@ -5,9 +5,10 @@ spreadsheet starts with a byte-order mark, which must not become part of the fir
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 from typing import Any
+
+from registry.core.dates import iso_date
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 INSTRUMENT_TYPES_FILE = DATA_DIR / "group2-instrument-types.csv"
@@ -30,7 +31,7 @@ ADMIN_UNIT_FIELDS = (
 def _date(value: str) -> str | None:
     """ISO date text, validated; None for an empty cell (dates stay text so rows are JSON-ready)."""
     value = value.strip()
-    return date.fromisoformat(value).isoformat() if value else None
+    return iso_date(value).isoformat() if value else None
 
 
 def read_instrument_types(path: Path = INSTRUMENT_TYPES_FILE) -> list[dict[str, Any]]:

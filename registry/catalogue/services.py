@@ -17,7 +17,7 @@ from registry.catalogue.validation import RuleValues, clean_rule, overlap_error,
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
-from registry.core.validation import CODE_PATTERN, clean_text
+from registry.core.validation import clean_text, code_or_none
 from registry.extensions import db
 
 MAX_QUERY_LENGTH = 200
@@ -132,9 +132,9 @@ def add_rule_period(
 
 
 def _code_or_none(code: str | None) -> str | None:
-    clean = (code or "").strip().upper()
-    # Something that cannot be a code (a NUL byte, say, which PostgreSQL refuses) is simply unknown.
-    return clean if CODE_PATTERN.match(clean) else None
+    # Something that cannot be a code (a NUL byte, say, which PostgreSQL refuses, or a code with an
+    # invisible character in it) is simply unknown: never trimmed or folded into a known one.
+    return code_or_none(code)
 
 
 def find_instrument_type(code: str) -> InstrumentType:

@@ -23,6 +23,7 @@ from registry.auth.policy import Actor, Permission
 from registry.catalogue import reference
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule, SyncedFromFile
 from registry.catalogue.validation import clean_rule, overlapping_rule
+from registry.core.dates import iso_date
 from registry.core.errors import ServiceError
 from registry.core.validation import clean_code, clean_text
 from registry.extensions import db
@@ -77,7 +78,7 @@ def _stored(value: Any) -> Any:
 
 
 def _python(name: str, value: Any) -> Any:
-    return date.fromisoformat(value) if value is not None and name in DATE_FIELDS else value
+    return iso_date(value) if value is not None and name in DATE_FIELDS else value
 
 
 def _merge(row: SyncedFromFile, label: str, values: dict[str, Any], report: SyncReport) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -12,8 +13,17 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.core.errors import ServiceError
+from registry.i18n import format_day
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# The two ways a date is written: ISO 8601's extended form (the API, the browser's date picker), and
+# dd/mm/yyyy as Vietnamese forms write it by hand (d/m/yyyy too). Nothing else: not the basic ISO form
+# "20260101", not "2026-1-1", nor a two-digit year, nor digits of other scripts.
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+TYPED_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\Z")
+# The days a date of the registry can fall on: an instrument bought, a certificate issued or a validity
+# ending before 1900 or after 2200 is a typing mistake (year 0001, 20266-01-01…).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2200, 12, 31)
 
 
 def local_timezone() -> ZoneInfo:
@@ -33,22 +43,54 @@ def local_today() -> date:
     return datetime.now(local_timezone()).date()
 
 
-def clean_date(value: object, *, field: str, required: bool = True) -> date | None:
-    """A date given as a date, as ISO text (the API, the browser's date picker) or as dd/mm/yyyy (typed
-    by hand, as Vietnamese forms write it); empty is no date, refused when ``required``."""
+def clean_date(value: object, *, field: str, required: bool = True, past: bool = False) -> date | None:
+    """A date given as a date, as ISO text YYYY-MM-DD (the API, the browser's date picker) or as
+    dd/mm/yyyy (typed by hand, as Vietnamese forms write it); empty is no date, refused when ``required``.
+    Every date lies between :data:`EARLIEST` and :data:`LATEST`; a ``past`` one (a day something
+    happened: bought, performed, issued, repaired) is not after today."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ServiceError({field: _l("This field is required.")})
         return None
-    if isinstance(value, date) and not isinstance(value, datetime):
+    day = _read_date(value)
+    if day is None:
+        raise ServiceError({field: _l("Enter a date as dd/mm/yyyy or YYYY-MM-DD.")})
+    if day < EARLIEST:
+        raise ServiceError({field: _l("Enter a date from %(day)s on.", day=format_day(EARLIEST))})
+    if past and day > local_today():
+        raise ServiceError({field: _l("This date cannot be in the future.")})
+    if day > LATEST:
+        raise ServiceError({field: _l("Enter a date up to %(day)s.", day=format_day(LATEST))})
+    return day
+
+
+def iso_date(text: str) -> date:
+    """A date written YYYY-MM-DD, as data files and the API write it; ValueError for anything else (the
+    basic form "20260101" and the week and ordinal forms that ``date.fromisoformat`` reads too)."""
+    match = ISO_DATE.match(text)
+    if match is None:
+        raise ValueError(f"not a YYYY-MM-DD date: {text[:40]!r}")
+    year, month, day = (int(part) for part in match.groups())
+    return date(year, month, day)
+
+
+def _read_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        for fmt in DATE_FORMATS:
-            try:
-                return datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                continue
-    raise ServiceError({field: _l("Enter a date as dd/mm/yyyy or YYYY-MM-DD.")})
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if ISO_DATE.match(text):
+            return iso_date(text)
+        if match := TYPED_DATE.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:  # 31/02, month 13…
+        return None
+    return None
 
 
 _replayed_day: contextvars.ContextVar[date | None] = contextvars.ContextVar("replayed_day", default=None)

@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget
+from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget
 
 from registry.core.dates import clean_date
 from registry.core.errors import ServiceError
+from registry.core.validation import clean_whole_number
 
 T = TypeVar("T")
 
@@ -89,6 +90,29 @@ class DayField(StringField):
             self.data = clean_date(text, field=self.name, required=False)
         except ServiceError as error:
             raise ValueError(str(error.message)) from None
+
+
+class WholeNumberField(StringField):
+    """A whole number typed (or kept in a hidden field): its ASCII digits only, read by the one rule
+    (:func:`registry.core.validation.clean_whole_number`) and refused in the user's language — WTForms'
+    IntegerField would take " 1", "+1", "1_0" or other scripts' digits, and answer in English."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        try:
+            self.data = clean_whole_number(" ".join(str(value) for value in valuelist), field=self.name)
+        except ServiceError as error:
+            raise ValueError(str(error.message)) from None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+def version_field() -> WholeNumberField:
+    """The version of the row the form was filled from, sent back hidden (a stale one is a conflict)."""
+    return WholeNumberField(widget=HiddenInput())
 
 
 def required() -> DataRequired:

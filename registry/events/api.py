@@ -21,10 +21,10 @@ from registry.api.fields import (
     Boolean,
     CodeOf,
     Day,
-    Dict,
     Integer,
     List,
     QueryInteger,
+    RawList,
     Schema,
     String,
     choice,
@@ -47,15 +47,16 @@ blp = Blueprint(
 )
 
 
-class Points(List):
-    """Measurement points as given: the service checks each and names the wrong one."""
+class Points(RawList):
+    """Measurement points as given: the service checks each and names the wrong one, rows counted from 1
+    (``measurement_points.1.nominal``), as the form shows them."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            Dict(),
             metadata={
-                "description": "[{nominal, as_found, as_left, error, mpe, uncertainty, unit}, …]; numbers as "
-                "JSON numbers or decimal text (0.05 or 0,05)."
+                "description": "[{nominal, as_found, as_left, error, mpe, uncertainty, unit}, …], rows "
+                "counted from 1 in errors; numbers as JSON numbers or decimal text (0.05 or 0,05), finite, "
+                "without an exponent and with at most 15 digits before the decimal point.",
             },
             **kwargs,
         )

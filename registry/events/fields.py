@@ -14,6 +14,7 @@ class EventField:
     name: str  # the services' and the forms' name (the API calls verifier_card "verifier")
     label: Any
     max_length: int | None = None  # a text field, cleaned as such
+    identifier: bool = False  # a number people compare (core.validation.clean_identifier), not prose
 
 
 # What was found and the document issued: recorded, and what an amendment may change (the item, the kind
@@ -21,10 +22,10 @@ class EventField:
 OUTCOME_FIELDS: tuple[EventField, ...] = (
     EventField("performed_on", _l("Performed on")),
     EventField("result", _l("Result")),
-    EventField("certificate_number", _l("Certificate number"), 80),
-    EventField("record_number", _l("Record number (biên bản)"), 80),
-    EventField("stamp_number", _l("Stamp number"), 80),
-    EventField("verifier_card", _l("Verifier's card number"), 40),
+    EventField("certificate_number", _l("Certificate number"), 80, identifier=True),
+    EventField("record_number", _l("Record number (biên bản)"), 80, identifier=True),
+    EventField("stamp_number", _l("Stamp number"), 80, identifier=True),
+    EventField("verifier_card", _l("Verifier's card number"), 40, identifier=True),
     EventField("technician", _l("Performed by"), 200),
     EventField("valid_until", _l("Valid until")),
     EventField("standards_used", _l("Standards and reference materials used")),
@@ -33,4 +34,5 @@ OUTCOME_FIELDS: tuple[EventField, ...] = (
 )
 OUTCOME_NAMES = tuple(field.name for field in OUTCOME_FIELDS)
 TEXT_LIMITS = {field.name: field.max_length for field in OUTCOME_FIELDS if field.max_length is not None}
+IDENTIFIERS = frozenset(field.name for field in OUTCOME_FIELDS if field.identifier)
 LABELS = {field.name: field.label for field in OUTCOME_FIELDS}

@@ -11,7 +11,7 @@ from sqlalchemy import exists, select
 from registry.audit import services as audit
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
-from registry.core.dates import clean_date, local_today
+from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors
 from registry.core.services import check_version, require_reason
 from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
@@ -101,9 +101,7 @@ def report_repair(
     check_version(item, version)
     errors = FieldErrors()
     why = errors.run(require_reason, reason)
-    day = errors.run(clean_date, repaired_on, field="repaired_on")
-    if day is not None and day > local_today():
-        errors.add("repaired_on", _l("The date cannot be in the future."))
+    day = errors.run(clean_date, repaired_on, field="repaired_on", past=True)
     errors.raise_if_any()
     assert day is not None
     with audit.reason(why):

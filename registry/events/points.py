@@ -1,17 +1,19 @@
 """Measurement points of an event: what was measured at each nominal value, as found and as left.
 
 Numbers are kept as the decimal text the lab gave ("0.05", never 0.05000000000000000277), so a stored
-certificate says exactly what was issued; a Vietnamese decimal comma ("0,05") is read as a point.
+certificate says exactly what was issued; a Vietnamese decimal comma ("0,05") is read as a point. They are
+finite, in plain notation and of a sane size (:mod:`registry.core.numbers`): "1e999", "NaN" or "Infinity"
+are refused, never stored as given.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from registry.core.errors import ServiceError
+from registry.core.numbers import read_decimal
 from registry.core.validation import clean_text
 
 NUMBERS = ("nominal", "as_found", "as_left", "error", "mpe", "uncertainty")
@@ -21,20 +23,16 @@ MAX_NUMBER_LENGTH = 30
 
 
 def _number(value: object, field: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ServiceError({field: _l("Enter a number.")})
-    text = str(value).strip().replace(",", ".")
-    if len(text) > MAX_NUMBER_LENGTH:
+    """The point's number as decimal text (the rule of :mod:`registry.core.numbers`), at most
+    :data:`MAX_NUMBER_LENGTH` characters long."""
+    if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_LENGTH:
         raise ServiceError({field: _l("Use at most %(n)d characters.", n=MAX_NUMBER_LENGTH)})
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ServiceError({field: _l("Enter a number.")}) from None
-    if not number.is_finite():
-        raise ServiceError({field: _l("Enter a number.")})
-    return text
+    read = read_decimal(value, field=field)
+    if read is None:
+        return None
+    if len(read.text) > MAX_NUMBER_LENGTH:
+        raise ServiceError({field: _l("Use at most %(n)d characters.", n=MAX_NUMBER_LENGTH)})
+    return read.text
 
 
 def clean_points(points: object) -> list[dict[str, str]]:

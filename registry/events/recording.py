@@ -24,12 +24,12 @@ from registry.audit import services as audit
 from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
-from registry.core.dates import clean_date, local_today
+from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import MAX_REASON_LENGTH, require_reason
-from registry.core.validation import clean_text
+from registry.core.validation import clean_identifier, clean_text, code_or_none
 from registry.events import rules
-from registry.events.fields import TEXT_LIMITS
+from registry.events.fields import IDENTIFIERS, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
 from registry.events.labels import KIND_LABELS
 from registry.events.models import Event, EventKind, EventState
@@ -72,17 +72,21 @@ def _text(value: object, field: str, limit: int, *, required: bool = True) -> st
     return clean_text(value, field=field, max_length=limit, required=required)
 
 
+def _identifier(value: object, field: str, limit: int, *, required: bool = True) -> str:
+    return clean_identifier(value, field=field, max_length=limit, required=required)
+
+
 def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: object = None) -> Item:
     """The item named by its owner's code, its serial number and (when the owner has several items with
     that serial number) its instrument type. A lab may name any owner's instrument (as in the lookup);
     others only their own organisation's."""
     errors = FieldErrors()
-    code = errors.run(_text, owner, "owner", 40)
-    serial = errors.run(_text, serial_number, "serial_number", 80)
-    wanted_type = errors.run(_text, type_code, "type_code", 40, required=False)
+    code = errors.run(_identifier, owner, "owner", 40)
+    serial = errors.run(_identifier, serial_number, "serial_number", 80)
+    wanted_type = errors.run(_identifier, type_code, "type_code", 40, required=False)
     errors.raise_if_any()
     own = actor.organisation.code if isinstance(actor, User) else None
-    if code.upper() != own and not policy.permits(actor, Instrument, Permission.LOOK_UP):
+    if code_or_none(code) != own and not policy.permits(actor, Instrument, Permission.LOOK_UP):
         # Checked before the code is looked up, so that it never tells which organisations exist.
         raise ServiceError({"owner": _l("You may record events on your own organisation's items only.")})
     organisation = find_by_code(code)
@@ -98,7 +102,7 @@ def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: 
         or (
             isinstance(item, Instrument)
             and item.instrument_type
-            and item.instrument_type.code == wanted_type.upper()
+            and item.instrument_type.code == code_or_none(wanted_type)
         )
     ]
     if not found:
@@ -140,12 +144,13 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
     only the kind, refused by the caller, is missing."""
     errors = FieldErrors()
     result = errors.run(rules.parse_result, values.get("result"), kind) if kind else None
-    performed_on = errors.run(clean_date, values.get("performed_on"), field="performed_on")
-    if performed_on is not None and performed_on > local_today():
-        errors.add("performed_on", _l("An event cannot be dated in the future."))
+    performed_on = errors.run(clean_date, values.get("performed_on"), field="performed_on", past=True)
     valid_until = errors.run(clean_date, values.get("valid_until"), field="valid_until", required=False)
     texts = {
-        name: errors.run(_text, values.get(name), name, limit, required=False) or ""
+        name: errors.run(
+            _identifier if name in IDENTIFIERS else _text, values.get(name), name, limit, required=False
+        )
+        or ""
         for name, limit in TEXT_LIMITS.items()
     }
     points = errors.run(clean_points, values.get("measurement_points"))

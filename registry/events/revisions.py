@@ -18,8 +18,9 @@ from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.services import check_version, require_reason
+from registry.core.validation import clean_identifier, clean_text
 from registry.events import rules
-from registry.events.fields import OUTCOME_NAMES
+from registry.events.fields import IDENTIFIERS, OUTCOME_NAMES, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
 from registry.events.models import Event, EventKind, EventState
 from registry.events.points import clean_points
@@ -69,6 +70,10 @@ def _differs(name: str, new: Any, old: Any) -> bool:
             return clean_points(new) != old
         if name in ("performed_on", "valid_until"):
             return clean_date(new, field=name, required=False) != old
+        if name in TEXT_LIMITS:
+            # Cleaned as it would be stored: "T-1\x1c" is not "T-1" with a space trimmed, it is refused.
+            clean = clean_identifier if name in IDENTIFIERS else clean_text
+            return clean(new, field=name, max_length=TEXT_LIMITS[name], required=False) != (old or "")
     except ServiceError:
         return True  # refused with its message when the revision is built
     if isinstance(new, str | None) and isinstance(old, str | None):

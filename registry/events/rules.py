@@ -14,6 +14,7 @@ from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
 from registry.core.models import MAX_ID
+from registry.core.validation import clean_identifier, clean_whole_number, code_or_none
 from registry.events.item_validity import status_on
 from registry.events.models import EventKind
 from registry.events.validity import calibration_valid_until, verification_valid_until
@@ -94,7 +95,7 @@ def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Org
     the same answer whether that one exists or not."""
     if kind.by_the_owner:
         return item.owner
-    code = named.strip() if isinstance(named, str) else ""
+    code = clean_identifier(named, field="provider", max_length=None, required=False) if named else ""
     if policy.acts_for_anyone(actor):
         if not code:
             raise ServiceError({"provider": _l("Name the provider that performed it.")})
@@ -103,7 +104,7 @@ def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Org
             raise ServiceError({"provider": _l("No organisation with code %(code)s.", code=code[:40])})
         return provider
     assert isinstance(actor, User)  # only the system acts for anyone without being a person
-    if code and code.upper() != actor.organisation.code:
+    if code and code_or_none(code) != actor.organisation.code:
         raise ServiceError({"provider": _l("You record events for your own organisation only.")})
     return actor.organisation
 
@@ -181,10 +182,12 @@ def standards_used(values: Sequence[object]) -> list[Item]:
     items: list[Item] = []
     for value in values:
         item = value if isinstance(value, Item) else None
-        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-            value = int(value.strip())
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
-            item = db.session.get(Item, value)
+        try:
+            number = None if item is not None else clean_whole_number(value, field="standards_used")
+        except ServiceError:
+            number = None
+        if number is not None and 0 < number <= MAX_ID:
+            item = db.session.get(Item, number)
         if item is None:
             raise ServiceError({"standards_used": NOT_OWN_STANDARD})
         if item not in items:

@@ -18,7 +18,7 @@ from registry.catalogue.models import AdminUnit
 from registry.catalogue.services import get_admin_unit, get_instrument_type
 from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
-from registry.core.validation import CODE_PATTERN, clean_text
+from registry.core.validation import CODE_PATTERN, clean_identifier, clean_text, clean_whole_number
 from registry.items.models import Funding, ItemKind, ItemState, Purpose, StandardLevel, Use
 
 MAX_INTERVAL_MONTHS = 240
@@ -44,6 +44,15 @@ def text(limit: int, *, required: bool = False) -> Cleaner:
     return clean
 
 
+def identifier(limit: int, *, required: bool = False) -> Cleaner:
+    """A serial number, lot or certificate number: no invisible characters (core.validation)."""
+
+    def clean(name: str, value: Any) -> str:
+        return clean_identifier(value, field=name, max_length=limit, required=required)
+
+    return clean
+
+
 def choice(options: type[enum.StrEnum]) -> Cleaner:
     values = [option.value for option in options]
 
@@ -58,15 +67,10 @@ def choice(options: type[enum.StrEnum]) -> Cleaner:
 
 
 def interval(name: str, value: Any) -> int | None:
-    """Months: a whole number (as the API sends it, or as typed in a form)."""
-    if isinstance(value, str):
-        value = value.strip()
-        if value.isdigit() and value.isascii():
-            value = int(value)
-    if value is None or value == "":
+    """Months: a whole number (a JSON integer from the API, its digits as typed in a form)."""
+    value = clean_whole_number(value, field=name)
+    if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ServiceError({name: _l("Enter a whole number.")})
     if not 1 <= value <= MAX_INTERVAL_MONTHS:
         raise ServiceError(
             {name: _l("Use a number from %(min)s to %(max)s.", min=1, max=MAX_INTERVAL_MONTHS)}
@@ -78,6 +82,11 @@ def day(name: str, value: Any) -> date | None:
     return clean_date(value, field=name, required=False)
 
 
+def past_day(name: str, value: Any) -> date | None:
+    """A day something happened (the item was acquired): not in the future."""
+    return clean_date(value, field=name, required=False, past=True)
+
+
 def flag(name: str, value: Any) -> bool:
     if value is None:
         return False
@@ -87,33 +96,29 @@ def flag(name: str, value: Any) -> bool:
 
 
 def instrument_type(name: str, value: Any) -> Any:
-    if not isinstance(value, str) or not value.strip():
-        raise ServiceError({name: _l("This field is required.")})
-    if not CODE_PATTERN.match(value.strip()):
-        raise ServiceError({name: _l("Unknown instrument type %(code)s.", code=value.strip()[:50])})
-    return get_instrument_type(value, field_name=name)
+    code = clean_identifier(value, field=name, max_length=None)
+    if not CODE_PATTERN.match(code):
+        raise ServiceError({name: _l("Unknown instrument type %(code)s.", code=code[:50])})
+    return get_instrument_type(code, field_name=name)
 
 
 def admin_unit(name: str, value: Any) -> AdminUnit | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        raise ServiceError({name: _l("Enter text.")})
-    return get_admin_unit(value, field_name=name)
+    code = clean_identifier(value, field=name, max_length=None, required=False)
+    return get_admin_unit(code, field_name=name) if code else None
 
 
 COMMON: dict[str, Field] = {
     "state": Field("state", choice(ItemState), default=ItemState.IN_SERVICE.value),
     "funding": Field("funding", choice(Funding), default=Funding.OWN.value),
     "purpose": Field("purpose", choice(Purpose), default=Purpose.OTHER.value),
-    "acquired_on": Field("acquired_on", day),
+    "acquired_on": Field("acquired_on", past_day),
     "notes": Field("notes", text(NOTES_LENGTH), default=""),
 }
 
 FIELDS: dict[ItemKind, dict[str, Field]] = {
     ItemKind.INSTRUMENT: {
         "type_code": Field("instrument_type", instrument_type, required=True),
-        "serial_number": Field("serial_number", text(80, required=True), required=True),
+        "serial_number": Field("serial_number", identifier(80, required=True), required=True),
         "manufacturer": Field("manufacturer", text(120), default=""),
         "model": Field("model", text(120), default=""),
         "measuring_range": Field("measuring_range", text(120), default=""),
@@ -128,7 +133,7 @@ FIELDS: dict[ItemKind, dict[str, Field]] = {
         "name": Field("name", text(255, required=True), required=True),
         "level": Field("level", choice(StandardLevel), required=True),
         "quantity": Field("quantity", text(60, required=True), required=True),
-        "serial_number": Field("serial_number", text(80), default=""),
+        "serial_number": Field("serial_number", identifier(80), default=""),
         "manufacturer": Field("manufacturer", text(120), default=""),
         "model": Field("model", text(120), default=""),
         "range": Field("measuring_range", text(120), default=""),
@@ -141,11 +146,11 @@ FIELDS: dict[ItemKind, dict[str, Field]] = {
         "name": Field("name", text(255, required=True), required=True),
         "producer": Field("producer", text(200), default=""),
         "producer_iso17034": Field("producer_iso17034", flag, default=False),
-        "lot": Field("lot", text(80), default=""),
+        "lot": Field("lot", identifier(80), default=""),
         "certified_value": Field("certified_value", text(80), default=""),
         "uncertainty": Field("uncertainty", text(120), default=""),
         "unit": Field("unit", text(40), default=""),
-        "certificate_number": Field("certificate_number", text(80), default=""),
+        "certificate_number": Field("certificate_number", identifier(80), default=""),
         "expiry_date": Field("expiry_date", day, required=True),
         **COMMON,
     },

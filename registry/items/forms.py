@@ -10,8 +10,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,7 +18,15 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from registry.catalogue.models import AdminUnit, InstrumentType
-from registry.core.forms import DayField, date_text, hint, max_length, required
+from registry.core.forms import (
+    DayField,
+    WholeNumberField,
+    date_text,
+    hint,
+    max_length,
+    required,
+    version_field,
+)
 from registry.core.text import fold
 from registry.extensions import db
 from registry.items.labels import (
@@ -36,20 +42,6 @@ from registry.items.search import MAX_QUERY_LENGTH, SORT_KEYS
 from registry.items.status import STATUS_LABELS
 
 # --- Fields with our own (translated) messages ----------------------------------------------------------
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = " ".join(str(value) for value in valuelist).strip()
-        self.data = None
-        if not text:
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            raise ValueError(str(_l("Enter a whole number."))) from None
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
@@ -157,7 +149,7 @@ class CommonFields(FlaskForm):
 
 class ChangeFields(FlaskForm):
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 class InstrumentCreateForm(OwnerFields, InstrumentFields, CommonFields, SiteFields):

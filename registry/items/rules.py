@@ -84,9 +84,7 @@ def check_rules(
     today: date,
     errors: FieldErrors,
 ) -> None:
-    acquired_on = values.get("acquired_on")
-    if acquired_on is not None and acquired_on > today:
-        errors.add("acquired_on", _l("The acquisition date cannot be in the future."))
+    acquired_on = values.get("acquired_on")  # not in the future: fields.py reads it so
     if kind == ItemKind.REFERENCE_MATERIAL:
         expiry = values.get("expiry_date")
         if expiry is not None and acquired_on is not None and expiry < acquired_on:

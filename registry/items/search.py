@@ -23,7 +23,7 @@ from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.core.dates import clean_date
 from registry.core.errors import ServiceError
 from registry.core.text import fold, fold_all
-from registry.core.validation import CODE_PATTERN
+from registry.core.validation import code_or_none
 from registry.items.models import Item, ItemKind
 from registry.items.status import Status, status_expression
 from registry.organisations.models import Organisation
@@ -85,8 +85,7 @@ def like_pattern(query: str) -> str | None:
 
 
 def _code(value: str) -> str | None:
-    code = value.strip()
-    return code.upper() if CODE_PATTERN.match(code) else None
+    return code_or_none(value)
 
 
 def filter_conditions(

@@ -22,7 +22,7 @@ from registry.core.dates import local_today
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.services import check_version, require_reason
-from registry.core.validation import clean_text
+from registry.core.validation import clean_identifier
 from registry.extensions import db
 from registry.items.fields import clean_fields
 from registry.items.models import (
@@ -58,7 +58,7 @@ def _keep_validity(item: Item) -> None:
 def _owner(actor: Actor, kind: ItemKind, code: object) -> Organisation:
     """The owner of a new item of ``kind``: the organisation with ``code``, or the actor's own when it is
     empty. A refusal never tells a hidden organisation from a missing one."""
-    text = code.strip() if isinstance(code, str) else ""
+    text = clean_identifier(code, field="owner", max_length=None, required=False) if code else ""
     owner = find_by_code(text) if text else policy.own_organisation(actor)
     if owner is not None and (
         policy.permits(actor, owner, Permission.REGISTER_ITEMS)
@@ -132,11 +132,10 @@ def create_reference_material(actor: Actor, values: Mapping[str, Any]) -> Refere
 
 
 def _new_owner(item: Item, code: Any) -> Organisation:
-    if not isinstance(code, str) or not code.strip():
-        raise ServiceError({"owner": _l("This field is required.")})
-    owner = find_by_code(code)
+    text = clean_identifier(code, field="owner", max_length=None)
+    owner = find_by_code(text)
     if owner is None:
-        raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code.strip()[:50])})
+        raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=text[:50])})
     if owner.id == item.owner_id:
         raise ServiceError({"owner": _l("The item already belongs to %(code)s.", code=owner.code)})
     return owner
@@ -253,13 +252,10 @@ def lookup_instruments(actor: Actor, *, owner: object, serial_number: object) ->
     ``serial_number`` (one per type at most): what a lab may see of an instrument it is about to serve."""
     check_may_look_up(actor)
     errors = FieldErrors()
-    code = errors.run(clean_text, owner, field="owner", max_length=40)
-    serial = errors.run(
-        clean_text,
-        serial_number,
-        field="serial_number",
-        max_length=80,
-    )
+    # Identifiers: a serial number with an invisible character in it is refused, never trimmed into
+    # another instrument's.
+    code = errors.run(clean_identifier, owner, field="owner", max_length=40)
+    serial = errors.run(clean_identifier, serial_number, field="serial_number", max_length=80)
     errors.raise_if_any()
     organisation = find_by_code(code)
     if organisation is None:

@@ -9,8 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from registry.core.forms import CheckboxesField, hint, max_length
+from registry.core.forms import CheckboxesField, hint, max_length, version_field
 from registry.organisations.models import Organisation
 
 KIND_CHOICES = [
@@ -66,7 +64,7 @@ class ProfileFields(ContactFields):
 
 class Changed(FlaskForm):
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 class OrganisationForm(ProfileFields):

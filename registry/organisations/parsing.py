@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -19,8 +19,9 @@ from stdnum.vn import mst
 from registry.catalogue.models import AdminUnit
 from registry.catalogue.services import get_admin_unit
 from registry.core.errors import ServiceError
+from registry.core.numbers import NO_EXPONENT, read_decimal
 from registry.core.text import fold
-from registry.core.validation import clean_text, nfc
+from registry.core.validation import clean_identifier, clean_text
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ MAX_SECTORS = 20
 MAX_SECTOR_LENGTH = 80
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-DIGITS = re.compile(r"^[0-9]+$")
+DIGITS = re.compile(r"^[0-9]+\Z")
 
 
 def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:
@@ -40,7 +41,7 @@ def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:
         return None
     if not isinstance(value, str):
         raise ServiceError({field: _l("Enter the tax code as text.")})
-    text = nfc(value).strip()
+    text = clean_identifier(value, field=field, max_length=None, required=False)
     if not text:
         return None
     compact = mst.compact(text)
@@ -68,23 +69,21 @@ def clean_tax_code(value: object, *, field: str = "tax_code") -> str | None:
 
 
 def clean_percent(value: object, *, field: str) -> Decimal:
-    """A share of capital in per cent: 0 to 100, at most two decimals. ``None`` or empty text is 0."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Decimal("0.00")
+    """A share of capital in per cent: 0 to 100, at most two decimals, read as every decimal is
+    (:mod:`registry.core.numbers`: "12,5" or 12.5; not "1e1"). ``None`` or empty text is 0."""
     not_a_number = ServiceError({field: _l("Enter a number from 0 to 100.")})
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+    if value is not None and not isinstance(value, int | float | Decimal | str):
         raise not_a_number
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        text = str(value).strip()
-        if isinstance(value, str) and "," in text and "." not in text:
-            text = text.replace(",", ".")  # Vietnamese writes 12,5
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise not_a_number from None
-    if not number.is_finite() or number < 0 or number > HUNDRED:
+    try:
+        read = read_decimal(value, field=field)
+    except ServiceError as error:
+        if error.fields.get(field) is NO_EXPONENT:
+            raise
+        raise not_a_number from None
+    if read is None:
+        return Decimal("0.00")
+    number = read.number
+    if number < 0 or number > HUNDRED:
         raise not_a_number
     rounded = (number + Decimal(0)).quantize(CENT)
     if rounded != number:
@@ -135,7 +134,7 @@ def find_admin_unit(value: object, *, field: str = "admin_unit") -> AdminUnit | 
         return None
     if not isinstance(value, str):
         raise ServiceError({field: _l("Enter the code of an administrative unit.")})
-    code = value.strip()
+    code = clean_identifier(value, field=field, max_length=None, required=False)
     if not code:
         return None
     return get_admin_unit(code, field_name=field)

@@ -23,7 +23,7 @@ from registry.catalogue.models import AdminUnit
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
-from registry.core.validation import CODE_PATTERN, clean_code, clean_text
+from registry.core.validation import clean_code, clean_text, code_or_none
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
 from registry.organisations.parsing import (
@@ -251,10 +251,11 @@ def history_of(actor: Actor, organisation: Organisation) -> list[AuditEvent]:
 
 
 def find_by_code(code: object) -> Organisation | None:
-    """The organisation with ``code`` (any case, spaces around ignored); something that cannot be a code
-    (a NUL byte, say, which PostgreSQL refuses) is simply not found. For the rules that name another
-    organisation (an item's owner, the lab of an event), which each decide what their actor may know."""
-    clean = code.strip().upper() if isinstance(code, str) else ""
-    if not CODE_PATTERN.match(clean):
+    """The organisation with ``code`` (any case, plain spaces around ignored); something that cannot be a
+    code (a NUL byte, say, which PostgreSQL refuses, or an invisible character, which is never trimmed
+    away) is simply not found. For the rules that name another organisation (an item's owner, the lab of
+    an event), which each decide what their actor may know."""
+    clean = code_or_none(code)
+    if clean is None:
         return None
     return db.session.scalar(select(Organisation).where(Organisation.code == clean))

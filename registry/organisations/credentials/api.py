@@ -16,10 +16,10 @@ from registry.api.fields import (
     AwareDateTime,
     CodeOf,
     Day,
-    Dict,
     Integer,
     List,
     Method,
+    RawList,
     Schema,
     String,
     choice,
@@ -96,8 +96,7 @@ class AccreditationSchema(CredentialSchema):
     scheme = choice(SCHEMES, required=True)
     body = String(metadata={"description": "The accreditation body, e.g. BoA."})
     number = String(required=True, metadata={"description": "e.g. VILAS 216"})
-    scope = List(
-        Dict(),
+    scope = RawList(
         metadata={
             "description": '[{quantity, range, cmc}, …], e.g. {"quantity": "mass", "range": "1 mg – 50 kg", '
             '"cmc": "0.1 mg"}; a quantity is required in each.'
@@ -116,8 +115,7 @@ class AccreditationSchema(CredentialSchema):
 class DesignationSchema(CredentialSchema):
     decision_number = String(required=True)
     type_codes = _type_codes(required=True)
-    scope = List(
-        Dict(),
+    scope = RawList(
         metadata={
             "description": "Optional: [{type_code, range}, …], a range for some of the types (a type named "
             'only here is added), e.g. {"type_code": "FUEL_DISPENSER", "range": "≤ 200 L/min"}.'

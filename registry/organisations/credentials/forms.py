@@ -8,17 +8,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
 
-from registry.core.forms import CheckboxesField, date_text, hint
+from registry.core.forms import CheckboxesField, date_text, hint, version_field
 from registry.organisations.credentials.parsing import SCHEMES
 from registry.organisations.labels import SERVICE_LABELS, SUSPENSION_LABELS
 
@@ -26,10 +23,12 @@ from registry.organisations.labels import SERVICE_LABELS, SUSPENSION_LABELS
 def _lines(text: str | None, keys: tuple[str, ...]) -> list[dict[str, str]]:
     """Lines of ``a | b | c`` as ``[{keys[0]: a, keys[1]: b, …}]``; extra parts stay in the last value."""
     entries = []
-    for line in (text or "").splitlines():
-        if not line.strip():
+    # Lines end at a line break only: str.splitlines() would also break at control characters (\x1c…)
+    # and U+2028, which the service must see and refuse instead.
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        if not line.strip(" \t\r"):
             continue
-        parts = [part.strip() for part in line.split("|", len(keys) - 1)]
+        parts = [part.strip(" \t\r") for part in line.split("|", len(keys) - 1)]
         entries.append(dict(zip(keys, parts + [""] * (len(keys) - len(parts)), strict=True)))
     return entries
 
@@ -44,7 +43,7 @@ def _day(value: date | None) -> str:
 
 class ChangeFields(FlaskForm):
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 class RegistrationForm(FlaskForm):

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from registry.catalogue.services import get_instrument_type
 from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
-from registry.core.validation import CODE_PATTERN, clean_text
+from registry.core.validation import CODE_PATTERN, clean_identifier, clean_text
 from registry.organisations.credentials.state import Suspension
 from registry.organisations.parsing import clean_choices
 
@@ -32,6 +32,11 @@ def _text(raw: Mapping[str, Any], errors: FieldErrors, key: str, limit: int, *, 
     return errors.run(clean_text, raw.get(key), field=key, max_length=limit, required=required) or ""
 
 
+def _number(raw: Mapping[str, Any], errors: FieldErrors, key: str, limit: int) -> str:
+    """A certificate, accreditation, decision or card number: an identifier (core.validation)."""
+    return errors.run(clean_identifier, raw.get(key), field=key, max_length=limit) or ""
+
+
 def _dates(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
     valid_from = errors.run(clean_date, raw.get("valid_from"), field="valid_from")
     valid_to = errors.run(clean_date, raw.get("valid_to"), field="valid_to")
@@ -44,10 +49,13 @@ def _type_code(value: object, errors: FieldErrors, field: str, *, group2: bool =
     if not isinstance(value, str) or not value.strip():
         errors.add(field, _l("Give an instrument type code."))
         return None
-    if not CODE_PATTERN.match(value.strip()):
-        errors.add(field, _l("Unknown instrument type %(code)s.", code=value.strip()[:40]))
+    code = errors.run(clean_identifier, value, field=field, max_length=None)
+    if code is None:
         return None
-    instrument_type = errors.run(get_instrument_type, value, field_name=field)
+    if not CODE_PATTERN.match(code):
+        errors.add(field, _l("Unknown instrument type %(code)s.", code=code[:40]))
+        return None
+    instrument_type = errors.run(get_instrument_type, code, field_name=field)
     if instrument_type is None:
         return None
     if group2 and not instrument_type.group2:
@@ -101,12 +109,12 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], *, number: int, fie
 
 
 def clean_registration(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
-    issued_on = errors.run(clean_date, raw.get("issued_on"), field="issued_on")
+    issued_on = errors.run(clean_date, raw.get("issued_on"), field="issued_on", past=True)
     revoked_on = errors.run(clean_date, raw.get("revoked_on"), field="revoked_on", required=False)
     if revoked_on and issued_on and revoked_on < issued_on:
         errors.add("revoked_on", _l("A registration cannot be revoked before it was issued."))
     return {
-        "certificate_number": _text(raw, errors, "certificate_number", 80),
+        "certificate_number": _number(raw, errors, "certificate_number", 80),
         "services": errors.run(clean_choices, raw.get("services"), field="services", allowed=SERVICES),
         "fields": _text(raw, errors, "fields", 2000, required=False),
         "issued_on": issued_on,
@@ -142,7 +150,7 @@ def clean_accreditation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str
     return {
         "scheme": scheme,
         "body": _text(raw, errors, "body", 120, required=False),
-        "number": _text(raw, errors, "number", 80),
+        "number": _number(raw, errors, "number", 80),
         "scope": scope,
         **_dates(raw, errors),
         "suspension": suspension,
@@ -173,7 +181,7 @@ def clean_designation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, 
     if not codes and "type_codes" not in errors.fields and "scope" not in errors.fields:
         errors.add("type_codes", _l("Give at least one instrument type."))
     return {
-        "decision_number": _text(raw, errors, "decision_number", 80),
+        "decision_number": _number(raw, errors, "decision_number", 80),
         "scope": [{"type_code": code, "range": ranges.get(code, "")} for code in codes],
         **_dates(raw, errors),
     }
@@ -209,7 +217,7 @@ def clean_verifier(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any
         errors.add("type_codes", _l("Give at least one instrument type."))
     return {
         "name": _text(raw, errors, "name", 200),
-        "card_number": _text(raw, errors, "card_number", 60),
+        "card_number": _number(raw, errors, "card_number", 60),
         "type_codes": codes,
         "valid_to": errors.run(clean_date, raw.get("valid_to"), field="valid_to"),
     }

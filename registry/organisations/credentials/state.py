@@ -22,7 +22,7 @@ from registry.auth.policy import Actor, Permission
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.text import fold
-from registry.core.validation import CODE_PATTERN
+from registry.core.validation import code_or_none
 from registry.extensions import db
 from registry.organisations.models import (
     Accreditation,
@@ -168,8 +168,8 @@ def visible_credentials(
             raise ServiceError({"confirmation": _l("Use one of: %(choices)s.", choices=", ".join(states))})
         stmt = stmt.where(model.confirmation == confirmation)
     if organisation_code is not None:
-        code = organisation_code.strip().upper()
-        if not CODE_PATTERN.match(code):
+        code = code_or_none(organisation_code)
+        if code is None:
             return stmt.where(false())
         stmt = stmt.where(model.organisation_id.in_(select(Organisation.id).where(Organisation.code == code)))
     return stmt
