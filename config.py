@@ -38,6 +38,8 @@ class Default:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'registry.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    # SQLite only: how long a writer waits for another to commit before failing with "database is locked".
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
 
     # Browsers treat http://127.0.0.1 as a secure context but the development server is plain HTTP;
     # Production always sets Secure.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     from registry import models  # noqa: F401
 
     db.init_app(app)
+    _init_sqlite(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -92,17 +93,39 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys on, and let SQLAlchemy own transactions so savepoints work (pysqlite quirk)."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@event.listens_for(Engine, "begin")
+def _init_sqlite(app: Flask) -> None:
+    """SQLite has two writers, the web workers and the scheduler: WAL (readers never wait for a writer),
+    a busy timeout (a writer waits for the other instead of failing with "database is locked"), and
+    write transactions that take the write lock when they begin (see :func:`_sqlite_begin`)."""
+    with app.app_context():
+        engines = [engine for engine in db.engines.values() if engine.dialect.name == "sqlite"]
+    for engine in engines:
+        event.listen(
+            engine, "connect", functools.partial(_sqlite_connect, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        )
+        event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_connect(busy_timeout_ms: int, dbapi_connection: Any, connection_record: Any) -> None:
+    """Let SQLAlchemy own transactions so savepoints work (a pysqlite quirk); WAL, persistent in the file
+    (an in-memory database keeps its own mode); the busy timeout; foreign keys on."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
 def _sqlite_begin(conn: Any) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    """A request that only reads (GET, HEAD, OPTIONS) begins a plain transaction: under WAL it reads a
+    snapshot and waits for no one. Every other transaction (a POST, PATCH…, a command, a job, the demo
+    loader, a migration) may write, so it begins IMMEDIATE: it takes the write lock at once, waiting up to
+    the busy timeout for another writer to commit, and then reads what that writer committed. A deferred
+    transaction that read first could not take the lock later if another writer had committed meanwhile:
+    SQLite answers "database is locked" at once, and no timeout helps."""
+    reads_only = has_request_context() and request.method in SAFE_METHODS
+    conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")

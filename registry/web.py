@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app, make_response, render_template, 
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -94,6 +95,18 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             return _response(error_response(409, message, {"version": message}))
         return error_page(409, message)
+
+    @app.errorhandler(IntegrityError)
+    def _concurrent_insert(error: IntegrityError) -> tuple[Response | str, int]:
+        """The services check every rule before writing, so a row the database refuses was taken by another
+        request committed meanwhile (two registrations of one serial number at the same moment on
+        PostgreSQL): the later one loses, as with a stale version. Logged, in case it was a missed rule."""
+        db.session.rollback()
+        app.logger.warning("A write broke a database constraint, answered 409: %s", error.orig)
+        message = _("Someone else saved the same record at the same moment. Reload it and try again.")
+        if is_api_request():
+            return error_response(409, message)
+        return render_template("errors/error.html", code=409, message=message), 409
 
     @app.errorhandler(ServiceError)
     @never_raises

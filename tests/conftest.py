@@ -69,6 +69,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
 
 
 @pytest.fixture(scope="session")
+def live_database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """A second database, empty, for a live server: what it stores is committed, never rolled back."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if base_url.startswith("postgresql"):
+        yield from _postgres_database(base_url, f"{worker_id}_live")
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('live-db') / 'registry.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     application = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with application.app_context():
@@ -84,9 +94,15 @@ def is_postgres(database_url: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app: Flask) -> Iterator[None]:
+def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     """Run the test in an app context, every session bound to one connection whose transaction is
-    rolled back afterwards. Commits inside the test release savepoints only."""
+    rolled back afterwards. Commits inside the test release savepoints only.
+
+    Not for a ``live_server`` test: swapping the process-wide ``db.session`` would hand the live
+    server's request threads this test's connection instead of their own database's."""
+    if request.node.get_closest_marker("live_server"):
+        yield
+        return
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

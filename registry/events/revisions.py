@@ -83,10 +83,20 @@ def _differs(name: str, new: Any, old: Any) -> bool:
 
 def _check_changeable(actor: Actor, event: Event, version: int | None) -> None:
     """The organisation that recorded the event (or the Department's admin) amends or voids its current
-    revision, as last read."""
+    revision, as last read. The row is locked and read again first, so that of two amendments or voids at
+    the same moment the later one sees the earlier's new version and answers 409, instead of checking
+    against what the earlier one already changed (its new revision holds the certificate number)."""
     policy.require(actor, event, Permission.CHANGE, NOT_THE_RECORDER)
+    _lock(event)
     check_version(event, version)
     _check_current(event)
+
+
+def _lock(event: Event) -> None:
+    """``SELECT … FOR UPDATE`` on PostgreSQL (waiting for a concurrent change to commit); on SQLite the
+    write transaction holds the database's write lock already."""
+    stmt = select(Event).where(Event.id == event.id).with_for_update(of=Event)
+    db.session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
 def _check_current(event: Event) -> None:
