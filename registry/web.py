@@ -97,7 +97,8 @@ def init_app(app: Flask) -> None:
         return error_page(409, message)
 
     @app.errorhandler(IntegrityError)
-    def _concurrent_insert(error: IntegrityError) -> tuple[Response | str, int]:
+    @never_raises
+    def _concurrent_insert(error: IntegrityError) -> Response:
         """The services check every rule before writing, so a row the database refuses was taken by another
         request committed meanwhile (two registrations of one serial number at the same moment on
         PostgreSQL): the later one loses, as with a stale version. Logged, in case it was a missed rule."""
@@ -105,8 +106,8 @@ def init_app(app: Flask) -> None:
         app.logger.warning("A write broke a database constraint, answered 409: %s", error.orig)
         message = _("Someone else saved the same record at the same moment. Reload it and try again.")
         if is_api_request():
-            return error_response(409, message)
-        return render_template("errors/error.html", code=409, message=message), 409
+            return _response(error_response(409, message))
+        return error_page(409, message)
 
     @app.errorhandler(ServiceError)
     @never_raises
@@ -167,7 +168,7 @@ def _status_of(error: BaseException) -> int:
         return error.code or 500
     if isinstance(error, ServiceError):
         return error.status_code
-    if isinstance(error, StaleDataError):
+    if isinstance(error, StaleDataError | IntegrityError):
         return 409
     return 500
 
