@@ -68,6 +68,12 @@ class Default:
     LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
 
+    # The API's rate limit, per minute, counted in the database so it holds across gunicorn workers: per
+    # token for calls with a valid bearer token, per client address for the public endpoints and for
+    # calls without a valid token. 0 turns a limit off.
+    API_RATE_LIMIT_PER_MINUTE = _env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+    API_PUBLIC_RATE_LIMIT_PER_MINUTE = _env_int("API_PUBLIC_RATE_LIMIT_PER_MINUTE", 60)
+
     API_PAGE_DEFAULT = 50
     API_PAGE_MAX = 500
 
