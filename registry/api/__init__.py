@@ -49,7 +49,7 @@ def init_api(app: Flask, blueprints: Iterable[Blueprint]) -> None:
                 "description": "Metrology registry: instruments, standards, providers and events.\n\n"
                 "Rate limit: requests are counted per minute, per token with a valid bearer token and per "
                 "client address without one (the public endpoints). Every response says where the caller "
-                'stands in the `RateLimit-Policy` (`"token";q=600;w=60`) and `RateLimit` '
+                'stands in the `RateLimit-Policy` (e.g. `"token";q=600;w=60`) and `RateLimit` '
                 '(`"token";r=<left>;t=<seconds until the window ends>`) fields of the IETF draft '
                 "draft-ietf-httpapi-ratelimit-headers; past the limit the answer is 429 with `Retry-After`."
             },
