@@ -64,11 +64,27 @@ class Default:
     # An item whose validity ends within this many days is "due soon".
     DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)
 
-    # Login throttling, counted in the database so it holds across gunicorn workers.
-    LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
-    LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    # Login throttling, counted in the database so it holds across gunicorn workers (the rules are
+    # explained in registry/auth/sessions.py, login_wait). Past the free failures of a rule, each further
+    # failure doubles the wait before the next attempt, from LOGIN_BACKOFF_SECONDS to at most
+    # LOGIN_BACKOFF_MAX_MINUTES; failures older than LOGIN_WINDOW_MINUTES no longer count towards it.
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 5)  # one account from one address
+    LOGIN_FREE_FAILURES_PER_ACCOUNT = _env_int("LOGIN_FREE_FAILURES_PER_ACCOUNT", 10)  # from strangers
+    LOGIN_FREE_FAILURES_PER_ADDRESS = _env_int("LOGIN_FREE_FAILURES_PER_ADDRESS", 20)  # on strangers
+    LOGIN_BACKOFF_SECONDS = _env_int("LOGIN_BACKOFF_SECONDS", 30)
+    LOGIN_BACKOFF_MAX_MINUTES = _env_int("LOGIN_BACKOFF_MAX_MINUTES", 15)
+    LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 24 * 60)
+    # The hard cap: failures of one account from addresses it has not logged in from, per
+    # LOGIN_ACCOUNT_WINDOW_DAYS (which is also how long an address stays known to an account).
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 100)
+    LOGIN_ACCOUNT_WINDOW_DAYS = _env_int("LOGIN_ACCOUNT_WINDOW_DAYS", 30)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+
+    # The API's rate limit, per minute, counted in the database so it holds across gunicorn workers: per
+    # token for calls with a valid bearer token, per client address for the public endpoints and for
+    # calls without a valid token. 0 turns a limit off.
+    API_RATE_LIMIT_PER_MINUTE = _env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+    API_PUBLIC_RATE_LIMIT_PER_MINUTE = _env_int("API_PUBLIC_RATE_LIMIT_PER_MINUTE", 60)
 
     API_PAGE_DEFAULT = 50
     API_PAGE_MAX = 500

@@ -1,7 +1,7 @@
 """Every model module, imported once so that the metadata is complete."""
 
 from registry.audit.models import AuditEvent
-from registry.auth.models import ApiToken, LoginAttempt, User, UserRole, UserSession
+from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.events.models import Event
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
@@ -21,6 +21,7 @@ __all__ = [
     "LoginAttempt",
     "MeasurementStandard",
     "Organisation",
+    "RateLimitCounter",
     "ReferenceMaterial",
     "Registration",
     "User",

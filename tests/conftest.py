@@ -19,6 +19,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from registry import create_app
+from registry.api import limits
 from registry.auth.models import Role, User
 from registry.extensions import db
 from registry.organisations.models import Organisation
@@ -94,9 +95,13 @@ def is_postgres(database_url: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+def _transaction(
+    request: pytest.FixtureRequest, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Run the test in an app context, every session bound to one connection whose transaction is
-    rolled back afterwards. Commits inside the test release savepoints only.
+    rolled back afterwards. Commits inside the test release savepoints only. The API's rate-limit
+    counters, which production writes in a transaction of their own on a connection of their own, are
+    written in a savepoint of that connection, released at once (so a request rolled back still counts).
 
     Not for a ``live_server`` test: swapping the process-wide ``db.session`` would hand the live
     server's request threads this test's connection instead of their own database's."""
@@ -111,6 +116,13 @@ def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
             orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
             scopefunc=_app_ctx_id,
         )
+
+        @contextmanager
+        def savepoint() -> Iterator[sa.Connection]:
+            with connection.begin_nested():
+                yield connection
+
+        monkeypatch.setattr(limits, "counter_transaction", savepoint)
         try:
             yield
         finally:

@@ -50,6 +50,14 @@ def _node_id_shim(request, monkeypatch):
     monkeypatch.setattr(Node, "_nodeid", property(get, set_), raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit_in_sight(app, monkeypatch):
+    """Schemathesis sends hundreds of calls a minute, many without a token (counted per address, 60 a
+    minute): raise the limits out of its way (tests/test_api_limits.py tests them)."""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT_PER_MINUTE", 1_000_000)
+    monkeypatch.setitem(app.config, "API_PUBLIC_RATE_LIMIT_PER_MINUTE", 1_000_000)
+
+
 @pytest.fixture
 def api_schema(app, _node_id_shim):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)

@@ -5,21 +5,25 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from registry import create_app
 from registry.audit import services as audit
-from registry.auth.models import UserSession
+from registry.auth.models import LoginAttempt, UserSession
 from registry.auth.passwords import check_password_policy
 from registry.auth.views import safe_next
 from registry.core.errors import ServiceError
+from registry.core.models import utcnow
 from registry.extensions import db
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import csrf_token_from
+from tests.helpers import AuthActions, IsolatedClient, csrf_token_from
 
 
 def test_login_shows_the_home_page_in_vietnamese(client, auth, department_officer):
@@ -190,8 +194,6 @@ def test_login_starts_a_new_session_and_logout_ends_it_on_the_server(client, aut
 def test_password_change_ends_every_session(app, client, auth, department_officer):
     other_device = app.test_client()
     auth.login(department_officer.email)
-    from tests.helpers import AuthActions
-
     AuthActions(other_device).login(department_officer.email)
     assert other_device.get("/").status_code == 200
 
@@ -232,31 +234,177 @@ def test_password_change_refuses_a_common_password_and_keeps_the_old_one(client,
     assert client.get("/").status_code == 200
 
 
-def test_repeated_failures_for_one_account_answer_429_even_with_the_right_password(
+# --- Login throttling (registry/auth/sessions.py, login_wait) ---------------------------------------
+
+
+def client_at(app, address):
+    """A browser at ``address`` (the TCP peer, as without a proxy)."""
+    app.test_client_class = IsolatedClient
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(browser)
+
+
+def fail(auth, email, times):
+    for n in range(times):
+        assert auth.login(email, f"wrong password {n}").status_code == 200
+
+
+def failed_logins(email, addresses, ago):
+    """Failed logins of ``email`` already recorded, one from each of ``addresses``, ``ago`` before now."""
+    at = utcnow() - ago
+    db.session.add_all(LoginAttempt(email=email, address=address, at=at) for address in addresses)
+    db.session.commit()
+
+
+def test_repeated_failures_for_one_account_hold_back_even_the_right_password_from_that_address(
     app, auth, department_officer
 ):
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert auth.login(department_officer.email, "wrong password here").status_code == 200
+    fail(auth, department_officer.email, app.config["LOGIN_FREE_FAILURES"])
     response = auth.login(department_officer.email)
     assert response.status_code == 429
+    # The generic message, which says nothing of the account.
+    assert "Đăng nhập sai quá nhiều lần. Hãy đợi vài phút rồi thử lại." in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) == app.config["LOGIN_BACKOFF_SECONDS"]
 
 
-def test_repeated_failures_from_one_address_answer_429_for_every_account(app, auth, department_officer):
-    for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        auth.login(f"guess{n}@example.vn", "wrong password here")
-    assert auth.login(department_officer.email).status_code == 429
+def test_the_wait_doubles_with_each_failure_and_the_right_password_works_once_it_is_over(
+    app, auth, department_officer
+):
+    base = app.config["LOGIN_BACKOFF_SECONDS"]
+    with time_machine.travel(datetime(2026, 11, 24, 8, 0, tzinfo=UTC), tick=False) as clock:
+        fail(auth, department_officer.email, app.config["LOGIN_FREE_FAILURES"])
+        for wait in (base, 2 * base, 4 * base):
+            refused = auth.login(department_officer.email, "another guess")
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == wait
+            clock.shift(wait)
+            assert auth.login(department_officer.email, "another guess").status_code == 200
+        # The wait stops growing at LOGIN_BACKOFF_MAX_MINUTES.
+        for _ in range(10):
+            clock.shift(app.config["LOGIN_BACKOFF_MAX_MINUTES"] * 60)
+            assert auth.login(department_officer.email, "another guess").status_code == 200
+        assert int(auth.login(department_officer.email).headers["Retry-After"]) == (
+            app.config["LOGIN_BACKOFF_MAX_MINUTES"] * 60
+        )
+        clock.shift(app.config["LOGIN_BACKOFF_MAX_MINUTES"] * 60)
+        assert auth.login(department_officer.email).status_code == 302
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_real_user_out(app, department_officer):
+    """Failures from other addresses slow those addresses down, never the address the user logs in from."""
+    home = client_at(app, "203.0.113.10")
+    assert home.login(department_officer.email).status_code == 302
+    home.logout()
+
+    attacker = client_at(app, "198.51.100.66")
+    fail(attacker, department_officer.email, app.config["LOGIN_FREE_FAILURES"])
+    assert attacker.login(department_officer.email, "another guess").status_code == 429
+    # A botnet: far more failures than any limit, from many addresses, the hard cap included.
+    failed_logins(
+        department_officer.email,
+        [f"192.0.2.{n % 250}" for n in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 50)],
+        timedelta(minutes=5),
+    )
+    assert client_at(app, "198.51.100.67").login(department_officer.email).status_code == 429
+
+    assert home.login(department_officer.email).status_code == 302
+
+
+def test_a_botnet_is_slowed_down_on_the_account_it_attacks(app, department_officer):
+    """Each address stays under its own limits, yet the account's failures from strangers add up."""
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    failed_logins(department_officer.email, [f"192.0.2.{n}" for n in range(free - 1)], timedelta(minutes=1))
+    fail(client_at(app, "198.51.100.1"), department_officer.email, 1)
+    refused = client_at(app, "198.51.100.2").login(department_officer.email)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) == app.config["LOGIN_BACKOFF_SECONDS"]
+
+
+def test_the_hard_cap_stops_guessing_for_a_month_but_not_the_real_user(app, department_officer):
+    home = client_at(app, "203.0.113.10")
+    assert home.login(department_officer.email).status_code == 302
+    home.logout()
+    cap = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    # Spread over the month, each long out of the back-off window: only the cap counts them.
+    days = app.config["LOGIN_ACCOUNT_WINDOW_DAYS"]
+    for n in range(cap):
+        failed_logins(
+            department_officer.email, [f"192.0.2.{n % 250}"], timedelta(days=2 + n * (days - 3) / cap)
+        )
+
+    refused = client_at(app, "198.51.100.2").login(department_officer.email)
+    assert refused.status_code == 429
+    # Until the oldest of them is LOGIN_ACCOUNT_WINDOW_DAYS old.
+    oldest = timedelta(days=2 + (cap - 1) * (days - 3) / cap)
+    expected = (timedelta(days=days) - oldest).total_seconds()
+    assert abs(int(refused.headers["Retry-After"]) - expected) < 60
+    assert home.login(department_officer.email).status_code == 302
+
+
+def test_one_address_guessing_many_accounts_is_held_back_on_the_accounts_that_do_not_know_it(
+    app, department_officer, enterprise_manager
+):
+    office = client_at(app, "203.0.113.10")
+    assert office.login(enterprise_manager.email).status_code == 302
+    office.logout()
+    for n in range(app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"]):
+        office.login(f"guess{n}@example.vn", "wrong password here")
+    assert office.login(department_officer.email).status_code == 429
+    # A colleague who logs in from this address (behind the same office router) is not held back.
+    assert office.login(enterprise_manager.email).status_code == 302
+
+
+def test_the_same_answer_whether_the_account_exists_or_not(app, auth, department_officer):
+    with time_machine.travel(datetime(2026, 11, 24, 8, 0, tzinfo=UTC), tick=False):
+        fail(auth, department_officer.email, app.config["LOGIN_FREE_FAILURES"])
+        fail(auth, "nobody@example.vn", app.config["LOGIN_FREE_FAILURES"])
+        existing, unknown = auth.login(department_officer.email), auth.login("nobody@example.vn")
+    assert existing.status_code == unknown.status_code == 429
+    assert existing.headers["Retry-After"] == unknown.headers["Retry-After"]
 
 
 def test_throttling_is_counted_in_the_database_so_every_worker_sees_it(app, department_officer):
     """Two separate clients (think: two gunicorn workers) share the count."""
-    from tests.helpers import AuthActions, IsolatedClient
-
     app.test_client_class = IsolatedClient
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    for n in range(limit):
-        worker = AuthActions(app.test_client())
-        worker.login(department_officer.email, f"wrong password {n}")
+    for n in range(app.config["LOGIN_FREE_FAILURES"]):
+        AuthActions(app.test_client()).login(department_officer.email, f"wrong password {n}")
     assert AuthActions(app.test_client()).login(department_officer.email).status_code == 429
+
+
+@pytest.fixture
+def proxied_app(database_url):
+    """The application behind one trusted reverse proxy (TRUSTED_PROXY_COUNT=1)."""
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_PROXY_COUNT": 1})
+    application.test_client_class = IsolatedClient
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def forwarded_for(application, address):
+    browser = application.test_client()
+    browser.environ_base["HTTP_X_FORWARDED_FOR"] = address
+    return AuthActions(browser)
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(proxied_app, department_officer):
+    real_user = forwarded_for(proxied_app, "203.0.113.10")
+    assert real_user.login(department_officer.email).status_code == 302
+    real_user.logout()
+    attacker = forwarded_for(proxied_app, "198.51.100.66")
+    fail(attacker, department_officer.email, proxied_app.config["LOGIN_FREE_FAILURES"])
+    assert attacker.login(department_officer.email).status_code == 429
+    assert real_user.login(department_officer.email).status_code == 302
+    addresses = db.session.scalars(select(LoginAttempt.address).distinct()).all()
+    assert addresses == ["198.51.100.66"]
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app, department_officer):
+    app.test_client_class = IsolatedClient
+    attacker = forwarded_for(app, "198.51.100.66")
+    fail(attacker, department_officer.email, app.config["LOGIN_FREE_FAILURES"])
+    # Claiming another address does not escape the back-off: both are the proxy's (here, the TCP peer's).
+    assert forwarded_for(app, "203.0.113.10").login(department_officer.email).status_code == 429
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,12 @@ from registry.auth.models import User
 from registry.auth.sessions import user_for_token
 
 
+def bearer_token() -> str:
+    """The bearer token the request carries; empty when it carries none."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def api_user() -> User:
     user: User = g.api_user
     return user
@@ -21,8 +27,8 @@ def init_token_auth(app: Flask, blp: Blueprint) -> None:
     registered: so ``create_app`` can build a second application in the same process."""
 
     def _authenticate() -> tuple[Response, int] | None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        token = bearer_token()
+        user = user_for_token(token) if token else None
         if user is None:
             response, status = error_response(401, http_message(401))
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'

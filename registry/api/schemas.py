@@ -28,11 +28,12 @@ class ChangeSchema(Schema):
 
 
 def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
-    """Document these error statuses of an endpoint, each answered with the ``Error`` schema; and, unless
-    the blueprint is public, that it needs a bearer token (401 without one)."""
+    """Document these error statuses of an endpoint, each answered with the ``Error`` schema; that it is
+    rate-limited (429); and, unless the blueprint is public, that it needs a bearer token (401 without
+    one)."""
 
     def decorator(func: F) -> F:
-        for status in sorted({*statuses, *(() if blp.public else (401,))}, reverse=True):
+        for status in sorted({*statuses, 429, *(() if blp.public else (401,))}, reverse=True):
             func = blp.alt_response(status, response=HTTPStatus(status).name)(func)
         if blp.public:
             func = blp.doc(security=[])(func)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.auth.principals import ACL, DEPARTMENT_ADMIN, SYSTEM, Permission, account
@@ -146,7 +146,8 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
 
 
 class LoginAttempt(db.Model):  # type: ignore[name-defined]
-    """Failed logins, counted per account and per address for throttling."""
+    """Failed logins, counted per account, per address and per both for throttling (see
+    :func:`registry.auth.sessions.login_wait`)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -158,3 +159,22 @@ class LoginAttempt(db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitCounter(db.Model):  # type: ignore[name-defined]
+    """Requests of one subject (an API token, or a client address) in one window of the API's rate limit
+    (:mod:`registry.api.limits`). Counted in the database so that the limit holds across gunicorn workers;
+    the housekeeping job forgets the windows that are over."""
+
+    __tablename__ = "rate_limit_counters"
+    # Each window starts on the minute and lasts this long.
+    WINDOW: ClassVar[timedelta] = timedelta(minutes=1)
+
+    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        # Forgetting windows that are over is the housekeeping job's.
+        return [(SYSTEM, {Permission.CHANGE})]

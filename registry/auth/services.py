@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select
 
 from registry.audit import services as audit
 from registry.auth import policy
-from registry.auth.models import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
+from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, Role, User, UserRole, UserSession
 from registry.auth.passwords import check_password_policy, hash_password, verify_password
 from registry.auth.policy import Actor, Permission
 from registry.auth.sessions import TOKEN_PREFIX, digest, revoke_sessions
@@ -79,12 +79,22 @@ def create_api_token(actor: Actor, user: User) -> str:
 
 
 def purge_stale_login_data(actor: Actor, now: datetime) -> dict[str, int]:
-    """Forget failed logins older than a day and sessions that ended more than 30 days ago (the
+    """Forget failed logins that no throttling rule counts any more (older than LOGIN_ACCOUNT_WINDOW_DAYS),
+    sessions that ended more than 30 days ago and the API's rate-limit windows that are over (the
     housekeeping job)."""
     policy.require(actor, UserSession, Permission.CHANGE)
-    attempts = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+    policy.require(actor, RateLimitCounter, Permission.CHANGE)
+    days = current_app.config["LOGIN_ACCOUNT_WINDOW_DAYS"]
+    attempts = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=days)))
     cutoff = now - timedelta(days=30)
     sessions = db.session.execute(
         delete(UserSession).where(or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff))
     )
-    return {"login_attempts_deleted": attempts.rowcount, "sessions_deleted": sessions.rowcount}  # type: ignore[attr-defined]
+    counters = db.session.execute(
+        delete(RateLimitCounter).where(RateLimitCounter.window_start <= now - RateLimitCounter.WINDOW)
+    )
+    return {
+        "login_attempts_deleted": attempts.rowcount,  # type: ignore[attr-defined]
+        "sessions_deleted": sessions.rowcount,  # type: ignore[attr-defined]
+        "rate_limit_counters_deleted": counters.rowcount,  # type: ignore[attr-defined]
+    }

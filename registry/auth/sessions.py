@@ -6,12 +6,12 @@ These run before anyone is logged in (or on the caller's own session), so they t
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, func, select, update
 
 from registry.auth.models import ApiToken, LoginAttempt, User, UserSession
 from registry.auth.passwords import burn_verification_time, verify_password
@@ -27,34 +27,154 @@ def digest(secret: str) -> str:
 
 
 class LoginThrottled(Exception):
-    """Too many failed logins for this account or this address; try again later."""
+    """Too many failed logins for this account, this address or both; try again in ``retry_after``
+    seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
-def _failures_since(column: InstrumentedAttribute[str], value: str, since: datetime) -> int:
-    stmt = select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.at >= since)
-    return db.session.scalar(stmt) or 0
+# How login throttling works (after NIST SP 800-63B's rate limiting and OWASP ASVS 5.0's V6: slow guessing
+# down, cap it per account, and never let it lock the real user out), so that an attacker is slowed and
+# then stopped, yet cannot lock the real user out from elsewhere:
+#
+# - An address is *known* to an account when the account has logged in from it within
+#   LOGIN_ACCOUNT_WINDOW_DAYS (a row of user_sessions). From a known address, only rule 1 applies: failures
+#   made anywhere else never hold back the real user at home or at the office.
+# - Rule 1, one account from one address: after LOGIN_FREE_FAILURES failures (within LOGIN_WINDOW_MINUTES,
+#   and since that address last logged in to that account) each further failure doubles the wait before
+#   the next attempt: LOGIN_BACKOFF_SECONDS, twice that, … up to LOGIN_BACKOFF_MAX_MINUTES.
+# - Rule 2, one account from addresses it does not know (an attack spread over many addresses): the same
+#   back-off after LOGIN_FREE_FAILURES_PER_ACCOUNT failures, for every address the account does not know.
+# - Rule 3, one address on accounts that do not know it (one address trying many accounts): the same
+#   back-off after LOGIN_FREE_FAILURES_PER_ADDRESS failures, for every account that does not know it. The
+#   accounts that do know it (colleagues behind the same office router) are not held back.
+# - Rule 4, the hard cap: LOGIN_MAX_FAILURES_PER_ACCOUNT failures of one account from addresses it does not
+#   know within LOGIN_ACCOUNT_WINDOW_DAYS refuse every further attempt from such addresses until the oldest
+#   of them are that old (a login elsewhere does not reset it: the real user's logins would renew the
+#   attacker's allowance). The real user still logs in from a known address.
+#
+# A refused attempt checks no password (so the right one does not help an attacker) and is not counted;
+# the answer is the same whether the account exists or not, and says only how long to wait (429,
+# Retry-After). The address is the client's as ProxyFix gives it (TRUSTED_PROXY_COUNT).
+
+
+def _backoff(failures: int, last: datetime | None, free: int, now: datetime) -> float:
+    """Seconds until the next attempt is allowed after ``failures`` (the last at ``last``) of which
+    ``free`` were free; 0 when it is allowed now."""
+    if failures < free or last is None:
+        return 0
+    config = current_app.config
+    wait = min(
+        config["LOGIN_BACKOFF_SECONDS"] * 2 ** min(failures - free, 32),
+        config["LOGIN_BACKOFF_MAX_MINUTES"] * 60,
+    )
+    return max(0.0, (last + timedelta(seconds=wait) - now).total_seconds())
+
+
+def _failures(*conditions: ColumnElement[bool]) -> tuple[int, datetime | None]:
+    """How many failed logins match ``conditions``, and when the last of them was."""
+    row = db.session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(*conditions)
+    ).one()
+    return row[0] or 0, row[1]
+
+
+def login_wait(email: str, address: str, user: User | None, now: datetime) -> int:
+    """Seconds before ``email`` may try to log in from ``address`` (``user`` is its account, if any): 0 when
+    it may now. See the rules above."""
+    config = current_app.config
+    email, address = email[:254], address[:64]
+    window_start = now - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    account_window_start = now - timedelta(days=config["LOGIN_ACCOUNT_WINDOW_DAYS"])
+    # The addresses the account has logged in from, each with its last login there.
+    known: dict[str, datetime] = {}
+    if user is not None:
+        logins = (
+            select(UserSession.address, func.max(UserSession.created_at))
+            .where(UserSession.user_id == user.id, UserSession.created_at >= account_window_start)
+            .group_by(UserSession.address)
+        )
+        known = {row_address: at for row_address, at in db.session.execute(logins) if row_address}
+
+    last_login_here = known.get(address)
+    pair_since = max(window_start, last_login_here) if last_login_here else window_start
+    waits = [
+        _backoff(
+            *_failures(
+                LoginAttempt.email == email, LoginAttempt.address == address, LoginAttempt.at > pair_since
+            ),
+            config["LOGIN_FREE_FAILURES"],
+            now,
+        )
+    ]
+    if address not in known:
+        from_strangers = (LoginAttempt.email == email, LoginAttempt.address.not_in(list(known)))
+        waits.append(
+            _backoff(
+                *_failures(*from_strangers, LoginAttempt.at > window_start),
+                config["LOGIN_FREE_FAILURES_PER_ACCOUNT"],
+                now,
+            )
+        )
+        waits.append(
+            _backoff(
+                *_failures(
+                    LoginAttempt.address == address,
+                    LoginAttempt.at > window_start,
+                    ~_known_to_its_account(now),
+                ),
+                config["LOGIN_FREE_FAILURES_PER_ADDRESS"],
+                now,
+            )
+        )
+        cap = config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        # The failure whose ageing out brings the count below the cap, if the cap is reached.
+        oldest_that_counts = cap > 0 and db.session.scalar(
+            select(LoginAttempt.at)
+            .where(*from_strangers, LoginAttempt.at > account_window_start)
+            .order_by(LoginAttempt.at.desc())
+            .offset(cap - 1)
+            .limit(1)
+        )
+        if oldest_that_counts:
+            waits.append((oldest_that_counts - account_window_start).total_seconds())
+    return math.ceil(max(waits))
+
+
+def _known_to_its_account(now: datetime) -> ColumnElement[bool]:
+    """A failed login made from an address its account has logged in from (within the account window)."""
+    since = now - timedelta(days=current_app.config["LOGIN_ACCOUNT_WINDOW_DAYS"])
+    return (
+        select(UserSession.id)
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            User.email == LoginAttempt.email,
+            UserSession.address == LoginAttempt.address,
+            UserSession.created_at >= since,
+        )
+        .exists()
+    )
 
 
 def authenticate(email: str, password: str, *, address: str) -> User | None:
     """The user when the credentials are right; None (and a recorded failure) when not.
 
-    Raises :class:`LoginThrottled` before checking anything once the account or the address has
-    failed too often within the window, so a correct password does not help an attacker either.
+    Raises :class:`LoginThrottled` before checking the password while the rules above hold this
+    account back at this address, so a correct password does not help an attacker either.
     """
     email = normalise_email(email, strict=False)
-    config = current_app.config
-    since = utcnow() - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-    if (
-        _failures_since(LoginAttempt.email, email, since) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        or _failures_since(LoginAttempt.address, address, since) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    ):
-        raise LoginThrottled
+    now = utcnow()
     user = db.session.scalar(select(User).where(User.email == email))
+    wait = login_wait(email, address, user, now)
+    if wait > 0:
+        raise LoginThrottled(wait)
     if user is None:
         burn_verification_time(password)
     elif user.active and verify_password(user.password_hash, password):
         return user
-    db.session.add(LoginAttempt(email=email[:254], address=address[:64]))
+    db.session.add(LoginAttempt(email=email[:254], address=address[:64], at=now))
     db.session.flush()
     return None
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -43,7 +53,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
@@ -57,9 +67,11 @@ def login() -> Response | str | tuple[str, int]:
             user = sessions.authenticate(
                 form.email.data or "", form.password.data or "", address=client_address()
             )
-        except sessions.LoginThrottled:
+        except sessions.LoginThrottled as throttled:
             form.form_errors.append(_("Too many failed attempts. Wait a few minutes and try again."))
-            return render_template("auth/login.html", form=form), 429
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
         if user is not None:
             # A fresh session at login: nothing an attacker planted before it survives.
             language = session.get(LANGUAGE_KEY)
