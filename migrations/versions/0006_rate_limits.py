@@ -2,7 +2,7 @@
 window, in the database so that the limit holds across gunicorn workers.
 
 Revision ID: 0006_rate_limits
-Revises: 0004_repairs
+Revises: 0005_immutability
 Create Date: 2026-12-01 15:48:03
 
 """
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_rate_limits'
-# the lead re-chains this after 0005_immutability on merge
-down_revision = '0004_repairs'
+down_revision = '0005_immutability'
 branch_labels = None
 depends_on = None
 
