@@ -126,6 +126,11 @@ def _sqlite_begin(conn: Any) -> None:
     loader, a migration) may write, so it begins IMMEDIATE: it takes the write lock at once, waiting up to
     the busy timeout for another writer to commit, and then reads what that writer committed. A deferred
     transaction that read first could not take the lock later if another writer had committed meanwhile:
-    SQLite answers "database is locked" at once, and no timeout helps."""
-    reads_only = has_request_context() and request.method in SAFE_METHODS
+    SQLite answers "database is locked" at once, and no timeout helps. A connection given the execution
+    option ``writes=True`` (the API's rate-limit counter) writes whatever the request's method."""
+    reads_only = (
+        has_request_context()
+        and request.method in SAFE_METHODS
+        and not conn.get_execution_options().get("writes", False)
+    )
     conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")

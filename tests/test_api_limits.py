@@ -245,6 +245,7 @@ def _count_seen_from_outside(application: Flask, subject: str) -> int | None:
         ).scalar()
 
 
+@pytest.mark.real_commits
 def test_the_limit_is_shared_by_workers_and_counts_committed_even_when_the_request_is_refused(workers, clock):
     first, second = (at(application, "192.0.2.1") for application in workers)
     # Alternate workers; each answer is a 401 (rolled back) or the openapi document.

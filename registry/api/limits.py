@@ -46,8 +46,9 @@ ADDRESS_POLICY = "address"
 
 
 def own_transaction() -> AbstractContextManager[Connection]:
-    """A connection of its own from the pool, in a transaction committed as soon as the block ends."""
-    return db.engine.begin()
+    """A connection of its own from the pool, in a transaction committed as soon as the block ends; it
+    writes, even for a GET (so on SQLite it takes the write lock when it begins)."""
+    return db.engine.execution_options(writes=True).begin()
 
 
 # How the counters get their transaction. The test suite points it at a savepoint of the one connection it
