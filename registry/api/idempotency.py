@@ -20,9 +20,10 @@ from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.api.auth import api_user
+from registry.auth.models import User
 from registry.core.errors import ServiceError
 from registry.core.models import UTCDateTime, utcnow
 from registry.extensions import db
@@ -40,6 +41,7 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user: Mapped[User] = relationship()
     key: Mapped[str] = mapped_column(String(255))
     request_digest: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer)
