@@ -1,5 +1,6 @@
 """Every model module, imported once so that the metadata is complete."""
 
+from registry.api.idempotency import IdempotencyKey
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Designation",
     "Event",
+    "IdempotencyKey",
     "Instrument",
     "InstrumentType",
     "Item",

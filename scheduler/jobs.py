@@ -8,11 +8,12 @@ Adding a job is one line of :data:`JOBS`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
 
+from registry.api.idempotency import forget_before
 from registry.auth.policy import Actor
 from registry.auth.services import purge_stale_login_data
 from registry.auth.system import system_transaction
@@ -24,7 +25,9 @@ JobResult = dict[str, Any]
 
 def housekeeping(actor: Actor, today: date) -> JobResult:
     start_of_day = datetime.combine(today, time(), tzinfo=local_timezone()).astimezone(UTC)
-    return purge_stale_login_data(actor, start_of_day)
+    # A client retries a POST within minutes: its idempotency key is kept a day.
+    forgotten = forget_before(start_of_day - timedelta(days=1))
+    return {**purge_stale_login_data(actor, start_of_day), "idempotency_keys_deleted": forgotten}
 
 
 # name -> (the job, its daily (hour, minute) in Asia/Ho_Chi_Minh)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from registry.api.idempotency import IdempotencyKey
 from registry.auth.models import LoginAttempt, RateLimitCounter, UserSession
 from registry.extensions import db
 from scheduler.jobs import run_job
@@ -27,6 +28,8 @@ def test_housekeeping_forgets_old_failed_logins_long_ended_sessions_and_rate_lim
             RateLimitCounter(subject="token:1", window_start=start_of_day - timedelta(days=1), count=7),
             RateLimitCounter(subject="token:1", window_start=start_of_day - timedelta(minutes=1), count=9),
             RateLimitCounter(subject="address:1.2.3.4", window_start=start_of_day, count=3),
+            IdempotencyKey(user=user, key="old", request_digest="-", created_at=now - timedelta(days=3)),
+            IdempotencyKey(user=user, key="new", request_digest="-", created_at=now - timedelta(hours=3)),
         ]
     )
     db.session.commit()
@@ -38,8 +41,10 @@ def test_housekeeping_forgets_old_failed_logins_long_ended_sessions_and_rate_lim
         "login_attempts_deleted": 1,
         "sessions_deleted": 1,
         "rate_limit_counters_deleted": 2,
+        "idempotency_keys_deleted": 1,
     }
     assert [a.at for a in db.session.scalars(select(LoginAttempt))] == [now - timedelta(days=3)]
+    assert [key.key for key in db.session.scalars(select(IdempotencyKey))] == ["new"]
     assert [s.key_digest for s in db.session.scalars(select(UserSession))] == ["live"]
     assert [c.subject for c in db.session.scalars(select(RateLimitCounter))] == ["address:1.2.3.4"]
     # Running it again the same day is harmless.

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from registry.api.blueprint import Blueprint
 from registry.api.fields import Integer, Schema, String
+from registry.api.idempotency import HEADER, idempotent
 from registry.api.pagination import page_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,6 +26,16 @@ class ChangeSchema(Schema):
     version = Integer(
         metadata={"description": "The version you read: a newer one on the server answers 409."},
     )
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "A key of yours for this request (a UUID, say): a retry with the same key and the same "
+    "body gets the first answer, and the event is recorded once. A different body with the same key: 422.",
+}
 
 
 def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
@@ -69,6 +80,7 @@ def register_collection(
     may_create: Callable[[], None],
     list_doc: str,
     create_doc: str,
+    idempotent_create: bool = False,
 ) -> None:
     """``GET rule`` (a cursor page of ``schema``) and ``POST rule`` (201 with the created row), as the
     endpoint ``endpoint``. ``may_create`` refuses a caller with 403 before the body is read, so that a
@@ -85,9 +97,10 @@ def register_collection(
     listing = documents_errors(blp)(
         blp.arguments(list_args, location="query")(blp.response(200, page_schema(schema))(get))
     )
-    creating = documents_errors(blp, 403)(
-        checked_first(may_create)(blp.arguments(schema)(blp.response(201, schema)(post)))
-    )
+    creating = checked_first(may_create)(blp.arguments(schema)(blp.response(201, schema)(post)))
+    if idempotent_create:
+        creating = blp.doc(parameters=[IDEMPOTENCY_KEY])(idempotent(creating))
+    creating = documents_errors(blp, 403)(creating)
 
     class Collection(MethodView):
         get = listing

@@ -177,6 +177,7 @@ register_collection(
     list_doc="Events the caller may see: the Department all; a lab those it recorded and those on its own "
     "items; an enterprise those on its own items. Amended and void revisions are included.",
     create_doc="Record a verification, calibration, test or check. The item's validity and status follow.",
+    idempotent_create=True,
 )
 
 
