@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -85,6 +85,7 @@ class Call:
     path: str
     token: str
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -129,6 +130,7 @@ class LiveServer:
                         "Authorization": f"Bearer {call.token}",
                         "Content-Type": "application/json",
                         "Accept-Language": "en",
+                        **call.headers,
                     },
                 )
                 response = connection.getresponse()
@@ -290,6 +292,23 @@ def test_twenty_events_recorded_at_once_on_twenty_instruments_are_all_stored(ser
     assert sorted(body["item"] for _, body in responses) == sorted(tenant.instrument_ids)
     # Each item's validity follows its event, in the same transaction.
     assert all(item.valid_until is not None and item.last_result == "pass" for item in instruments)
+
+
+@pytest.mark.live_server
+def test_twenty_retries_of_one_event_with_one_idempotency_key_record_it_once(server):
+    tenant = new_tenant(server, 1)
+    body = calibration(server, tenant.owner, tenant.serials[0], "GCN-1")
+    retry = Call("POST", "/api/v1/events", tenant.token, body, {"Idempotency-Key": "9b2f7c1e-retry"})
+    responses = server.race([retry] * WRITERS)
+    assert statuses(responses) == {201: WRITERS}
+    assert len({answer["id"] for _, answer in responses}) == 1  # every retry got the first answer
+
+    def recorded() -> int | None:
+        return db.session.scalar(
+            sa.select(sa.func.count(Event.id)).where(Event.item_id == tenant.instrument_ids[0])
+        )
+
+    assert server.read(recorded) == 1
 
 
 @pytest.mark.live_server
