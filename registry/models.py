@@ -3,7 +3,7 @@
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
-from registry.events.models import Event
+from registry.events.models import Event, EventSignature
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Designation",
     "Event",
+    "EventSignature",
     "Instrument",
     "InstrumentType",
     "Item",
