@@ -4,7 +4,7 @@ from registry.api.idempotency import IdempotencyKey
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
-from registry.events.models import Event
+from registry.events.models import Event, EventSignature
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Designation",
     "Event",
+    "EventSignature",
     "IdempotencyKey",
     "Instrument",
     "InstrumentType",

@@ -19,6 +19,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.api.errors import HTTP_CODES, error_response, http_error_response, is_api_request, summary
 from registry.core.errors import NotFoundError, ServiceError
+from registry.core.transactions import kept_on_refusal
 from registry.extensions import db
 from registry.templating import init_templating
 
@@ -72,8 +73,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _commit_point(response: Response) -> Response:
-        """The one commit of a request: kept on success, rolled back on any error response."""
-        if response.status_code < 400:
+        """The one commit of a request: kept on success (or on a refusal whose record must stand), rolled
+        back on any other error response."""
+        if response.status_code < 400 or kept_on_refusal():
             db.session.commit()
         else:
             db.session.rollback()

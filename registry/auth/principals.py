@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     RECORD = "record"  # on events: record some event at all
     RECORD_AS = "record_as"  # on a lab: record verifications, calibrations and tests as that lab
     RECORD_IN_HOUSE = "record_in_house"  # on an item: its owner's internal calibrations and checks
+    SIGN = "sign"  # on an event: sign it as who performed or who reviewed it
     ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
 
 

@@ -18,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
 from registry.api.fields import (
+    AwareDateTime,
     Boolean,
     CodeOf,
     Day,
     Integer,
     List,
+    Nested,
     QueryInteger,
     RawList,
     Schema,
@@ -31,12 +33,14 @@ from registry.api.fields import (
 )
 from registry.api.pagination import ListArgsSchema, paginate
 from registry.api.schemas import ChangeSchema, documents_errors, register_collection
+from registry.auth.login import client_address
 from registry.auth.policy import Permission
 from registry.core.errors import ServiceError
 from registry.core.models import MAX_ID
-from registry.events.models import Event, EventKind, EventState
+from registry.events.models import Event, EventKind, EventState, SignatureMeaning
 from registry.events.recording import check_may_record, events_visible, record_event
 from registry.events.revisions import amend_event, get_event, void_event
+from registry.events.signatures import sign_event
 from registry.items.models import Result
 
 blp = Blueprint(
@@ -117,6 +121,14 @@ class OutcomeSchema(Schema):
     )
 
 
+class SignatureSchema(Schema):
+    meaning = choice(
+        SignatureMeaning, metadata={"description": "performed (by) or reviewed (and approved by)."}
+    )
+    name = String(attribute="signer_name")
+    signed_at = AwareDateTime()
+
+
 class EventSchema(OutcomeSchema):
     id = Integer(dump_only=True)
     item = ItemId(
@@ -139,6 +151,7 @@ class EventSchema(OutcomeSchema):
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)
     state_reason = String(dump_only=True, allow_none=True)
+    signatures = List(Nested(SignatureSchema), dump_only=True)
     # Naming the item without its id, when recording.
     owner = String(load_only=True, metadata={"description": "The item's owner code."})
     type_code = String(load_only=True)
@@ -146,6 +159,11 @@ class EventSchema(OutcomeSchema):
     reason = String(
         load_only=True, metadata={"description": "Required when the Department records on a lab's behalf."}
     )
+
+
+class SignSchema(Schema):
+    meaning = choice(SignatureMeaning, required=True)
+    password = String(required=True, metadata={"description": "The signer's password, entered again."})
 
 
 class AmendSchema(ChangeSchema, OutcomeSchema):
@@ -201,6 +219,25 @@ class EventAmend(MethodView):
         event = get_event(api_user(), event_id, Permission.CHANGE)
         reason, version = data.pop("reason", None), data.pop("version", None)
         return amend_event(api_user(), event, data, reason=reason, version=version)
+
+
+@blp.route("/<int:event_id>/sign")
+class EventSign(MethodView):
+    @documents_errors(blp, 403, 404)
+    @blp.arguments(SignSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data: dict[str, Any], event_id: int) -> Event:
+        """Sign the current revision: first as who performed it, then, by someone else of the same
+        organisation, as who reviewed it. The signer enters the password again."""
+        event = get_event(api_user(), event_id, Permission.SIGN)
+        sign_event(
+            api_user(),
+            event,
+            meaning=data.get("meaning"),
+            password=data.get("password"),
+            address=client_address(),
+        )
+        return event
 
 
 @blp.route("/<int:event_id>/void")

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -150,6 +151,14 @@ class AmendForm(OutcomeFields, ChangeFields):
 
 class VoidForm(ChangeFields):
     pass
+
+
+class SignForm(FlaskForm):
+    """A signature: the signer's password again (what it means is the page's: performed or reviewed)."""
+
+    password = PasswordField(
+        _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
+    )
 
 
 class RepairForm(ChangeFields):

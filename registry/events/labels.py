@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from registry.events.models import EventKind, EventState
+from registry.events.models import EventKind, EventState, SignatureMeaning
 from registry.items.labels import RESULT_LABELS
 
 KIND_LABELS = {
@@ -21,7 +21,23 @@ STATE_LABELS = {
     EventState.AMENDED: _l("Amended"),
     EventState.VOID: _l("Void"),
 }
-__all__ = ["KIND_LABELS", "RESULT_LABELS", "STATE_CLASSES", "STATE_LABELS"]
+__all__ = [
+    "KIND_LABELS",
+    "RESULT_LABELS",
+    "SIGNATURE_LABELS",
+    "SIGN_BUTTONS",
+    "STATE_CLASSES",
+    "STATE_LABELS",
+]
+
+SIGNATURE_LABELS = {
+    SignatureMeaning.PERFORMED: _l("Performed by"),
+    SignatureMeaning.REVIEWED: _l("Reviewed and approved by"),
+}
+SIGN_BUTTONS = {
+    SignatureMeaning.PERFORMED: _l("Sign as performer"),
+    SignatureMeaning.REVIEWED: _l("Sign as reviewer"),
+}
 
 STATE_CLASSES = {
     EventState.CURRENT: "text-bg-success",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     or_,
     select,
 )
@@ -122,6 +123,9 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     provider: Mapped[Organisation] = relationship(lazy="joined")
     verifier: Mapped[Verifier | None] = relationship()
     standards_used: Mapped[list[Item]] = relationship(secondary=event_standards)
+    signatures: Mapped[list[EventSignature]] = relationship(
+        back_populates="event", order_by="EventSignature.id"
+    )
 
     # Who may do what (DESIGN §3), asked through registry.auth.policy.
     @classmethod
@@ -145,7 +149,34 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         """Amend or void: the organisation that recorded it (the owner's people for in-house kinds, the
         lab's staff otherwise), or the Department's admin on its behalf."""
         recorder = in_house if EventKind(self.kind).by_the_owner else lab_staff
-        return [(DEPARTMENT_ADMIN, {Permission.CHANGE}), (recorder(self.provider_id), {Permission.CHANGE})]
+        return [
+            (DEPARTMENT_ADMIN, {Permission.CHANGE}),
+            (recorder(self.provider_id), {Permission.CHANGE, Permission.SIGN}),
+        ]
+
+
+class SignatureMeaning(enum.StrEnum):
+    PERFORMED = "performed"  # performed by (the technician)
+    REVIEWED = "reviewed"  # reviewed and approved by (another person of the lab)
+
+
+class EventSignature(Audited, db.Model):  # type: ignore[name-defined]
+    """An electronic signature of one revision of an event (ISO/IEC 17025 §7.5, §7.8.2): who signed, when,
+    and what the signature means; the signer's name and e-mail as they were. Never changed nor deleted
+    (database triggers): an amendment is a new revision, signed anew."""
+
+    __tablename__ = "event_signatures"
+    __table_args__ = (UniqueConstraint("event_id", "meaning"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    meaning: Mapped[str] = mapped_column(String(12))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_email: Mapped[str] = mapped_column(String(254))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="signatures")
 
 
 @also_visible(Item)

@@ -13,15 +13,16 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from registry.auth import policy
+from registry.auth.login import client_address
 from registry.auth.policy import Permission
 from registry.core.dates import local_today
 from registry.core.forms import form_status, submitted
 from registry.core.pagination import page_of
 from registry.events import labels
 from registry.events.changes import changes_between
-from registry.events.forms import AmendForm, EventForm, RepairForm, VoidForm
+from registry.events.forms import AmendForm, EventForm, RepairForm, SignForm, VoidForm
 from registry.events.item_validity import report_repair
-from registry.events.models import Event, EventState
+from registry.events.models import Event, EventState, SignatureMeaning
 from registry.events.recording import (
     check_may_record,
     events_of,
@@ -31,6 +32,7 @@ from registry.events.recording import (
     standards_offered,
 )
 from registry.events.revisions import amend_event, get_event, revisions, values_of, void_event
+from registry.events.signatures import sign_event, signatures_due
 from registry.items.models import Item, ItemKind, ItemState
 from registry.items.services import get_item
 from registry.items.status import describe
@@ -116,6 +118,7 @@ def detail(event_id: int) -> str:
         can_change=policy.permits(current_user, event, Permission.CHANGE)
         and event.state == EventState.CURRENT,
         can_see_item=policy.can_see(current_user, event.item),
+        to_sign=signatures_due(current_user, event),
     )
 
 
@@ -166,6 +169,25 @@ def void(event_id: int) -> Page:
         form=form,
         title=_("Void this event"),
         submit=_("Void"),
+    ), form_status(form)
+
+
+@bp.route("/events/<int:event_id>/sign/<any(performed, reviewed):meaning>", methods=["GET", "POST"])
+@login_required
+def sign(event_id: int, meaning: str) -> Page:
+    """Sign the event as who performed it or who reviewed it, re-entering one's password."""
+    event = get_event(current_user, event_id, Permission.SIGN)
+    form = SignForm()
+    if submitted(
+        form,
+        lambda: sign_event(
+            current_user, event, meaning=meaning, password=form.password.data, address=client_address()
+        ),
+    ):
+        flash(_("Signed."), "success")
+        return redirect(url_for("events.detail", event_id=event.id))
+    return render_template(
+        "events/sign.html", event=event, form=form, meaning=SignatureMeaning(meaning)
     ), form_status(form)
 
 

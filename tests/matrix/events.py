@@ -9,6 +9,8 @@
 - Amending and voiding: the lab that recorded the event (its manager and technician) and the
   Department's admin; the owner of the item sees it but may not change a lab's record (403).
 - Reporting a repair: like editing the item (its owner's managers and the Department).
+- Signing: the staff of the lab that recorded the event, each with its own password; the Department (which
+  may see it) and the item's owner are refused (403).
 
 The URL builders record a calibration through the service: by the target organisation when it is a
 lab, otherwise by a new lab on an instrument the target organisation owns.
@@ -27,7 +29,13 @@ from registry.events.recording import record_event
 from registry.extensions import db
 from registry.organisations.credentials.state import find_registration
 from registry.organisations.models import Organisation
-from tests.factories import InstrumentFactory, OrganisationFactory, give_credentials, lab_with_credentials
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    InstrumentFactory,
+    OrganisationFactory,
+    give_credentials,
+    lab_with_credentials,
+)
 from tests.helpers import SYSTEM
 from tests.matrix.base import (
     DEPARTMENT_SEES,
@@ -60,6 +68,10 @@ API_EVENTS = "events_api.Events"
 API_EVENT = "events_api.EventById"
 API_AMEND = "events_api.EventAmend"
 API_VOID = "events_api.EventVoid"
+API_SIGN = "events_api.EventSign"
+SIGNED = Redirect("/events/{event_id}")
+SIGNERS = (LOGIN, 403, 403, 200, 200, 403, 403)
+SIGNER_OF_OTHERS = (LOGIN, 403, 403, 404, 404, 404, 404)
 
 CHANGERS = (LOGIN, 200, 403, 200, 200, 403, 403)
 CHANGER_OF_OTHERS = (LOGIN, 200, 403, 404, 404, 404, 404)
@@ -105,6 +117,12 @@ ROWS: dict[tuple[str, str, str], Row] = {
     (API_AMEND, "POST", OTHER):         _api(_changed_other(201)),
     (API_VOID, "POST", OWN):            _api(_changed(200)),
     (API_VOID, "POST", OTHER):          _api(_changed_other(200)),
+    ("events.sign", "GET", OWN):        SIGNERS,
+    ("events.sign", "GET", OTHER):      SIGNER_OF_OTHERS,
+    ("events.sign", "POST", OWN):       (LOGIN, 403, 403, SIGNED, SIGNED, 403, 403),
+    ("events.sign", "POST", OTHER):     SIGNER_OF_OTHERS,
+    (API_SIGN, "POST", OWN):            (401, 403, 403, 201, 201, 403, 403),
+    (API_SIGN, "POST", OTHER):          _api(SIGNER_OF_OTHERS),
 }
 # fmt: on
 
@@ -150,11 +168,13 @@ FORM_BODIES: dict[tuple[str, str], Body] = {
     ("events.amend", "POST"): _AMEND_FORM,
     ("events.void", "POST"): {"reason": REASON},
     ("events.repair", "POST"): {"repaired_on": PERFORMED_ON.isoformat(), "reason": REASON, "version": "1"},
+    ("events.sign", "POST"): {"password": DEFAULT_PASSWORD},
 }
 JSON_BODIES: dict[tuple[str, str], Body] = {
     (API_EVENTS, "POST"): _recording,
     (API_AMEND, "POST"): {"technician": "Người hiệu chuẩn lại", "reason": REASON},
     (API_VOID, "POST"): {"reason": REASON},
+    (API_SIGN, "POST"): {"meaning": "performed", "password": DEFAULT_PASSWORD},
 }
 
 
@@ -197,4 +217,6 @@ URL_VALUES: dict[str, UrlValues] = {
     API_EVENT: _event,
     API_AMEND: _event,
     API_VOID: _event,
+    "events.sign": lambda organisation: {**_event(organisation), "meaning": "performed"},
+    API_SIGN: _event,
 }
