@@ -19,7 +19,7 @@ from registry import create_app
 from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.core.errors import ServiceError
-from registry.events.models import Event
+from registry.events.models import Event, EventSignature, SignatureMeaning
 from registry.extensions import db
 from tests.factories import (
     InstrumentFactory,
@@ -37,11 +37,17 @@ SQLITE_TRIGGERS = {
     "audit_events": {"audit_events_no_update", "audit_events_no_delete", "audit_events_no_replace"},
     "events": {"events_no_delete", "events_no_edit", "events_keep_id", "events_no_replace"},
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
+    "event_signatures": {
+        "event_signatures_no_update",
+        "event_signatures_no_delete",
+        "event_signatures_no_replace",
+    },
 }
 POSTGRESQL_TRIGGERS = {
     "audit_events": {"audit_events_no_change", "audit_events_no_truncate"},
     "events": {"events_no_delete", "events_no_edit", "events_keep_id"},
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
+    "event_signatures": {"event_signatures_no_change"},
 }
 
 
@@ -60,16 +66,21 @@ def test_the_migrated_database_carries_every_guarding_trigger(is_postgres):
     assert _triggers() == (POSTGRESQL_TRIGGERS if is_postgres else SQLITE_TRIGGERS)
     if is_postgres:
         functions = db.session.scalars(
-            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b)"),
-            {"a": "events_immutable", "b": "audit_events_append_only"},
+            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b, :c)"),
+            {"a": "events_immutable", "b": "audit_events_append_only", "c": "event_signatures_permanent"},
         )
-        assert set(functions) == {"events_immutable", "audit_events_append_only"}
+        assert set(functions) == {
+            "events_immutable",
+            "audit_events_append_only",
+            "event_signatures_permanent",
+        }
 
 
 # --- Each statement the database refuses ------------------------------------------------------------
 
 EVENT_COLUMNS = [column.name for column in Event.__table__.columns]
 AUDIT_COLUMNS = [column.name for column in AuditEvent.__table__.columns]
+SIGNATURE_COLUMNS = [column.name for column in EventSignature.__table__.columns]
 
 
 def _copy(columns: list[str], table: str, **replaced: str) -> str:
@@ -89,6 +100,11 @@ BOTH = [
     "ON CONFLICT (id) DO UPDATE SET result = 'fail'",
     f"INSERT INTO audit_events ({', '.join(AUDIT_COLUMNS)}) {_copy(AUDIT_COLUMNS, 'audit_events')} "
     "ON CONFLICT (id) DO UPDATE SET reason = 'forged'",
+    # A signature says who signed, when, and what it means: neither changed nor taken back.
+    "UPDATE event_signatures SET signer_name = 'Người khác'",
+    "DELETE FROM event_signatures",
+    f"INSERT INTO event_signatures ({', '.join(SIGNATURE_COLUMNS)}) "
+    f"{_copy(SIGNATURE_COLUMNS, 'event_signatures')} ON CONFLICT (id) DO UPDATE SET meaning = 'reviewed'",
 ]
 SQLITE_ONLY = [
     # SQLite deletes the row a REPLACE conflicts with without firing its DELETE triggers.
@@ -99,6 +115,8 @@ SQLITE_ONLY = [
     + _copy(EVENT_COLUMNS[1:], "events", result="'fail'"),
     f"INSERT OR REPLACE INTO audit_events ({', '.join(AUDIT_COLUMNS)}) "
     + _copy(AUDIT_COLUMNS, "audit_events", reason="'forged'"),
+    f"INSERT OR REPLACE INTO event_signatures ({', '.join(SIGNATURE_COLUMNS[1:])}) "
+    + _copy(SIGNATURE_COLUMNS[1:], "event_signatures", signer_name="'Người khác'"),
 ]
 
 
@@ -106,19 +124,30 @@ SQLITE_ONLY = [
     "statement",
     [*BOTH, *(pytest.param(statement, marks=pytest.mark.sqlite_only) for statement in SQLITE_ONLY)],
 )
-def test_the_database_refuses_to_change_a_recorded_event_or_the_audit_trail(lab_technician, lab, statement):
+def test_the_database_refuses_to_change_a_recorded_event_its_signatures_or_the_audit_trail(
+    lab_technician, lab, statement
+):
     standard = StandardFactory(owner=lab, valid=True)
     event = record_verification(lab_technician, InstrumentFactory(), standards_used=[standard])
     record_verification(lab_technician, InstrumentFactory())
+    event.signatures.append(
+        EventSignature(
+            user_id=lab_technician.id,
+            meaning=SignatureMeaning.PERFORMED.value,
+            signer_name=lab_technician.name,
+            signer_email=lab_technician.email,
+        )
+    )
     db.session.flush()
-    before = _rows("events", "event_standards", "audit_events")
+    guarded = ("events", "event_standards", "audit_events", "event_signatures")
+    before = _rows(*guarded)
 
     savepoint = db.session.begin_nested()
-    with pytest.raises(sa.exc.DatabaseError, match=r"immutable|append-only"):
+    with pytest.raises(sa.exc.DatabaseError, match=r"immutable|append-only|permanent"):
         db.session.execute(sa.text(statement))
     savepoint.rollback()
 
-    assert _rows("events", "event_standards", "audit_events") == before
+    assert _rows(*guarded) == before
     db.session.expire_all()
     assert (event.result, event.standards_used) == ("pass", [standard])
 

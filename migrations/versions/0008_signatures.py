@@ -22,6 +22,11 @@ SQLITE = [
         BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
     f"""CREATE TRIGGER event_signatures_no_delete BEFORE DELETE ON event_signatures
         BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+    # INSERT OR REPLACE would delete the signature it conflicts with, firing no DELETE trigger.
+    f"""CREATE TRIGGER event_signatures_no_replace BEFORE INSERT ON event_signatures
+        WHEN EXISTS (SELECT 1 FROM event_signatures WHERE id = NEW.id
+            OR (event_id = NEW.event_id AND meaning = NEW.meaning))
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
 ]
 POSTGRESQL = [
     f"""CREATE FUNCTION event_signatures_permanent() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -57,6 +62,7 @@ def downgrade():
         op.execute("DROP TRIGGER event_signatures_no_change ON event_signatures")
         op.execute("DROP FUNCTION event_signatures_permanent()")
     else:
+        op.execute("DROP TRIGGER event_signatures_no_replace")
         op.execute("DROP TRIGGER event_signatures_no_delete")
         op.execute("DROP TRIGGER event_signatures_no_update")
     with op.batch_alter_table('event_signatures', schema=None) as batch_op:
