@@ -79,6 +79,13 @@ class Default:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 100)
     LOGIN_ACCOUNT_WINDOW_DAYS = _env_int("LOGIN_ACCOUNT_WINDOW_DAYS", 30)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+    # Whether the Department's and the labs' accounts must log in with a code from an authenticator app as
+    # well as the password (they are sent to set one up at their next login); anyone may turn it on.
+    TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", False)
+    # The name the authenticator app shows next to the account.
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Metrology registry")
+    # How long the code may be entered after the password was accepted.
+    TWO_FACTOR_LOGIN_MINUTES = 5
 
     # The API's rate limit, per minute, counted in the database so it holds across gunicorn workers: per
     # token for calls with a valid bearer token, per client address for the public endpoints and for
@@ -129,6 +136,7 @@ class Production(Default):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", True)
 
     @classmethod
     def check(cls) -> None:

@@ -81,6 +81,17 @@ def user_create(email: str, org_code: str, roles: tuple[str, ...], name: str) ->
     click.echo(f"Created user {user.email} in {organisation.code} with roles {', '.join(sorted(roles))}.")
 
 
+@user_group.command("reset-two-factor")
+@click.argument("email")
+def user_reset_two_factor(email: str) -> None:
+    """Forget EMAIL's authenticator app and recovery codes (a lost phone) and end its sessions: it logs in
+    with its password and sets up a new app."""
+    with command_transaction() as actor:
+        user = _user_by_email(email)
+        auth_services.reset_two_factor(actor, user)
+    click.echo(f"Two-factor sign-in reset for {user.email}; its sessions are ended.")
+
+
 @click.group("token", help="API tokens.")
 def token_group() -> None:
     pass
@@ -91,11 +102,16 @@ def token_group() -> None:
 def token_create(email: str) -> None:
     """Create an API token for EMAIL; the token is the last word printed, shown only this once."""
     with command_transaction() as actor:
-        user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            raise ServiceError({"email": f"No user with e-mail {email}."})
+        user = _user_by_email(email)
         token = auth_services.create_api_token(actor, user)
     click.echo(f"API token for {user.email} (store it now, it is not shown again): {token}")
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ServiceError({"email": f"No user with e-mail {email}."})
+    return user
 
 
 @click.group("demo", help="Demo data.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextvars
 import re
+from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
@@ -80,6 +82,34 @@ def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str | 
     """Posts ``data`` to ``path`` as the form on ``page`` (``path`` itself unless given) would."""
     token = csrf_token_from(client.get(page or path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data})
+
+
+# --- Two-factor sign-in -------------------------------------------------------------------------------
+
+
+@dataclass
+class Enrolment:
+    """What a user sees while turning two-factor sign-in on."""
+
+    secret: str
+    recovery_codes: list[str]
+    setup_page: Any
+    codes_page: Any
+
+
+def enrol_two_factor(client: FlaskClient) -> Enrolment:
+    """Turns two-factor sign-in on for ``client``'s user through its pages, as someone reading the key off
+    the page into an authenticator app would. The app's current code is then spent: the next login needs
+    the next one (move the clock on)."""
+    post_form(client, "/account/two-factor/start", {}, page="/account/two-factor")
+    setup = client.get("/account/two-factor")
+    match = re.search(r'data-testid="secret">([A-Z2-7 ]+)<', setup.get_data(as_text=True))
+    assert match, "the set-up page shows no key"
+    secret = match.group(1).replace(" ", "")
+    codes_page = post_form(client, "/account/two-factor/confirm", {"code": pyotp.TOTP(secret).now()})
+    assert codes_page.status_code == 200, codes_page.get_data(as_text=True)
+    codes = re.findall(r'<li class="col">([A-Z0-9-]+)</li>', codes_page.get_data(as_text=True))
+    return Enrolment(secret, codes, setup, codes_page)
 
 
 def field_errors(html: str) -> set[str]:

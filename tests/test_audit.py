@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import Author, acting_as, history, versions
+from registry.audit.services import Author, acting_as, history, reason, versions
+from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from registry.organisations.services import create_organisation, update_organisation
+from tests.factories import UserFactory
 from tests.helpers import SYSTEM
 
 
@@ -124,3 +126,17 @@ def test_password_hashes_never_reach_the_trail(app):
     user = UserFactory()
     created = history("users", user.id)[0]
     assert "password_hash" not in (created.new_values or {})
+
+
+def test_a_row_taken_out_of_its_parents_list_is_audited_as_deleted(enterprise):
+    """A delete-orphan relationship deletes the row in the flush without it ever being in session.deleted:
+    the trail still records it, with its reason."""
+    user = UserFactory(organisation=enterprise, with_roles=[Role.ENTERPRISE_MANAGER, Role.ENTERPRISE_VIEWER])
+    db.session.flush()
+    with acting_as(Author(None, "test")), reason("viewer role withdrawn"):
+        removed = user.role_rows.pop()
+    deleted = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.table_name == "user_roles", AuditEvent.action == "delete")
+    ).all()
+    assert [(event.row_id, event.reason) for event in deleted] == [(str(removed.id), "viewer role withdrawn")]
+    assert deleted[0].old_values is not None and deleted[0].old_values["role"] == removed.role

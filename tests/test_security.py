@@ -5,6 +5,7 @@ configuration that refuses to start without its secrets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,6 +28,7 @@ from tests.helpers import (
     assert_security_headers,
     csrf_token_from,
     database_snapshot,
+    enrol_two_factor,
     parse_csp,
 )
 from tests.matrix.base import fill
@@ -198,7 +200,8 @@ class InlineCodeFinder(HTMLParser):
         elif (
             tag == "input"
             and self._form is not None
-            and values.get("name") == "csrf_token"
+            # A form with a prefix names it "prefix-csrf_token", which Flask-WTF's CSRFProtect reads too.
+            and re.fullmatch(r"([\w-]+-)?csrf_token", values.get("name") or "")
             and values.get("type", "").lower() == "hidden"
             and values.get("value", "").strip()
         ):
@@ -249,6 +252,7 @@ def find_inline_code(html: str) -> InlineCodeFinder:
         "<form method='post'><input name='q'></form>",
         "<form method='POST'><input type='hidden' name='csrf_token' value=''></form>",
         "<form method='post'><input type='text' name='csrf_token' value='abc'></form>",
+        "<form method='post'><input type='hidden' name='csrf_token_x' value='abc'></form>",
         "<form method='post'><input name='q'>",
     ],
 )
@@ -264,6 +268,7 @@ def test_the_checker_catches_planted_inline_code(html: str) -> None:
         "<a href='/organisations/'>Tổ chức</a><p class='text-muted' data-bs-toggle='collapse'>x</p>",
         "<form method='get'><input name='q'></form>",
         "<form method='post'><input id='csrf_token' name='csrf_token' type='hidden' value='abc'></form>",
+        "<form method='post'><input name='off-csrf_token' type='hidden' value='abc'></form>",
         "<p>javascript: is only text here</p>",
     ],
 )
@@ -316,6 +321,19 @@ def _render_every_page(app: Flask, department_admin: User) -> list[tuple[str, An
     common = {"current_password": DEFAULT_PASSWORD, "new_password": "password1234", "csrf_token": token}
     pages.append(("refused password", client.post("/account/password", data=common)))
     pages.append(("404, logged in", client.get("/no-such-page")))
+
+    # Two-factor sign-in: set up, the recovery codes, on, and the code step of the next login.
+    enrolled = user_with_role(Role.PROVIDER_TECHNICIAN)
+    db.session.commit()
+    enrolling = new_logged_in_client(app, enrolled)
+    enrolment = enrol_two_factor(enrolling)
+    pages += [("two-factor set-up", enrolment.setup_page), ("recovery codes", enrolment.codes_page)]
+    pages.append(("two-factor on", enrolling.get("/account/two-factor")))
+    second_step = new_client(app)
+    AuthActions(second_step).login(enrolled.email)
+    pages.append(("login code", second_step.get("/login/code")))
+    wrong_code = {"code": "000000", "csrf_token": csrf_token(second_step)}
+    pages.append(("wrong login code", second_step.post("/login/code", data=wrong_code)))
     pages.append(("CSRF 400, logged in", client.post("/language", data={"lang": "en"})))
 
     for rule in web_rules(app, "GET"):

@@ -151,8 +151,11 @@ def _write_audit_rows(session: Session, flush_context: UOWTransaction) -> None:
             old, new = _changes(obj)
             if new:
                 add(obj, "update", old, new)
-    for obj in session.deleted:
-        if isinstance(obj, Audited):
+    # From the unit of work, not session.deleted: a row deleted as an orphan (taken out of a
+    # "delete-orphan" relationship) is deleted by the flush without ever being in session.deleted.
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and isinstance(obj, Audited):
             add(obj, "delete", _snapshot(obj), None)
     if rows:
         session.connection().execute(insert(AuditEvent), rows)

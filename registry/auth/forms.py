@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 
-from registry.core.forms import max_length, required
+from registry.core.forms import hint, max_length, required
 
 
 class LoginForm(FlaskForm):
@@ -25,3 +25,43 @@ class LogoutForm(FlaskForm):
 class LanguageForm(FlaskForm):
     lang = SelectField(choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
     next = HiddenField()
+
+
+def one_time_code(label: object = None) -> StringField:
+    """A code from the authenticator app, or a recovery code (letters too, so no numeric keyboard)."""
+    return StringField(
+        label or _l("Code from your authenticator app"),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            **hint(required=True, max_length=32),
+        },
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    code = one_time_code(_l("Code"))
+
+
+class TwoFactorStartForm(FlaskForm):
+    pass
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = one_time_code(_l("Code shown by the app"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = one_time_code()
+
+
+class NewPhoneForm(FlaskForm):
+    code = one_time_code()
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
+    )
+    code = one_time_code()

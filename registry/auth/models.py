@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.auth.principals import ACL, DEPARTMENT_ADMIN, SYSTEM, Permission, account
@@ -47,6 +47,7 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    two_factor: Mapped[TwoFactor | None] = relationship(back_populates="user", cascade="all, delete-orphan")
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -58,6 +59,11 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
 
+    @property
+    def two_factor_on(self) -> bool:
+        """Whether logging in (and signing) also takes a code from the user's authenticator app."""
+        return self.two_factor is not None and self.two_factor.confirmed_at is not None
+
     @classmethod
     def __class_acl__(cls) -> ACL:
         return [(DEPARTMENT_ADMIN, {Permission.CREATE})]
@@ -66,9 +72,9 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         """The account itself, and the Department's admin, change it; only the account itself (or the
         command line) gets an API token for it: nobody else may act with its name."""
         return [
-            (DEPARTMENT_ADMIN, {Permission.CHANGE}),
+            (DEPARTMENT_ADMIN, {Permission.CHANGE, Permission.RESET_TWO_FACTOR}),
             (account(self.id), {Permission.CHANGE, Permission.ISSUE_TOKEN}),
-            (SYSTEM, {Permission.ISSUE_TOKEN}),
+            (SYSTEM, {Permission.ISSUE_TOKEN, Permission.RESET_TWO_FACTOR}),
         ]
 
     # Flask-Login protocol
@@ -106,6 +112,38 @@ class UserRole(Audited, db.Model):  # type: ignore[name-defined]
     role: Mapped[str] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class TwoFactor(Audited, db.Model):  # type: ignore[name-defined]
+    """A user's authenticator app (time-based one-time codes, RFC 6238): its secret, which counts once the
+    user has entered a code from the app (``confirmed_at``). The secret is never audited nor shown again."""
+
+    __tablename__ = "two_factor"
+    __audit_exclude__ = frozenset({"secret", "last_step"})
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step of the last code accepted: a code, once used, is refused until a newer one shows.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship(back_populates="two_factor")
+
+
+class RecoveryCode(Audited, db.Model):  # type: ignore[name-defined]
+    """One of a user's single-use codes for logging in without the authenticator app, stored as its
+    SHA-256 digest (the codes are random, 50 bits each, and shown once)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_digest"),)
+    __audit_exclude__ = frozenset({"code_digest"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]

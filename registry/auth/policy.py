@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -178,6 +179,16 @@ def acts_on_behalf(actor: Actor, organisation_id: int) -> bool:
     """The Department's admin acting for an organisation it does not belong to: it says why. (The
     system's commands and jobs are named in the audit trail instead.)"""
     return isinstance(actor, User) and acts_for_anyone(actor) and not belongs_to(actor, organisation_id)
+
+
+def must_use_two_factor(actor: Actor) -> bool:
+    """Whether ``actor`` logs in with a code from an authenticator app as well as its password: the
+    Department's and the labs' people, when the TWO_FACTOR_REQUIRED setting says so (enterprises may)."""
+    return (
+        isinstance(actor, User)
+        and current_app.config["TWO_FACTOR_REQUIRED"]
+        and actor.has_role(*DEPARTMENT_ROLES, *PROVIDER_ROLES)
+    )
 
 
 def is_lab_staff(actor: Actor) -> bool:

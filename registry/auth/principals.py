@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     RECORD_IN_HOUSE = "record_in_house"  # on an item: its owner's internal calibrations and checks
     SIGN = "sign"  # on an event: sign it as who performed or who reviewed it
     ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
+    RESET_TWO_FACTOR = "reset_two_factor"  # on a user: forget its authenticator app (a lost phone)
 
 
 # Principals that name no organisation.

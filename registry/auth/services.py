@@ -1,4 +1,5 @@
-"""Accounts: creating users, passwords, language preferences, API tokens and forgetting old logins.
+"""Accounts: creating users, passwords, two-factor sign-in, language preferences, API tokens and forgetting
+old logins.
 
 Each takes the actor who acts and asks the policy; a user may change its own password and language.
 """
@@ -14,11 +15,28 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
 from registry.audit import services as audit
-from registry.auth import policy
-from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, Role, User, UserRole, UserSession
+from registry.auth import policy, totp
+from registry.auth.models import (
+    ApiToken,
+    LoginAttempt,
+    RateLimitCounter,
+    RecoveryCode,
+    Role,
+    TwoFactor,
+    User,
+    UserRole,
+    UserSession,
+)
 from registry.auth.passwords import check_password_policy, hash_password, verify_password
 from registry.auth.policy import Actor, Permission
-from registry.auth.sessions import TOKEN_PREFIX, digest, revoke_sessions
+from registry.auth.sessions import (
+    TOKEN_PREFIX,
+    digest,
+    reauthenticate,
+    refused_while_throttled,
+    require_second_factor,
+    revoke_sessions,
+)
 from registry.core.errors import ServiceError
 from registry.core.models import utcnow
 from registry.core.validation import normalise_email
@@ -59,6 +77,120 @@ def change_password(actor: User, *, current_password: str, new_password: str) ->
         actor.password_hash = hash_password(new_password)
         actor.password_changed_at = utcnow()
     revoke_sessions(actor)
+
+
+ALREADY_ON = _l("Two-factor sign-in is already on for this account.")
+
+
+def start_two_factor(actor: User) -> TwoFactor:
+    """A new secret for the actor's authenticator app (replacing one not yet confirmed); it counts once
+    :func:`confirm_two_factor` has a code from the app."""
+    if actor.two_factor_on:
+        raise ServiceError({"_": ALREADY_ON})
+    if actor.two_factor is None:
+        actor.two_factor = TwoFactor(secret=totp.new_secret())
+    else:
+        actor.two_factor.secret = totp.new_secret()
+    db.session.flush()
+    return actor.two_factor
+
+
+def confirm_two_factor(actor: User, code: object) -> list[str]:
+    """Turn two-factor sign-in on with a code the app shows for the secret :func:`start_two_factor` gave;
+    returns the recovery codes, which are shown once."""
+    two_factor = actor.two_factor
+    if two_factor is None or actor.two_factor_on:
+        raise ServiceError({"_": ALREADY_ON if actor.two_factor_on else _l("Start the set-up again.")})
+    now = utcnow()
+    step = totp.matching_step(two_factor.secret, totp.normalised(_text(code)), now=now, after=None)
+    if step is None:
+        raise ServiceError(
+            {"code": _l("This is not the code the app shows now. Check that the phone's clock is right.")}
+        )
+    with audit.reason("two-factor sign-in turned on"):
+        two_factor.confirmed_at = now
+        two_factor.last_step = step
+        return _replace_recovery_codes(actor)
+
+
+def replace_recovery_codes(actor: User, code: object, *, address: str) -> list[str]:
+    """New recovery codes for the actor (the old ones stop working), on a code from the app or one of the
+    old recovery codes."""
+    if not actor.two_factor_on:
+        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+    with refused_while_throttled("code"):
+        require_second_factor(actor, code, address=address)
+    with audit.reason("recovery codes replaced"):
+        return _replace_recovery_codes(actor)
+
+
+def replace_authenticator(actor: User, code: object, *, address: str) -> TwoFactor:
+    """Move the actor's two-factor sign-in to a new phone: on a code from the old app (or a recovery code),
+    a new secret to set up and confirm as the first time (:func:`confirm_two_factor`)."""
+    if not actor.two_factor_on:
+        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+    with refused_while_throttled("code"):
+        require_second_factor(actor, code, address=address)
+    two_factor = actor.two_factor
+    assert two_factor is not None
+    with audit.reason("authenticator app being replaced"):
+        two_factor.secret = totp.new_secret()
+        two_factor.confirmed_at = None
+        two_factor.last_step = None
+    return two_factor
+
+
+def turn_off_two_factor(actor: User, *, password: object, code: object, address: str) -> None:
+    """Stop asking the actor for codes, on its password and a code; refused when its role requires them."""
+    if policy.must_use_two_factor(actor):
+        raise ServiceError({"_": _l("Your role requires two-factor sign-in: it cannot be turned off.")})
+    if not actor.two_factor_on:
+        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+    reauthenticate(actor, password=password, code=code, address=address)
+    with audit.reason("two-factor sign-in turned off"):
+        _forget_two_factor(actor)
+
+
+def reset_two_factor(actor: Actor, user: User) -> None:
+    """Forget ``user``'s authenticator app and recovery codes (a lost phone), and end its sessions: it logs
+    in with its password alone, and is asked to set up a new app when its role requires one."""
+    policy.require(actor, user, Permission.RESET_TWO_FACTOR)
+    if user.two_factor is None:
+        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+    with audit.reason("two-factor sign-in reset by the Department"):
+        _forget_two_factor(user)
+    revoke_sessions(user)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _recovery_codes(user: User) -> list[RecoveryCode]:
+    return list(db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)))
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    for old in _recovery_codes(user):
+        db.session.delete(old)
+    codes = totp.new_recovery_codes()
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_digest=totp.recovery_digest(code)) for code in codes
+    )
+    db.session.flush()
+    return codes
+
+
+def _forget_two_factor(user: User) -> None:
+    for old in [*_recovery_codes(user), user.two_factor]:
+        db.session.delete(old)
+    db.session.flush()
+    db.session.expire(user, ["two_factor"])
+
+
+def unused_recovery_codes(actor: User) -> int:
+    """How many of the actor's recovery codes are left."""
+    return sum(1 for row in _recovery_codes(actor) if row.used_at is None)
 
 
 def set_locale(actor: User, locale: str) -> None:

@@ -1,4 +1,5 @@
-"""How a request becomes an actor: logins and their throttling, server-side sessions, API tokens.
+"""How a request becomes an actor: logins, their second factor and their throttling, server-side sessions,
+API tokens.
 
 These run before anyone is logged in (or on the caller's own session), so they take no actor.
 """
@@ -8,14 +9,21 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, func, or_, select, update
 
-from registry.auth.models import ApiToken, LoginAttempt, User, UserSession
+from registry.audit import services as audit
+from registry.auth import totp
+from registry.auth.models import ApiToken, LoginAttempt, RecoveryCode, TwoFactor, User, UserSession
 from registry.auth.passwords import burn_verification_time, verify_password
+from registry.core.errors import ServiceError
 from registry.core.models import utcnow
+from registry.core.transactions import keep_on_refusal
 from registry.core.validation import normalise_email
 from registry.extensions import db
 
@@ -174,9 +182,97 @@ def authenticate(email: str, password: str, *, address: str) -> User | None:
         burn_verification_time(password)
     elif user.active and verify_password(user.password_hash, password):
         return user
+    _record_failure(email, address, now)
+    return None
+
+
+def _record_failure(email: str, address: str, now: datetime) -> None:
+    """Count a failed attempt; it stands even when the request answers an error (so call this before
+    writing anything else)."""
     db.session.add(LoginAttempt(email=email[:254], address=address[:64], at=now))
     db.session.flush()
-    return None
+    keep_on_refusal()
+
+
+def check_second_factor(user: User, code: str, *, address: str) -> bool:
+    """Whether ``code`` is the current code of ``user``'s authenticator app, or one of its unused recovery
+    codes (which is then spent). A wrong code counts as a failed login and is throttled as one: raises
+    :class:`LoginThrottled` before checking while the rules above hold the account back at this address."""
+    now = utcnow()
+    wait = login_wait(user.email, address, user, now)
+    if wait > 0:
+        raise LoginThrottled(wait)
+    if user.two_factor_on and _spend_code(user, totp.normalised(code), now):
+        return True
+    _record_failure(user.email, address, now)
+    return False
+
+
+def _spend_code(user: User, code: str, now: datetime) -> bool:
+    two_factor = user.two_factor
+    assert two_factor is not None
+    if totp.is_app_code(code):
+        step = totp.matching_step(two_factor.secret, code, now=now, after=two_factor.last_step)
+        if step is None:
+            return False
+        # Conditional, so that two requests racing with one code cannot both use it.
+        accepted = db.session.execute(
+            update(TwoFactor)
+            .where(
+                TwoFactor.user_id == user.id,
+                or_(TwoFactor.last_step.is_(None), TwoFactor.last_step < step),
+            )
+            .values(last_step=step)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(accepted.rowcount)  # type: ignore[attr-defined]
+    recovery = db.session.scalar(
+        select(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_digest == totp.recovery_digest(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if recovery is None:
+        return False
+    with audit.acting_as(audit.Author(user.id, user.email)), audit.reason("recovery code used to log in"):
+        recovery.used_at = now
+    return True
+
+
+TOO_MANY_FAILURES = _l("Too many failed attempts. Wait a few minutes and try again.")
+
+
+@contextmanager
+def refused_while_throttled(field: str) -> Iterator[None]:
+    """Turn :class:`LoginThrottled` into a refusal of ``field``, for a form that has no 429 of its own."""
+    try:
+        yield
+    except LoginThrottled:
+        raise ServiceError({field: TOO_MANY_FAILURES}) from None
+
+
+def require_second_factor(user: User, code: object, *, address: str) -> None:
+    """Raise a :class:`ServiceError` keyed ``code`` unless :func:`check_second_factor` accepts ``code``
+    (and :class:`LoginThrottled` while it is throttled)."""
+    if not isinstance(code, str) or not code.strip():
+        raise ServiceError({"code": _l("Enter the code from your authenticator app.")})
+    if not check_second_factor(user, code, address=address):
+        raise ServiceError({"code": _l("The code is not correct.")})
+
+
+def reauthenticate(user: User, *, password: object, code: object, address: str) -> None:
+    """Confirm that the person acting is ``user``: its password, and the code of its authenticator app when
+    it has one. Failures count and are throttled as at the login; raises a :class:`ServiceError` keyed
+    ``password`` or ``code``."""
+    with refused_while_throttled("password"):
+        confirmed = authenticate(user.email, password if isinstance(password, str) else "", address=address)
+        if confirmed is None or confirmed.id != user.id:
+            raise ServiceError({"password": _l("The password is not correct.")})
+        if user.two_factor_on:
+            require_second_factor(user, code, address=address)
 
 
 def start_session(user: User, *, address: str) -> str:

@@ -164,6 +164,12 @@ class EventSchema(OutcomeSchema):
 class SignSchema(Schema):
     meaning = choice(SignatureMeaning, required=True)
     password = String(required=True, metadata={"description": "The signer's password, entered again."})
+    code = String(
+        metadata={
+            "description": "The code of the signer's authenticator app (or a recovery code): required when "
+            "the signer has two-factor sign-in on."
+        }
+    )
 
 
 class AmendSchema(ChangeSchema, OutcomeSchema):
@@ -228,13 +234,15 @@ class EventSign(MethodView):
     @blp.response(201, EventSchema)
     def post(self, data: dict[str, Any], event_id: int) -> Event:
         """Sign the current revision: first as who performed it, then, by someone else of the same
-        organisation, as who reviewed it. The signer enters the password again."""
+        organisation, as who reviewed it. The signer enters the password again, and the code of the
+        authenticator app when two-factor sign-in is on."""
         event = get_event(api_user(), event_id, Permission.SIGN)
         sign_event(
             api_user(),
             event,
             meaning=data.get("meaning"),
             password=data.get("password"),
+            code=data.get("code"),
             address=client_address(),
         )
         return event

@@ -21,6 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from registry.auth.forms import one_time_code
 from registry.core.errors import ServiceError
 from registry.core.forms import date_text, hint
 from registry.events.fields import LABELS, OUTCOME_NAMES, TEXT_LIMITS
@@ -154,11 +155,13 @@ class VoidForm(ChangeFields):
 
 
 class SignForm(FlaskForm):
-    """A signature: the signer's password again (what it means is the page's: performed or reviewed)."""
+    """A signature: the signer's password again, and the code of the authenticator app when the signer has
+    one (what it means is the page's: performed or reviewed)."""
 
     password = PasswordField(
         _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
     )
+    code = one_time_code()
 
 
 class RepairForm(ChangeFields):

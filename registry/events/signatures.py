@@ -1,6 +1,7 @@
 """Electronic signatures of results (ISO/IEC 17025 §7.5, §7.8.2): the person who performed the work signs
 the event, then another person of the same organisation reviews and signs it; each re-enters the password
-(a signature is a deliberate act of its own, not a side effect of being logged in). The record keeps who
+and the code of the authenticator app when there is one (a signature is a deliberate act of its own, not a
+side effect of being logged in). The record keeps who
 signed, when, and what each signature means. A signed event is never edited: an amendment is a new revision,
 signed anew, and the signed one stays as it was."""
 
@@ -12,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
-from registry.auth.sessions import LoginThrottled, authenticate
+from registry.auth.sessions import reauthenticate
 from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
-from registry.core.transactions import keep_on_refusal
 from registry.events.models import Event, EventSignature, EventState, SignatureMeaning
 from registry.extensions import db
 
@@ -47,23 +47,15 @@ def signatures_due(actor: Actor, event: Event) -> list[SignatureMeaning]:
 
 
 def sign_event(
-    actor: Actor, event: Event, *, meaning: object, password: object, address: str
+    actor: Actor, event: Event, *, meaning: object, password: object, address: str, code: object = None
 ) -> EventSignature:
     """Sign the current revision of ``event`` as who performed it, or — once it is signed so, and by
-    someone else — as who reviewed it. ``password`` is the signer's, checked (and its failures counted) as
-    at the login, from ``address``."""
+    someone else — as who reviewed it. ``password`` is the signer's (and ``code`` its authenticator app's,
+    when it has one), checked — and their failures counted — as at the login, from ``address``."""
     if not isinstance(actor, User):
         raise ForbiddenError(message=_l("A signature is a person's."))
     policy.require(actor, event, Permission.SIGN, NOT_A_SIGNER)
-    try:
-        confirmed = authenticate(actor.email, password if isinstance(password, str) else "", address=address)
-    except LoginThrottled:
-        raise ServiceError(
-            {"password": _l("Too many failed attempts. Wait a few minutes and try again.")}
-        ) from None
-    if confirmed is None or confirmed.id != actor.id:
-        keep_on_refusal()  # the failed attempt counts, as at the login
-        raise ServiceError({"password": _l("The password is not correct.")})
+    reauthenticate(actor, password=password, code=code, address=address)
     errors = FieldErrors()
     signed_as = errors.run(_meaning, meaning)
     if event.state != EventState.CURRENT:

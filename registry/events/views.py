@@ -181,7 +181,12 @@ def sign(event_id: int, meaning: str) -> Page:
     if submitted(
         form,
         lambda: sign_event(
-            current_user, event, meaning=meaning, password=form.password.data, address=client_address()
+            current_user,
+            event,
+            meaning=meaning,
+            password=form.password.data,
+            code=form.code.data,
+            address=client_address(),
         ),
     ):
         flash(_("Signed."), "success")

@@ -84,9 +84,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    # A common office screen; below 1400 px the Vietnamese navbar folds into its menu button.
-    fresh = browser.new_context(viewport={"width": 1440, "height": 900})
+def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
+    # A common office screen; below 1400 px the Vietnamese navbar folds into its menu button. A test
+    # parametrised indirectly over "context" gives another width (390: a phone).
+    width = getattr(request, "param", 1440)
+    fresh = browser.new_context(viewport={"width": width, "height": 900})
     try:
         yield fresh
     finally:
