@@ -86,6 +86,9 @@ class Default:
     TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Metrology registry")
     # How long the code may be entered after the password was accepted.
     TWO_FACTOR_LOGIN_MINUTES = 5
+    # Wrong codes for one account, from any address, since its last accepted code, before its two-factor
+    # sign-in locks until the Department resets it (only someone with the password reaches the code step).
+    TWO_FACTOR_MAX_FAILURES = _env_int("TWO_FACTOR_MAX_FAILURES", 20)
 
     # The API's rate limit, per minute, counted in the database so it holds across gunicorn workers: per
     # token for calls with a valid bearer token, per client address for the public endpoints and for

@@ -101,7 +101,7 @@ def enrol_two_factor(client: FlaskClient) -> Enrolment:
     """Turns two-factor sign-in on for ``client``'s user through its pages, as someone reading the key off
     the page into an authenticator app would. The app's current code is then spent: the next login needs
     the next one (move the clock on)."""
-    post_form(client, "/account/two-factor/start", {}, page="/account/two-factor")
+    post_form(client, "/account/two-factor/start", {"password": DEFAULT_PASSWORD}, page="/account/two-factor")
     setup = client.get("/account/two-factor")
     match = re.search(r'data-testid="secret">([A-Z2-7 ]+)<', setup.get_data(as_text=True))
     assert match, "the set-up page shows no key"

@@ -13,10 +13,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import flask_migrate
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -24,11 +25,13 @@ from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.audit.models import AuditEvent
-from registry.auth.models import Role, User
+from registry.auth import totp
+from registry.auth.models import LoginAttempt, Role, TwoFactor, User
 from registry.auth.policy import SystemActor
 from registry.auth.services import create_api_token, create_user
 from registry.auth.system import system_transaction
 from registry.core.dates import local_today
+from registry.core.models import utcnow
 from registry.events.models import Event, EventState
 from registry.events.recording import record_event
 from registry.extensions import db
@@ -410,3 +413,45 @@ def test_twenty_registrations_of_the_same_instrument_at_once_store_one(server):
         return db.session.scalar(sa.select(sa.func.count(Instrument.id)).where(Instrument.owner_id == owner))
 
     assert server.read(stored) == 1
+
+
+@pytest.mark.live_server
+def test_twenty_wrong_codes_at_once_are_counted_one_after_another(server):
+    """Throttling holds under a burst: each attempt on an account waits for the one before it, so no more
+    wrong codes are checked than the free ones (PostgreSQL would otherwise check them all at once)."""
+    tenant = new_tenant(server, 1)
+    (status, event), *_ = server.race(
+        [
+            Call(
+                "POST",
+                "/api/v1/events",
+                tenant.token,
+                calibration(server, tenant.owner, tenant.serials[0], "GCN-1"),
+            )
+        ]
+    )
+    assert status == 201, event
+    secret = totp.new_secret()
+
+    def enrol(actor: SystemActor) -> str:
+        user = db.session.get(User, tenant.user_id)
+        assert user is not None
+        user.two_factor = TwoFactor(secret=secret, confirmed_at=utcnow(), last_success_at=utcnow())
+        return user.email
+
+    email = server.committed(enrol)
+    now = datetime.now(UTC)
+    valid = {pyotp.TOTP(secret).at(now + drift * timedelta(seconds=30)) for drift in (-1, 0, 1, 2)}
+    wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in valid)
+    sign = {"meaning": "performed", "password": DEFAULT_PASSWORD, "code": wrong}
+
+    responses = server.race(
+        [Call("POST", f"/api/v1/events/{event['id']}/sign", tenant.token, sign)] * WRITERS
+    )
+
+    assert statuses(responses) == {422: WRITERS}
+
+    def failures() -> int | None:
+        return db.session.scalar(sa.select(sa.func.count(LoginAttempt.id)).where(LoginAttempt.email == email))
+
+    assert server.read(failures) == server.app.config["LOGIN_FREE_FAILURES"]

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 import time_machine
 
 from registry.audit.models import AuditEvent
-from registry.auth import services
+from registry.audit.services import reason as audit_reason
+from registry.auth import services, sessions
 from registry.auth.models import LoginAttempt, RecoveryCode, Role, TwoFactor, User
 from registry.core.errors import ForbiddenError, ServiceError
+from registry.core.models import utcnow
 from registry.events.signatures import sign_event
 from registry.extensions import db
 from tests.factories import DEFAULT_PASSWORD, InstrumentFactory, record_verification, user_with_role
@@ -35,6 +37,7 @@ from tests.helpers import (
 pytestmark = pytest.mark.usefixtures("english")
 
 STEP = timedelta(seconds=30)
+ADDRESS = "10.0.0.1"
 
 
 @pytest.fixture
@@ -58,7 +61,10 @@ def code_at(secret: str, moment: datetime) -> str:
 
 def turn_on(user: User) -> tuple[str, list[str]]:
     """Two-factor sign-in turned on for ``user`` by the services, with the app's code of now."""
-    secret = services.start_two_factor(user).secret
+    secret = services.start_two_factor(
+        user, password=DEFAULT_PASSWORD, code=None, address=ADDRESS
+    ).pending_secret
+    assert secret is not None
     codes = services.confirm_two_factor(user, code_at(secret, datetime.now(UTC)))
     db.session.commit()
     return secret, codes
@@ -102,7 +108,7 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_takes_the_apps_code(client, 
 
 def test_a_wrong_code_does_not_turn_it_on(client, auth, enterprise_manager):
     logged_in(client, auth, enterprise_manager)
-    post_form(client, "/account/two-factor/start", {}, page="/account/two-factor")
+    post_form(client, "/account/two-factor/start", {"password": DEFAULT_PASSWORD}, page="/account/two-factor")
     refused = post_form(client, "/account/two-factor/confirm", {"code": "12345"})
     assert refused.status_code == 422 and field_errors(refused.get_data(as_text=True)) == {"code"}
     assert "This is not the code the app shows now" in refused.get_data(as_text=True)
@@ -360,30 +366,95 @@ def test_the_sign_page_asks_for_the_code_only_of_who_has_two_factor(client, auth
     assert 'name="code"' not in client.get(f"/events/{event.id}/sign/reviewed").get_data(as_text=True)
 
 
-def test_moving_to_a_new_phone_takes_a_code_from_the_old_one(start, client, required, lab_technician):
+def test_moving_to_a_new_phone_keeps_the_old_one_working_until_the_new_one_is_confirmed(
+    start, client, required, lab_technician
+):
     with time_machine.travel(start, tick=False) as clock:
         old_secret, codes = turn_on(lab_technician)
         clock.shift(STEP)
         assert enter_code(client, lab_technician.email, code_at(old_secret, start + STEP)).status_code == 302
-        refused = post_form(client, "/account/two-factor/new-phone", {"phone-code": "000000"})
-        assert refused.status_code == 422 and field_errors(refused.get_data(as_text=True)) == {"phone-code"}
-        moved = post_form(client, "/account/two-factor/new-phone", {"phone-code": codes[0]})
-        assert moved.location == "/account/two-factor"
-        # Until the new phone is confirmed, the role's pages wait; the old phone's codes no longer work.
-        assert client.get("/instruments/").location == "/account/two-factor"
-        new_secret = re.search(
-            r'data-testid="secret">([A-Z2-7 ]+)<', client.get("/account/two-factor").get_data(as_text=True)
-        )
-        assert new_secret is not None
+        move = {"phone-password": DEFAULT_PASSWORD, "phone-code": codes[0]}
+        for field, wrong in (("phone-code", "000000"), ("phone-password", "sai mật khẩu")):
+            refused = post_form(client, "/account/two-factor/new-phone", {**move, field: wrong})
+            assert refused.status_code == 422 and field in field_errors(refused.get_data(as_text=True))
+        assert post_form(client, "/account/two-factor/new-phone", move).location == "/account/two-factor"
+        page = client.get("/account/two-factor").get_data(as_text=True)
+        new_secret = re.search(r'data-testid="secret">([A-Z2-7 ]+)<', page)
+        assert new_secret is not None and "the app in use keeps working" in page
         new_secret_text = new_secret.group(1).replace(" ", "")
         assert new_secret_text != old_secret
-        confirmed = post_form(
-            client, "/account/two-factor/confirm", {"code": code_at(new_secret_text, start + STEP)}
-        )
-        assert confirmed.status_code == 200
+
+        # Not confirmed yet: the pages stay open, and another login still needs the old phone's code.
         assert client.get("/instruments/").status_code == 200
-        AuthActions(client).logout()
+        other = client.application.test_client()
+        post_form(other, "/language", {"lang": "en", "next": "/login"}, page="/login")
         clock.shift(STEP)
         now = start + 2 * STEP
-        assert enter_code(client, lab_technician.email, code_at(old_secret, now)).status_code == 422
-        assert enter_code(client, lab_technician.email, code_at(new_secret_text, now)).status_code == 302
+        assert enter_code(other, lab_technician.email, code_at(new_secret_text, now)).status_code == 422
+        assert enter_code(other, lab_technician.email, code_at(old_secret, now)).status_code == 302
+
+        confirmed = post_form(client, "/account/two-factor/confirm", {"code": code_at(new_secret_text, now)})
+        assert confirmed.status_code == 200
+        assert not is_logged_in(other)  # confirming a new phone ends the other sessions
+        assert is_logged_in(client)
+        clock.shift(STEP)
+        now = start + 3 * STEP
+        assert enter_code(other, lab_technician.email, code_at(old_secret, now)).status_code == 422
+        assert enter_code(other, lab_technician.email, code_at(new_secret_text, now)).status_code == 302
+    reasons = db.session.scalars(sa.select(AuditEvent.reason).where(AuditEvent.table_name == "two_factor"))
+    assert "authenticator app replaced" in list(reasons)
+
+
+def test_setting_it_up_takes_the_password(client, auth, enterprise_manager):
+    logged_in(client, auth, enterprise_manager)
+    refused = post_form(
+        client, "/account/two-factor/start", {"password": "không phải"}, page="/account/two-factor"
+    )
+    assert refused.status_code == 422 and field_errors(refused.get_data(as_text=True)) == {"password"}
+    assert 'data-testid="secret"' not in client.get("/account/two-factor").get_data(as_text=True)
+
+
+def test_turning_it_on_ends_the_accounts_other_sessions(client, auth, app, enterprise_manager):
+    logged_in(client, auth, enterprise_manager)
+    elsewhere = app.test_client()
+    assert AuthActions(elsewhere).login(enterprise_manager.email).location == "/"
+    enrol_two_factor(client)
+    assert not is_logged_in(elsewhere)
+    assert is_logged_in(client)
+
+
+def test_too_many_wrong_codes_from_anywhere_lock_it_until_the_department_resets_it(
+    start, app, client, cli, monkeypatch, lab_technician
+):
+    monkeypatch.setitem(app.config, "TWO_FACTOR_MAX_FAILURES", 3)
+    with time_machine.travel(start, tick=False) as clock:
+        secret, _ = turn_on(lab_technician)
+        clock.shift(STEP)
+        # From three addresses, so that no per-address rule holds them back first.
+        for n, address in enumerate(("10.1.0.1", "10.1.0.2", "10.1.0.3")):
+            assert not sessions.check_second_factor(lab_technician, f"{n:06d}x", address=address)
+        db.session.commit()
+        AuthActions(client).login(lab_technician.email)
+        locked = post_form(client, "/login/code", {"code": code_at(secret, start + STEP)})
+        assert locked.status_code == 429 and "locked for this account" in locked.get_data(as_text=True)
+        assert not is_logged_in(client)
+
+        assert cli.invoke(args=["user", "reset-two-factor", lab_technician.email]).exit_code == 0
+        assert AuthActions(client).login(lab_technician.email).location == "/"
+
+
+def test_a_password_change_ends_a_login_waiting_for_its_code(client, lab_technician):
+    _, codes = turn_on(lab_technician)
+    AuthActions(client).login(lab_technician.email)
+    with audit_reason("password changed"):
+        lab_technician.password_changed_at = utcnow() + timedelta(seconds=1)
+    db.session.commit()
+    late = post_form(client, "/login/code", {"code": codes[0]}, page="/login")
+    assert late.location == "/login" and not is_logged_in(client)
+
+
+def test_when_required_an_account_without_two_factor_cannot_sign(required, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    with pytest.raises(ServiceError, match="set it up before signing"):
+        sign_event(lab_technician, event, meaning="performed", password=DEFAULT_PASSWORD, address=ADDRESS)
+    assert event.signatures == []

@@ -44,8 +44,14 @@ class LoginCodeForm(FlaskForm):
     code = one_time_code(_l("Code"))
 
 
+def your_password() -> PasswordField:
+    return PasswordField(
+        _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
+    )
+
+
 class TwoFactorStartForm(FlaskForm):
-    pass
+    password = your_password()
 
 
 class TwoFactorConfirmForm(FlaskForm):
@@ -57,11 +63,10 @@ class RecoveryCodesForm(FlaskForm):
 
 
 class NewPhoneForm(FlaskForm):
-    code = one_time_code()
+    password = your_password()
+    code = one_time_code(_l("Code from the app in use"))
 
 
 class TwoFactorOffForm(FlaskForm):
-    password = PasswordField(
-        _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
-    )
+    password = your_password()
     code = one_time_code()

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.auth.principals import ACL, DEPARTMENT_ADMIN, SYSTEM, Permission, account
@@ -62,7 +62,7 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     @property
     def two_factor_on(self) -> bool:
         """Whether logging in (and signing) also takes a code from the user's authenticator app."""
-        return self.two_factor is not None and self.two_factor.confirmed_at is not None
+        return self.two_factor is not None and self.two_factor.secret is not None
 
     @classmethod
     def __class_acl__(cls) -> ACL:
@@ -115,18 +115,22 @@ class UserRole(Audited, db.Model):  # type: ignore[name-defined]
 
 
 class TwoFactor(Audited, db.Model):  # type: ignore[name-defined]
-    """A user's authenticator app (time-based one-time codes, RFC 6238): its secret, which counts once the
-    user has entered a code from the app (``confirmed_at``). The secret is never audited nor shown again."""
+    """A user's authenticator app (time-based one-time codes, RFC 6238): the secret of the app in use, and
+    the secret of an app being set up, which takes over once the user has entered a code from it — until
+    then the app in use (if any) keeps working. Secrets are never audited nor shown again."""
 
     __tablename__ = "two_factor"
-    __audit_exclude__ = frozenset({"secret", "last_step"})
+    __audit_exclude__ = frozenset({"secret", "pending_secret", "last_step", "last_success_at"})
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str | None] = mapped_column(String(64))
+    pending_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The time step of the last code accepted: a code, once used, is refused until a newer one shows.
     last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # When a code was last accepted: the wrong codes since count towards TWO_FACTOR_MAX_FAILURES.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="two_factor")
 
@@ -197,6 +201,8 @@ class LoginAttempt(db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A wrong code at the second step (after the right password), as opposed to a wrong password.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RateLimitCounter(db.Model):  # type: ignore[name-defined]

@@ -79,65 +79,58 @@ def change_password(actor: User, *, current_password: str, new_password: str) ->
     revoke_sessions(actor)
 
 
-ALREADY_ON = _l("Two-factor sign-in is already on for this account.")
+TWO_FACTOR_OFF = _l("Two-factor sign-in is off for this account.")
 
 
-def start_two_factor(actor: User) -> TwoFactor:
-    """A new secret for the actor's authenticator app (replacing one not yet confirmed); it counts once
-    :func:`confirm_two_factor` has a code from the app."""
-    if actor.two_factor_on:
-        raise ServiceError({"_": ALREADY_ON})
+def start_two_factor(actor: User, *, password: object, code: object, address: str) -> TwoFactor:
+    """A new secret for an authenticator app — the actor's first, or a new phone's — on the actor's
+    password (and a code from the app in use, when there is one). It replaces one set up and never
+    confirmed; it takes over once :func:`confirm_two_factor` has a code from the new app, and until then
+    the app in use keeps working."""
+    reauthenticate(actor, password=password, code=code, address=address)
     if actor.two_factor is None:
-        actor.two_factor = TwoFactor(secret=totp.new_secret())
+        actor.two_factor = TwoFactor(pending_secret=totp.new_secret())
     else:
-        actor.two_factor.secret = totp.new_secret()
+        actor.two_factor.pending_secret = totp.new_secret()
     db.session.flush()
     return actor.two_factor
 
 
 def confirm_two_factor(actor: User, code: object) -> list[str]:
-    """Turn two-factor sign-in on with a code the app shows for the secret :func:`start_two_factor` gave;
-    returns the recovery codes, which are shown once."""
+    """Turn two-factor sign-in on — or move it to the new phone — with a code the new app shows for the
+    secret :func:`start_two_factor` gave; returns new recovery codes, which are shown once. The actor's other
+    sessions end."""
     two_factor = actor.two_factor
-    if two_factor is None or actor.two_factor_on:
-        raise ServiceError({"_": ALREADY_ON if actor.two_factor_on else _l("Start the set-up again.")})
+    if two_factor is None or two_factor.pending_secret is None:
+        raise ServiceError({"_": _l("Start the set-up again.")})
     now = utcnow()
-    step = totp.matching_step(two_factor.secret, totp.normalised(_text(code)), now=now, after=None)
+    step = totp.matching_step(two_factor.pending_secret, totp.normalised(_text(code)), now=now, after=None)
     if step is None:
         raise ServiceError(
             {"code": _l("This is not the code the app shows now. Check that the phone's clock is right.")}
         )
-    with audit.reason("two-factor sign-in turned on"):
-        two_factor.confirmed_at = now
+    with audit.reason(
+        "authenticator app replaced" if actor.two_factor_on else "two-factor sign-in turned on"
+    ):
+        two_factor.secret, two_factor.pending_secret = two_factor.pending_secret, None
+        two_factor.confirmed_at = two_factor.last_success_at = now
         two_factor.last_step = step
-        return _replace_recovery_codes(actor)
+        codes = _replace_recovery_codes(actor)
+    revoke_sessions(actor, but_this_one=True)
+    return codes
 
 
 def replace_recovery_codes(actor: User, code: object, *, address: str) -> list[str]:
     """New recovery codes for the actor (the old ones stop working), on a code from the app or one of the
-    old recovery codes."""
+    old recovery codes. The actor's other sessions end."""
     if not actor.two_factor_on:
-        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+        raise ServiceError({"_": TWO_FACTOR_OFF})
     with refused_while_throttled("code"):
         require_second_factor(actor, code, address=address)
     with audit.reason("recovery codes replaced"):
-        return _replace_recovery_codes(actor)
-
-
-def replace_authenticator(actor: User, code: object, *, address: str) -> TwoFactor:
-    """Move the actor's two-factor sign-in to a new phone: on a code from the old app (or a recovery code),
-    a new secret to set up and confirm as the first time (:func:`confirm_two_factor`)."""
-    if not actor.two_factor_on:
-        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
-    with refused_while_throttled("code"):
-        require_second_factor(actor, code, address=address)
-    two_factor = actor.two_factor
-    assert two_factor is not None
-    with audit.reason("authenticator app being replaced"):
-        two_factor.secret = totp.new_secret()
-        two_factor.confirmed_at = None
-        two_factor.last_step = None
-    return two_factor
+        codes = _replace_recovery_codes(actor)
+    revoke_sessions(actor, but_this_one=True)
+    return codes
 
 
 def turn_off_two_factor(actor: User, *, password: object, code: object, address: str) -> None:
@@ -145,7 +138,7 @@ def turn_off_two_factor(actor: User, *, password: object, code: object, address:
     if policy.must_use_two_factor(actor):
         raise ServiceError({"_": _l("Your role requires two-factor sign-in: it cannot be turned off.")})
     if not actor.two_factor_on:
-        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+        raise ServiceError({"_": TWO_FACTOR_OFF})
     reauthenticate(actor, password=password, code=code, address=address)
     with audit.reason("two-factor sign-in turned off"):
         _forget_two_factor(actor)
@@ -156,7 +149,7 @@ def reset_two_factor(actor: Actor, user: User) -> None:
     in with its password alone, and is asked to set up a new app when its role requires one."""
     policy.require(actor, user, Permission.RESET_TWO_FACTOR)
     if user.two_factor is None:
-        raise ServiceError({"_": _l("Two-factor sign-in is off for this account.")})
+        raise ServiceError({"_": TWO_FACTOR_OFF})
     with audit.reason("two-factor sign-in reset by the Department"):
         _forget_two_factor(user)
     revoke_sessions(user)

@@ -173,8 +173,10 @@ def authenticate(email: str, password: str, *, address: str) -> User | None:
     account back at this address, so a correct password does not help an attacker either.
     """
     email = normalise_email(email, strict=False)
-    now = utcnow()
     user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        _lock_account(user)
+    now = utcnow()
     wait = login_wait(email, address, user, now)
     if wait > 0:
         raise LoginThrottled(wait)
@@ -186,31 +188,57 @@ def authenticate(email: str, password: str, *, address: str) -> User | None:
     return None
 
 
-def _record_failure(email: str, address: str, now: datetime) -> None:
+def _record_failure(email: str, address: str, now: datetime, *, second_factor: bool = False) -> None:
     """Count a failed attempt; it stands even when the request answers an error (so call this before
     writing anything else)."""
-    db.session.add(LoginAttempt(email=email[:254], address=address[:64], at=now))
+    db.session.add(LoginAttempt(email=email[:254], address=address[:64], at=now, second_factor=second_factor))
     db.session.flush()
     keep_on_refusal()
+
+
+def _lock_account(user: User) -> None:
+    """Hold the account's row until the request ends, so that attempts racing on one account are counted
+    one after the other and none slips past the throttling (PostgreSQL; SQLite's write transactions are
+    serial already)."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+class SecondFactorLocked(Exception):
+    """Too many wrong codes for the account since its last right one (TWO_FACTOR_MAX_FAILURES): its
+    two-factor sign-in waits for the Department's reset."""
 
 
 def check_second_factor(user: User, code: str, *, address: str) -> bool:
     """Whether ``code`` is the current code of ``user``'s authenticator app, or one of its unused recovery
     codes (which is then spent). A wrong code counts as a failed login and is throttled as one: raises
-    :class:`LoginThrottled` before checking while the rules above hold the account back at this address."""
+    :class:`LoginThrottled` before checking while the rules above hold the account back at this address,
+    and :class:`SecondFactorLocked` once the account has had too many wrong codes from anywhere."""
+    _lock_account(user)
     now = utcnow()
     wait = login_wait(user.email, address, user, now)
     if wait > 0:
         raise LoginThrottled(wait)
-    if user.two_factor_on and _spend_code(user, totp.normalised(code), now):
+    two_factor = user.two_factor
+    if two_factor is None or two_factor.secret is None:
+        _record_failure(user.email, address, now, second_factor=True)
+        return False
+    wrong_codes, _ = _failures(
+        LoginAttempt.email == user.email,
+        LoginAttempt.second_factor.is_(True),
+        LoginAttempt.at > (two_factor.last_success_at or two_factor.created_at),
+    )
+    if wrong_codes >= current_app.config["TWO_FACTOR_MAX_FAILURES"]:
+        raise SecondFactorLocked
+    if _spend_code(user, two_factor, totp.normalised(code), now):
+        two_factor.last_success_at = now
+        db.session.flush()
         return True
-    _record_failure(user.email, address, now)
+    _record_failure(user.email, address, now, second_factor=True)
     return False
 
 
-def _spend_code(user: User, code: str, now: datetime) -> bool:
-    two_factor = user.two_factor
-    assert two_factor is not None
+def _spend_code(user: User, two_factor: TwoFactor, code: str, now: datetime) -> bool:
+    assert two_factor.secret is not None
     if totp.is_app_code(code):
         step = totp.matching_step(two_factor.secret, code, now=now, after=two_factor.last_step)
         if step is None:
@@ -243,20 +271,27 @@ def _spend_code(user: User, code: str, now: datetime) -> bool:
 
 
 TOO_MANY_FAILURES = _l("Too many failed attempts. Wait a few minutes and try again.")
+SECOND_FACTOR_LOCKED = _l(
+    "Too many wrong codes: two-factor sign-in is locked for this account. Ask the Department's "
+    "administrator to reset it."
+)
 
 
 @contextmanager
 def refused_while_throttled(field: str) -> Iterator[None]:
-    """Turn :class:`LoginThrottled` into a refusal of ``field``, for a form that has no 429 of its own."""
+    """Turn :class:`LoginThrottled` and :class:`SecondFactorLocked` into a refusal of ``field``, for a form
+    that has no 429 of its own."""
     try:
         yield
     except LoginThrottled:
         raise ServiceError({field: TOO_MANY_FAILURES}) from None
+    except SecondFactorLocked:
+        raise ServiceError({field: SECOND_FACTOR_LOCKED}) from None
 
 
 def require_second_factor(user: User, code: object, *, address: str) -> None:
     """Raise a :class:`ServiceError` keyed ``code`` unless :func:`check_second_factor` accepts ``code``
-    (and :class:`LoginThrottled` while it is throttled)."""
+    (and :class:`LoginThrottled` or :class:`SecondFactorLocked` while it refuses to check)."""
     if not isinstance(code, str) or not code.strip():
         raise ServiceError({"code": _l("Enter the code from your authenticator app.")})
     if not check_second_factor(user, code, address=address):
@@ -269,9 +304,10 @@ def reauthenticate(user: User, *, password: object, code: object, address: str) 
     ``password`` or ``code``."""
     with refused_while_throttled("password"):
         confirmed = authenticate(user.email, password if isinstance(password, str) else "", address=address)
-        if confirmed is None or confirmed.id != user.id:
-            raise ServiceError({"password": _l("The password is not correct.")})
-        if user.two_factor_on:
+    if confirmed is None or confirmed.id != user.id:
+        raise ServiceError({"password": _l("The password is not correct.")})
+    if user.two_factor_on:
+        with refused_while_throttled("code"):
             require_second_factor(user, code, address=address)
 
 
@@ -310,12 +346,12 @@ def end_session(key: str) -> None:
     )
 
 
-def revoke_sessions(user: User) -> None:
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def revoke_sessions(user: User, *, but_this_one: bool = False) -> None:
+    """End every session of ``user`` (``but_this_one``: except the session of the request it acts in)."""
+    condition = [UserSession.user_id == user.id, UserSession.revoked_at.is_(None)]
+    if but_this_one and user.current_session_key:
+        condition.append(UserSession.key_digest != digest(user.current_session_key))
+    db.session.execute(update(UserSession).where(*condition).values(revoked_at=utcnow()))
 
 
 def user_for_token(token: str) -> User | None:

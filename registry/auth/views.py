@@ -37,7 +37,7 @@ from registry.auth.forms import (
 from registry.auth.login import client_address
 from registry.auth.models import User
 from registry.core.errors import ServiceError
-from registry.core.forms import apply_service_error, form_status, submitted
+from registry.core.forms import apply_service_error, submitted
 from registry.core.models import utcnow
 from registry.extensions import db
 from registry.i18n import LANGUAGE_KEY
@@ -121,9 +121,14 @@ def login() -> Response | str:
         except sessions.LoginThrottled as throttled:
             return _throttled("auth/login.html", form, throttled)
         if user is not None and user.two_factor_on:
-            _fresh_session(
-                **{PENDING_LOGIN_KEY: {"user": user.id, "at": utcnow().isoformat(), "next": form.next.data}}
-            )
+            pending = {
+                "user": user.id,
+                "at": utcnow().isoformat(),
+                # A password changed meanwhile (by the real user, say) ends the pending login.
+                "password_changed_at": user.password_changed_at.isoformat(),
+                "next": form.next.data,
+            }
+            _fresh_session(**{PENDING_LOGIN_KEY: pending})
             return redirect(url_for("auth.login_code"))
         if user is not None:
             return _log_in(user, form.next.data)
@@ -142,7 +147,13 @@ def _pending_login() -> tuple[User, str] | None:
     except (KeyError, TypeError, ValueError):
         return None
     lifetime = timedelta(minutes=current_app.config["TWO_FACTOR_LOGIN_MINUTES"])
-    if user is None or not user.active or not user.two_factor_on or utcnow() - since > lifetime:
+    if (
+        user is None
+        or not user.active
+        or not user.two_factor_on
+        or utcnow() - since > lifetime
+        or pending.get("password_changed_at") != user.password_changed_at.isoformat()
+    ):
         return None
     return user, str(pending.get("next") or "")
 
@@ -164,6 +175,9 @@ def login_code() -> Response | str | tuple[str, int]:
             sessions.require_second_factor(user, form.code.data, address=client_address())
         except sessions.LoginThrottled as throttled:
             return _throttled("auth/login_code.html", form, throttled)
+        except sessions.SecondFactorLocked:
+            form.form_errors.append(str(sessions.SECOND_FACTOR_LOCKED))
+            return render_template("auth/login_code.html", form=form), 429
         except ServiceError as error:
             apply_service_error(form, error)
             return render_template("auth/login_code.html", form=form), 422
@@ -236,13 +250,15 @@ def _two_factor_page(status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
     """The account's two-factor page: how to set it up, or what can be done now that it is on."""
     two_factor = current_user.two_factor
     enrolment = None
-    if two_factor is not None and not current_user.two_factor_on:
+    if two_factor is not None and two_factor.pending_secret is not None:
         uri = totp.enrolment_uri(
-            two_factor.secret, account=current_user.email, issuer=current_app.config["TWO_FACTOR_ISSUER"]
+            two_factor.pending_secret,
+            account=current_user.email,
+            issuer=current_app.config["TWO_FACTOR_ISSUER"],
         )
-        enrolment = {"qr_code": totp.qr_code_data_uri(uri), "secret": totp.grouped(two_factor.secret)}
+        enrolment = {"qr_code": totp.qr_code_data_uri(uri), "secret": totp.grouped(two_factor.pending_secret)}
     page_forms = {
-        "start_form": TwoFactorStartForm(),
+        "start_form": TwoFactorStartForm(formdata=None),
         "confirm_form": TwoFactorConfirmForm(formdata=None),
         "codes_form": RecoveryCodesForm(formdata=None),
         "phone_form": NewPhoneForm(formdata=None, prefix=NEW_PHONE_PREFIX),
@@ -272,9 +288,14 @@ def two_factor() -> tuple[str, int]:
 @login_required
 def two_factor_start() -> Response | tuple[str, int]:
     form = TwoFactorStartForm()
-    if submitted(form, lambda: services.start_two_factor(current_user)):
+    if submitted(
+        form,
+        lambda: services.start_two_factor(
+            current_user, password=form.password.data, code=None, address=client_address()
+        ),
+    ):
         return redirect(url_for("auth.two_factor"))
-    return _two_factor_page(form_status(form), start_form=form)
+    return _two_factor_page(422, start_form=form)
 
 
 @bp.route("/account/two-factor/confirm", methods=["POST"])
@@ -305,8 +326,12 @@ def two_factor_recovery_codes() -> str | tuple[str, int]:
 def two_factor_new_phone() -> Response | tuple[str, int]:
     form = NewPhoneForm(prefix=NEW_PHONE_PREFIX)
     if submitted(
-        form, lambda: services.replace_authenticator(current_user, form.code.data, address=client_address())
+        form,
+        lambda: services.start_two_factor(
+            current_user, password=form.password.data, code=form.code.data, address=client_address()
+        ),
     ):
+        flash(_("Until you confirm the new phone, the app in use keeps working."), "info")
         return redirect(url_for("auth.two_factor"))
     return _two_factor_page(422, phone_form=form)
 

@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -21,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from registry.auth.forms import one_time_code
+from registry.auth.forms import one_time_code, your_password
 from registry.core.errors import ServiceError
 from registry.core.forms import date_text, hint
 from registry.events.fields import LABELS, OUTCOME_NAMES, TEXT_LIMITS
@@ -158,9 +157,7 @@ class SignForm(FlaskForm):
     """A signature: the signer's password again, and the code of the authenticator app when the signer has
     one (what it means is the page's: performed or reviewed)."""
 
-    password = PasswordField(
-        _l("Your password"), render_kw={"autocomplete": "current-password", **hint(required=True)}
-    )
+    password = your_password()
     code = one_time_code()
 
 

@@ -55,6 +55,8 @@ def sign_event(
     if not isinstance(actor, User):
         raise ForbiddenError(message=_l("A signature is a person's."))
     policy.require(actor, event, Permission.SIGN, NOT_A_SIGNER)
+    if policy.must_use_two_factor(actor) and not actor.two_factor_on:
+        raise ServiceError({"_": _l("Your role requires two-factor sign-in: set it up before signing.")})
     reauthenticate(actor, password=password, code=code, address=address)
     errors = FieldErrors()
     signed_as = errors.run(_meaning, meaning)

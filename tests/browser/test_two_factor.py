@@ -37,6 +37,7 @@ def test_a_user_sets_up_two_factor_sign_in_and_logs_in_with_a_recovery_code(
     page.get_by_test_id("current-user").click()
     page.get_by_role("link", name="Xác thực hai yếu tố").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Xác thực hai yếu tố")
+    page.get_by_label("Mật khẩu của bạn").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Thiết lập xác thực hai yếu tố").click()
 
     expect(page.get_by_role("img", name="Mã QR cho ứng dụng xác thực")).to_be_visible()

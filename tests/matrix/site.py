@@ -13,7 +13,8 @@ BACK = Redirect("/organisations/")  # the language switch returns to the page it
 AGAIN = Redirect("/login")  # the code step of a login with no password accepted before it
 TWO_FACTOR = Redirect("/account/two-factor")
 # Refused: two-factor sign-in is not set up (the matrix's accounts have none), so there is nothing to
-# confirm, no recovery code to replace and nothing to turn off.
+# confirm, no recovery code to replace and nothing to turn off. (Setting up, or a new phone, with the
+# password starts one: the page then shows the app's key.)
 NOTHING_TO_DO: Row = (LOGIN, 422, 422, 422, 422, 422, 422)
 
 # fmt: off
@@ -30,7 +31,7 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("auth.two_factor_start", "POST", NONE): (LOGIN,) + (TWO_FACTOR,) * 6,
     ("auth.two_factor_confirm", "POST", NONE): NOTHING_TO_DO,
     ("auth.two_factor_recovery_codes", "POST", NONE): NOTHING_TO_DO,
-    ("auth.two_factor_new_phone", "POST", NONE): NOTHING_TO_DO,
+    ("auth.two_factor_new_phone", "POST", NONE): (LOGIN,) + (TWO_FACTOR,) * 6,
     ("auth.two_factor_off", "POST", NONE):   NOTHING_TO_DO,
     ("auth.set_language", "POST", NONE):     (BACK,    BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
     ("home.index", "GET", NONE):             (LOGIN,   200,     200,     200,     200,     200,     200),
@@ -49,9 +50,9 @@ FORM_BODIES: dict[tuple[str, str], Body] = {
     },
     ("auth.set_language", "POST"): {"lang": "en", "next": "/organisations/"},
     ("auth.login_code", "POST"): {"code": "123456"},
-    ("auth.two_factor_start", "POST"): {},
+    ("auth.two_factor_start", "POST"): {"password": DEFAULT_PASSWORD},
     ("auth.two_factor_confirm", "POST"): {"code": "123456"},
     ("auth.two_factor_recovery_codes", "POST"): {"code": "123456"},
-    ("auth.two_factor_new_phone", "POST"): {"phone-code": "123456"},
+    ("auth.two_factor_new_phone", "POST"): {"phone-password": DEFAULT_PASSWORD, "phone-code": "123456"},
     ("auth.two_factor_off", "POST"): {"off-password": DEFAULT_PASSWORD, "off-code": "123456"},
 }
