@@ -69,6 +69,7 @@ NEW = {
         "name": "Nguyễn Văn Kiểm",
         "card_number": "KĐV-09",
         "type_codes": ["TAXIMETER"],
+        "valid_from": "2022-07-01",
         "valid_to": "2027-06-30",
     },
 }
