@@ -21,6 +21,7 @@ from registry.events.item_validity import report_repair, status_on
 from registry.events.models import Event, EventKind
 from registry.events.recording import record_event
 from registry.events.revisions import amend_event, void_event
+from registry.events.validity import add_months
 from registry.extensions import db
 from registry.items.models import Instrument, Item, MeasurementStandard
 from registry.items.services import retire_item, update_item
@@ -124,13 +125,19 @@ def _verify(
             only_initial or (instrument.acquired_on is not None and instrument.acquired_on >= HISTORY_FROM)
         )
         failed = last and fails
+        # DLKT-LAB prints "Hiệu lực đến ngày …" one day before the end of the period, as many labs do.
+        printed = (
+            add_months(day, rule.cycle_months) - timedelta(days=1)
+            if lab == "DLKT-LAB" and not failed and rule is not None and rule.cycle_months
+            else None
+        )
         record_event(actor, {
             "item": instrument, "provider": lab,
             "kind": "verification_initial" if initial else "verification_periodic",
             "performed_on": day, "result": "fail" if failed else "pass",
             "certificate_number": None if failed else numbers.certificate(day),
             "record_number": numbers.record(day) if failed else None,
-            "stamp_number": None if failed else numbers.stamp(day),
+            "stamp_number": None if failed else numbers.stamp(day), "valid_until": printed,
             "verifier_card": VERIFIERS[lab],
             "standards_used": _standards_for(lab, instrument.instrument_type.quantity, day),
         })  # fmt: skip
