@@ -33,6 +33,8 @@ from registry.organisations.credentials.state import (
 from registry.organisations.models import Organisation, Verifier
 from registry.organisations.services import find_by_code
 
+# A standard in one of these states on the day is used only with a reason.
+UNFIT = (Status.OVERDUE, Status.FAILED, Status.NEVER, Status.AWAITING_REVERIFICATION)
 NOT_OWN_STANDARD = _l("Use the provider's own standards and reference materials.")
 SERVICE_LABELS = {
     "verification": _l("verification"),
@@ -244,7 +246,7 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
             or standard.owner_id != provider.id
         ):
             raise ServiceError({"standards_used": NOT_OWN_STANDARD})
-        if status_on(standard, on) in (Status.OVERDUE, Status.FAILED, Status.NEVER) and not override:
+        if status_on(standard, on) in UNFIT and not override:
             raise ServiceError(
                 {
                     "standards_used": _l(
