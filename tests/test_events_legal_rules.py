@@ -123,6 +123,8 @@ def test_the_item_page_and_the_api_show_the_calibration_but_the_verifications_va
     page = logged_in(client, auth, technician).get(f"/instruments/{dispenser.id}").get_data(as_text=True)
     assert f'data-event="{calibration.id}"' in page
     assert 'data-status="overdue"' in page and "10/03/2026" in page
+    detail = client.get(f"/events/{calibration.id}").get_data(as_text=True)
+    assert "a calibration gives a Group 2 instrument in legal use no validity" in detail
     body = api(technician).get(f"/api/v1/instruments/{dispenser.id}").get_json()
     assert (body["status"], body["valid_until"]) == ("overdue", "2026-03-10")
 
@@ -236,6 +238,8 @@ def test_the_form_and_the_api_refuse_a_kind_the_rule_does_not_require(client, au
     assert "TT 23/2013" in error["fields"]["kind"]
     response = api(technician).post("/api/v1/events", json=body | {"kind": "verification_initial"})
     assert response.status_code == 201, response.get_json()
+    detail = client.get(f"/events/{response.get_json()['id']}").get_data(as_text=True)
+    assert "For the instrument's life (initial verification only)" in detail
     item = api(technician).get(f"/api/v1/instruments/{tape.id}").get_json()
     assert (item["status"], item["valid_until"]) == ("valid", None)
 
