@@ -7,7 +7,7 @@ The legal basis, read as issue 10 gives it (docs/events.md, "Legal rules"):
   says — so only a **verification** gives a Group 2 instrument in legal use its validity. A calibration of
   one is stored and shown, but never sets nor extends it. A Group 1 instrument is the owner's to control:
   its results last the owner's interval.
-- Circular 23/2013/TT-BKHCN (as amended by 07/2019/TT-BKHCN and 03/2024/TT-BKHCN), Art. 4 and its
+- Circular 23/2013/TT-BKHCN (as amended by 07/2019/TT-BKHCN and 03/2024/TT-BKHCN) and its
   Appendix: the list of Group 2 types and, per type, the controls required and the periodic cycle. Group 2
   membership on a day follows from the rule in force that day (``InstrumentType.group2_on``); a type with
   no rule in force is Group 1 for that event.

@@ -96,7 +96,7 @@ def check_item(item: Item, kind: EventKind) -> None:
 
 def check_controls(item: Item, kind: EventKind, on: date) -> None:
     """A verification of a Group 2 instrument must be one its type's rule in force that day requires
-    (Circular 23/2013, Art. 4 and Appendix, as amended): no periodic verification of an
+    (Circular 23/2013 and its Appendix, the list, as amended): no periodic verification of an
     initial-verification-only type, no verification after repair of a type without one (a repaired
     instrument of such a type gets a new initial verification). The refusal names the rule."""
     rule = controls.rule_of(item, on)
