@@ -133,6 +133,7 @@ class VerifierFactory(BaseFactory):
     name = factory.Sequence(lambda n: f"Kiểm định viên {n}")
     card_number = factory.Sequence(lambda n: f"KĐV-{n:04d}")
     type_codes = factory.LazyFunction(lambda: ["FUEL_DISPENSER", "TAXIMETER"])
+    valid_from = date(2020, 1, 1)
     valid_to = date(2030, 12, 31)
     confirmation = "confirmed"
 

@@ -48,6 +48,7 @@ BODIES = {
         "name": "Nguyễn Văn Kiểm",
         "card_number": "KĐV-12",
         "type_codes": ["TAXIMETER"],
+        "valid_from": "2024-01-01",
         "valid_to": "2099-01-01",
     },
 }
@@ -68,7 +69,7 @@ FIELDS = {
     "registrations": COMMON | {"certificate_number", "services", "fields", "issued_on", "revoked_on"},
     "accreditations": COMMON | {"scheme", "body", "number", "scope", "valid_from", "valid_to", "suspension"},
     "designations": COMMON | {"decision_number", "type_codes", "scope", "valid_from", "valid_to"},
-    "verifiers": COMMON | {"name", "card_number", "type_codes", "valid_to"},
+    "verifiers": COMMON | {"name", "card_number", "type_codes", "valid_from", "valid_to"},
 }
 
 
@@ -211,6 +212,8 @@ def test_an_enterprise_is_not_a_provider(api, department_admin):
         ("verifiers", {"card_number": "x" * 61}, "card_number"),
         ("verifiers", {"name": "Tên\u0007"}, "name"),
         ("verifiers", {"valid_to": None}, "valid_to"),
+        ("verifiers", {"valid_from": None}, "valid_from"),
+        ("verifiers", {"valid_from": "2100-01-01"}, "valid_to"),
         ("verifiers", {"state": "valid"}, "state"),
         ("verifiers", {"id": 5}, "id"),
     ],

@@ -93,7 +93,7 @@ def test_a_type_edit_is_stored_in_nfc_versioned_and_audited_with_its_reason():
     taximeter = type_("TAXIMETER")
     name = unicodedata.normalize("NFD", "Taximet điện tử")
     services.update_instrument_type(
-        SYSTEM, taximeter, reason="Tên theo văn bản hợp nhất", version=1, name_vi=name, group2=True
+        SYSTEM, taximeter, reason="Tên theo văn bản hợp nhất", version=1, name_vi=name
     )
     assert taximeter.name_vi == unicodedata.normalize("NFC", name)
     assert taximeter.version == 2
@@ -113,7 +113,6 @@ def test_a_type_edit_is_stored_in_nfc_versioned_and_audited_with_its_reason():
         ({"quantity": ""}, "quantity"),
         ({"quantity": "khối\x00lượng"}, "quantity"),
         ({"reason": ""}, "reason"),
-        ({"group2": "yes"}, "group2"),
     ],
 )
 def test_a_bad_type_edit_names_the_field_and_changes_nothing(changes, field):

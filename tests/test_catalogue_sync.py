@@ -115,7 +115,7 @@ def test_file_changes_apply_department_edits_survive_and_a_second_run_changes_no
     assert rule("WATER_DEPTH", "2013-11-15").cycle_months == 18
     assert services.find_instrument_type("TAPE_MEASURE").name_en == "Measuring tape"
     added = services.find_instrument_type("EV_CHARGER_DC_2W")
-    assert added.group2 and added.needs_verification
+    assert added.group2_on(date(2025, 1, 1)) and added.needs_verification
     assert added.rule_on(date(2025, 1, 1)).control_set == {"IV", "PV"}
 
     assert report.created == ["EV_CHARGER_DC_2W", "EV_CHARGER_DC_2W@2024-10-15"]

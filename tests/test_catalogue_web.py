@@ -211,7 +211,6 @@ def test_the_admin_edits_a_type_in_nfc(department_admin_client):
             "name_vi": name,
             "name_en": "Taximeter",
             "quantity": "distance/time",
-            "group2": "y",
             "reason": "Tên",
         },
     )
@@ -220,11 +219,18 @@ def test_the_admin_edits_a_type_in_nfc(department_admin_client):
     assert services.find_instrument_type("TAXIMETER").name_vi == unicodedata.normalize("NFC", name)
 
 
-def test_unticking_group2_is_stored(department_admin_client):
-    data = {"name_vi": "Taximet", "name_en": "Taximeter", "quantity": "distance/time", "reason": "Thử"}
-    assert post_form(department_admin_client, "/catalogue/TAXIMETER/edit", data).status_code == 302
-    db.session.expire_all()
-    assert services.find_instrument_type("TAXIMETER").group2 is False
+def test_group_2_on_a_day_follows_the_rules_not_a_flag(enterprise_viewer_client):
+    client = enterprise_viewer_client
+    switch_language(client, "en")
+    assert "Yes, today (a rule is in force)" in client.get("/catalogue/TAXIMETER").get_data(as_text=True)
+    removed = client.get("/catalogue/ENERGY_METER_1P_IND").get_data(as_text=True)  # left the list in 2024
+    assert "No: no rule in force today (Group 1)" in removed
+    before = rows(client.get("/catalogue/?on=2024-10-14").get_data(as_text=True))
+    after = rows(client.get("/catalogue/?on=2024-10-15").get_data(as_text=True))
+    assert "not Group 2 on this day" not in before["ENERGY_METER_1P_IND"]
+    assert "not Group 2 on this day" in after["ENERGY_METER_1P_IND"]
+    assert "not Group 2 on this day" in before["EV_CHARGER_AC_CAR"]  # joined on 2024-10-15
+    assert "not Group 2 on this day" not in after["EV_CHARGER_AC_CAR"]
 
 
 VALID_RULE = {

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit import services as audit
 from registry.audit.services import history
 from registry.auth.models import Role
 from registry.catalogue.models import InstrumentType
@@ -70,8 +69,16 @@ def test_a_dated_credential_is_not_yet_valid_valid_expiring_then_lapsed(factory,
     assert credential_state(credential, on) == state
 
 
-def test_a_verifier_card_has_only_an_end():
-    card = VerifierFactory.build(valid_to=date(2026, 12, 31))
+def test_a_verifier_card_is_valid_from_its_issue_to_its_end():
+    card = VerifierFactory.build(valid_from=date(2022, 1, 1), valid_to=date(2026, 12, 31))
+    assert credential_state(card, date(2021, 12, 31)) == "not_yet_valid"
+    assert credential_state(card, date(2022, 1, 1)) == "valid"
+    assert credential_state(card, date(2026, 12, 1)) == "expiring"
+    assert credential_state(card, date(2027, 1, 1)) == "lapsed"
+
+
+def test_a_card_entered_before_its_start_was_asked_is_judged_by_its_end():
+    card = VerifierFactory.build(valid_from=None, valid_to=date(2026, 12, 31))
     assert credential_state(card, date(2000, 1, 1)) == "valid"
     assert credential_state(card, date(2026, 12, 1)) == "expiring"
     assert credential_state(card, date(2027, 1, 1)) == "lapsed"
@@ -401,8 +408,10 @@ def test_bad_designations_are_refused(types, field):
 
 
 def test_a_designation_is_for_group_2_types_only():
-    with audit.reason("test set-up"):
-        db.session.scalar(select(InstrumentType).where(InstrumentType.code == "TAXIMETER")).group2 = False
+    # A type that was never on the Group 2 list: it has no legal rule at all.
+    db.session.add(
+        InstrumentType(code="NOT_LISTED", name_vi="Không có", name_en="Not listed", quantity="mass")
+    )
     officer = user_with_role(Role.DEPARTMENT_OFFICER)
     with pytest.raises(ServiceError) as caught:
         create_credential(
@@ -411,7 +420,7 @@ def test_a_designation_is_for_group_2_types_only():
             OrganisationFactory(provider=True),
             {
                 "decision_number": "1/QĐ",
-                "type_codes": ["TAXIMETER"],
+                "type_codes": ["NOT_LISTED"],
                 "valid_from": date(2025, 1, 1),
                 "valid_to": date(2026, 1, 1),
             },
@@ -429,18 +438,20 @@ def test_a_verifier_card_lists_catalogue_types():
             "name": "Nguyễn Văn Kiểm",
             "card_number": "KĐV-77",
             "type_codes": ["taximeter", "TAXIMETER", "FUEL_DISPENSER"],
+            "valid_from": date(2022, 1, 1),
             "valid_to": date(2027, 1, 1),
         },
     )
     assert verifier.type_codes == ["TAXIMETER", "FUEL_DISPENSER"]
+    assert verifier.valid_from == date(2022, 1, 1)
     with pytest.raises(ServiceError) as caught:
         create_credential(
             manager,
             Verifier,
             manager.organisation,
-            {"name": "", "card_number": "", "type_codes": ["NOPE"], "valid_to": None},
+            {"name": "", "card_number": "", "type_codes": ["NOPE"], "valid_from": None, "valid_to": None},
         )
-    assert set(caught.value.fields) == {"name", "card_number", "type_codes", "valid_to"}
+    assert set(caught.value.fields) == {"name", "card_number", "type_codes", "valid_from", "valid_to"}
     assert db.session.scalar(select(func.count(Verifier.id))) == 1
 
 

@@ -69,6 +69,7 @@ NEW = {
         "name": "Nguyễn Văn Kiểm",
         "card_number": "KĐV-09",
         "type_codes": ["TAXIMETER"],
+        "valid_from": "2022-07-01",
         "valid_to": "2027-06-30",
     },
 }
@@ -141,6 +142,8 @@ def test_the_forms_shape_scopes_and_ranges(client, logged_in_new_lab_manager):
         ),
         ("verifiers", {"type_codes": []}, "type_codes"),
         ("verifiers", {"valid_to": "tomorrow"}, "valid_to"),
+        ("verifiers", {"valid_from": ""}, "valid_from"),
+        ("verifiers", {"valid_from": "01/07/2027"}, "valid_to"),
         ("verifiers", {"name": "   "}, "name"),
     ],
 )
@@ -362,3 +365,18 @@ def test_others_see_only_their_own_pending_credentials(client, logged_in_new_lab
     assert own.certificate_number in queue and other.certificate_number not in queue
     page = client.get(f"/organisations/{logged_in_new_lab_manager.organisation.code}").get_data(as_text=True)
     assert "/review" not in page  # no confirm button for the provider
+
+
+def test_a_verifier_card_shows_its_start_and_one_entered_before_it_was_asked_says_so(
+    client, logged_in_new_lab_manager
+):
+    switch_language(client, "en")
+    lab = logged_in_new_lab_manager.organisation
+    dated = VerifierFactory(organisation=lab, valid_from=date(2022, 7, 1), valid_to=date(2027, 6, 30))
+    undated = VerifierFactory(organisation=lab, valid_from=None, valid_to=date(2027, 6, 30))
+    page = client.get(f"/organisations/{lab.code}/verifiers/{dated.id}").get_data(as_text=True)
+    assert "01/07/2022 – 30/06/2027" in page
+    page = client.get(f"/organisations/{lab.code}/verifiers/{undated.id}").get_data(as_text=True)
+    assert "until 30/06/2027" in page and "start not recorded" in page
+    edit = client.get(f"/organisations/{lab.code}/verifiers/{undated.id}/edit").get_data(as_text=True)
+    assert 'name="valid_from"' in edit

@@ -193,7 +193,7 @@ def test_a_repair_puts_a_group2_instrument_out_of_validity_until_a_verification_
         reason="Thay bo mạch",
         version=None,
     )
-    assert status_of(dispenser, today) == Status.OVERDUE and dispenser.needs_reverification
+    assert status_of(dispenser, today) == Status.AWAITING_REVERIFICATION and dispenser.needs_reverification
     record_verification(
         lab_technician, dispenser, performed_on=today - timedelta(days=5)
     )  # periodic: not enough

@@ -35,7 +35,13 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # re-creates the table without migrations/schema_triggers.py) fails here.
 SQLITE_TRIGGERS = {
     "audit_events": {"audit_events_no_update", "audit_events_no_delete", "audit_events_no_replace"},
-    "events": {"events_no_delete", "events_no_edit", "events_keep_id", "events_no_replace"},
+    "events": {
+        "events_no_delete",
+        "events_no_edit",
+        "events_no_edit_computed",
+        "events_keep_id",
+        "events_no_replace",
+    },
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
     "event_signatures": {
         "event_signatures_no_update",
@@ -45,7 +51,7 @@ SQLITE_TRIGGERS = {
 }
 POSTGRESQL_TRIGGERS = {
     "audit_events": {"audit_events_no_change", "audit_events_no_truncate"},
-    "events": {"events_no_delete", "events_no_edit", "events_keep_id"},
+    "events": {"events_no_delete", "events_no_edit", "events_no_edit_computed", "events_keep_id"},
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
     "event_signatures": {"event_signatures_no_change"},
 }
@@ -93,6 +99,8 @@ BOTH = [
     "UPDATE event_standards SET item_id = (SELECT max(id) FROM items)",
     "UPDATE event_standards SET event_id = (SELECT max(id) FROM events)",
     "UPDATE event_standards SET item_id = item_id",
+    # The computed end of a result's validity, kept beside the printed one (migration 0010), is recorded.
+    "UPDATE events SET computed_valid_until = NULL",
     # A recorded event keeps its id (the certificate's history and the audit trail refer to it).
     "UPDATE events SET id = id + 1000",
     # An upsert is an update, and is refused like one.

@@ -107,7 +107,11 @@ def test_identifiers_of_every_domain_refuse_invisible_characters(
     }
     verifier = {"name": "Nguyễn Văn A", "card_number": f"KĐV{BOM}", "type_codes": ["FUEL_DISPENSER"]}
     assert refusal(
-        create_credential, department_officer, Verifier, lab, verifier | {"valid_to": "2030-01-01"}
+        create_credential,
+        department_officer,
+        Verifier,
+        lab,
+        verifier | {"valid_from": "2025-01-01", "valid_to": "2030-01-01"},
     ) == {"card_number": INVISIBLE}
     item = InstrumentFactory(owner=OrganisationFactory(code="OWN-ZW"), serial_number="SN-ZW")
     errors = refusal(record_verification, lab_technician, item, certificate_number=f"GCN{ZWSP}-1")

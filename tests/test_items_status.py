@@ -14,7 +14,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.items.models import Item
 from registry.items.status import Status, describe, status_counts, status_expression, status_of
-from tests.factories import InstrumentFactory, OrganisationFactory
+from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory
 
 TODAY = date(2025, 2, 10)
 OFFSETS = (None, -400, -1, 0, 1, 29, 30, 31, 400)
@@ -25,9 +25,17 @@ STATES = ("in_service", "out_of_service", "retired")
 @pytest.fixture
 def every_combination() -> list[Item]:
     """One instrument per state × validity × last result × repair flag: every branch, and each edge
-    (the last valid day, the 30th and 31st day before the end)."""
+    (the last valid day, the 30th and 31st day before the end); and a reference material per state ×
+    expiry (none included) × last result."""
     owner = OrganisationFactory()
-    items = []
+    items: list[Item] = []
+    for state, offset, result in itertools.product(STATES, OFFSETS, (None, "pass")):
+        expiry = None if offset is None else TODAY + timedelta(days=offset)
+        items.append(
+            ReferenceMaterialFactory(
+                owner=owner, state=state, expiry_date=expiry, valid_until=expiry, last_result=result
+            )
+        )
     for state, offset, result, repair in itertools.product(STATES, OFFSETS, RESULTS, (False, True)):
         items.append(
             InstrumentFactory(
@@ -87,7 +95,11 @@ def test_counts_and_filters_use_the_same_rule(every_combination):
         ({"last_result": "pass", "valid_until": TODAY - timedelta(days=1)}, Status.OVERDUE),
         (
             {"last_result": "pass", "valid_until": TODAY + timedelta(days=90), "needs_reverification": True},
-            Status.OVERDUE,
+            Status.AWAITING_REVERIFICATION,
+        ),
+        (
+            {"last_result": "pass", "valid_until": TODAY - timedelta(days=90), "needs_reverification": True},
+            Status.AWAITING_REVERIFICATION,
         ),
         ({"last_result": "pass", "valid_until": TODAY}, Status.DUE_SOON),
         ({"last_result": "pass", "valid_until": TODAY + timedelta(days=30)}, Status.DUE_SOON),
@@ -105,6 +117,32 @@ def test_each_branch(fields, expected):
     assert db.session.scalar(select(status_expression(TODAY)).where(Item.id == item.id)) == expected.value
 
 
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"expiry_date": TODAY - timedelta(days=1)}, Status.OVERDUE),
+        ({"expiry_date": TODAY + timedelta(days=5)}, Status.DUE_SOON),
+        # No expiry date: it does not expire; it is never "never verified" (it is not verified at all).
+        ({"expiry_date": None}, Status.VALID),
+        ({"expiry_date": None, "last_result": None}, Status.VALID),
+    ],
+)
+def test_each_branch_of_a_reference_material(fields, expected):
+    item = ReferenceMaterialFactory(**fields, valid_until=fields["expiry_date"])
+    assert status_of(item, TODAY) == expected
+    assert db.session.scalar(select(status_expression(TODAY)).where(Item.id == item.id)) == expected.value
+
+
+def test_a_reference_material_reads_expired_replace_and_one_without_expiry_is_not_never_verified(app):
+    expired = ReferenceMaterialFactory(expiry_date=date(2025, 1, 31), valid_until=date(2025, 1, 31))
+    undated = ReferenceMaterialFactory(expiry_date=None, valid_until=None, last_result=None)
+    with app.test_request_context("/"), force_locale("en"):
+        assert describe(expired, TODAY).label == "Expired — replace"
+        assert describe(expired, TODAY).text == "Expired on 31/01/2025: replace it"
+        assert describe(undated, TODAY).label == "Valid"
+        assert describe(undated, TODAY).text == "Valid (no expiry date)"
+
+
 def test_the_words_and_colours_say_the_date_that_matters(app):
     valid = InstrumentFactory(valid_until=date(2025, 2, 28) + timedelta(days=365), last_result="pass")
     due = InstrumentFactory(valid_until=date(2025, 2, 28), last_result="pass")
@@ -119,5 +157,16 @@ def test_the_words_and_colours_say_the_date_that_matters(app):
         assert describe(overdue, TODAY).text == "Overdue: valid until 31/01/2025"
         assert describe(overdue, TODAY).css == "text-bg-danger"
         assert describe(failed, TODAY).text == "Failed on 03/02/2025"
-        assert describe(repaired, TODAY).text == "Needs verification after repair"
+        assert describe(repaired, TODAY).label == "Awaiting verification after repair"
+        assert describe(repaired, TODAY).text == "Awaiting verification after repair"
+        repaired = InstrumentFactory(
+            valid_until=date(2026, 1, 1),
+            last_result="pass",
+            needs_reverification=True,
+            repaired_on=date(2025, 2, 1),
+        )
+        assert describe(repaired, TODAY).text == "Repaired on 01/02/2025: awaiting verification after repair"
+        assert describe(repaired, TODAY).css == "text-bg-danger"
+        for_life = InstrumentFactory(type_code="TAPE_MEASURE", last_result="pass")
+        assert describe(for_life, TODAY).text == "Valid (initial verification only)"
         assert describe(InstrumentFactory(), TODAY).label == "No valid result"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from registry.catalogue.services import get_instrument_type
 from registry.core.errors import ServiceError
-from registry.events.validity import add_months, calibration_valid_until, verification_valid_until
+from registry.events.validity import add_months, calibration_valid_until, limited, verification_valid_until
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
 months = st.integers(min_value=0, max_value=240)
@@ -70,25 +70,30 @@ def test_verification_uses_the_rule_in_force_on_the_event_date():
 
 def test_a_verifier_may_state_an_earlier_date_never_a_later_one(english):
     dispenser = get_instrument_type("FUEL_DISPENSER")
-    assert verification_valid_until(dispenser, date(2025, 3, 1), date(2025, 12, 31)) == date(2025, 12, 31)
+    computed = verification_valid_until(dispenser, date(2025, 3, 1))
+    assert computed == date(2026, 3, 1)
+    assert limited(computed, date(2025, 12, 31), date(2025, 3, 1)) == date(2025, 12, 31)
+    assert limited(computed, date(2026, 2, 28), date(2025, 3, 1)) == date(2026, 2, 28)  # a day less
     with pytest.raises(ServiceError) as caught:
-        verification_valid_until(dispenser, date(2025, 3, 1), date(2026, 3, 2))
+        limited(computed, date(2026, 3, 2), date(2025, 3, 1))
     assert "01/03/2026" in str(caught.value.fields["valid_until"])
     with pytest.raises(ServiceError):
-        verification_valid_until(dispenser, date(2025, 3, 1), date(2025, 2, 1))
+        limited(computed, date(2025, 2, 1), date(2025, 3, 1))
 
 
 def test_a_type_without_periodic_verification_gets_no_due_date():
     tape = get_instrument_type("TAPE_MEASURE")  # initial verification only
     assert verification_valid_until(tape, date(2025, 3, 1)) is None
     with pytest.raises(ServiceError):
-        verification_valid_until(tape, date(2025, 3, 1), date(2026, 3, 1))
+        limited(None, date(2026, 3, 1), date(2025, 3, 1))
 
 
-def test_a_removed_type_has_no_rule_after_its_removal():
-    meter = get_instrument_type("ENERGY_METER_1P_IND")
-    assert verification_valid_until(meter, date(2024, 10, 14)) == date(2029, 10, 14)
-    assert verification_valid_until(meter, date(2024, 10, 15)) is None
+def test_group_2_membership_follows_the_rule_in_force_that_day():
+    induction = get_instrument_type("ENERGY_METER_1P_IND")  # left the list on 2024-10-15 (TT 03/2024)
+    assert induction.group2_on(date(2024, 10, 14)) and not induction.group2_on(date(2024, 10, 15))
+    assert verification_valid_until(induction, date(2024, 10, 14)) == date(2029, 10, 14)
+    charger = get_instrument_type("EV_CHARGER_AC_CAR")  # joined on 2024-10-15
+    assert not charger.group2_on(date(2024, 10, 14)) and charger.group2_on(date(2024, 10, 15))
 
 
 def test_calibration_uses_the_owners_interval():

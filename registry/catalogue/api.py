@@ -12,6 +12,7 @@ from registry.api.pagination import ListArgsSchema, page_schema, paginate
 from registry.api.schemas import documents_errors
 from registry.catalogue import services
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
+from registry.core.dates import local_today
 
 blp = Blueprint(
     "catalogue_api",
@@ -51,7 +52,14 @@ class InstrumentTypeSchema(Schema):
     name_vi = String()
     name_en = String()
     quantity = String()
-    group2 = Boolean()
+    group2 = Method(
+        "get_group2",
+        metadata={
+            "type": "boolean",
+            "description": "On the Group 2 list today: a legal rule is in force (Group 2 controls then "
+            "apply to its instruments in legal use). Computed from the rules, never set.",
+        },
+    )
     needs_verification = Boolean(
         metadata={"description": "The type or one of its rules rests on a legal text not yet confirmed."}
     )
@@ -61,6 +69,9 @@ class InstrumentTypeSchema(Schema):
         metadata={"description": "Every period, oldest first."},
     )
     version = Integer()
+
+    def get_group2(self, instrument_type: InstrumentType) -> bool:
+        return instrument_type.group2_on(local_today())
 
 
 class InstrumentTypeListArgsSchema(ListArgsSchema):

@@ -5,7 +5,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -35,7 +34,6 @@ class InstrumentTypeForm(FlaskForm):
     name_vi = StringField(_l("Vietnamese name"), render_kw=hint(required=True, max_length=255))
     name_en = StringField(_l("English name"), render_kw=hint(required=True, max_length=255))
     quantity = StringField(_l("Quantity"), render_kw=hint(required=True, max_length=60))
-    group2 = BooleanField(_l("Group 2 (legal control applies)"))
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
     version = version_field()
 

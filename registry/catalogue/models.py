@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.auth.principals import ACL, DEPARTMENT_ADMIN, Permission
@@ -69,7 +69,6 @@ class InstrumentType(SyncedFromFile, Audited, Versioned, db.Model):  # type: ign
     name_en: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[str] = mapped_column(String(60))
     list_row: Mapped[str] = mapped_column(String(20), default="")
-    group2: Mapped[bool] = mapped_column(Boolean, default=True)
 
     rules: Mapped[list[LegalRule]] = relationship(
         back_populates="instrument_type", order_by="LegalRule.effective_from", lazy="selectin"
@@ -81,6 +80,17 @@ class InstrumentType(SyncedFromFile, Audited, Versioned, db.Model):  # type: ign
             if rule.in_force_on(day):
                 return rule
         return None
+
+    def group2_on(self, day: date) -> bool:
+        """On the Group 2 list on ``day``: a legal rule is in force then (Law on Metrology 2011, Art. 16;
+        the list of Circular 23/2013 as amended by 07/2019 and 03/2024 changes: EV-charger meters joined
+        on 2024-10-15, single-phase induction meters left). Never a fixed flag."""
+        return self.rule_on(day) is not None
+
+    @property
+    def ever_group2(self) -> bool:
+        """On the Group 2 list for some period (a designation or a verifier card may name it)."""
+        return bool(self.rules)
 
     @property
     def needs_verification(self) -> bool:

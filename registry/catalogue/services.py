@@ -35,9 +35,9 @@ def update_instrument_type(
     name_vi: str | None = None,
     name_en: str | None = None,
     quantity: str | None = None,
-    group2: bool | None = None,
 ) -> InstrumentType:
-    """Change a type's names, quantity or Group 2 flag (``None``: unchanged)."""
+    """Change a type's names or quantity (``None``: unchanged). Whether it is on the Group 2 list on a day
+    follows from its legal rules by period, never from a flag: end a rule's period to take it off."""
     policy.require(actor, instrument_type, Permission.CHANGE)
     check_version(instrument_type, version)
     errors = FieldErrors()
@@ -49,10 +49,6 @@ def update_instrument_type(
         values["name_en"] = errors.run(lambda: clean_text(name_en, field="name_en", max_length=255))
     if quantity is not None:
         values["quantity"] = errors.run(lambda: clean_text(quantity, field="quantity", max_length=60))
-    if group2 is not None:
-        if not isinstance(group2, bool):
-            errors.add("group2", _l("Use true or false."))
-        values["group2"] = group2
     errors.raise_if_any()
     with audit.reason(clean_reason):
         for name, value in values.items():

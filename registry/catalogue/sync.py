@@ -179,7 +179,7 @@ def sync_instrument_types(actor: Actor, path: Path = reference.INSTRUMENT_TYPES_
             type_values = {name: entry[name] for name in reference.TYPE_FIELDS}
             instrument_type = existing.get(code)
             if instrument_type is None:
-                instrument_type = InstrumentType(code=code, source=type_values, group2=True, **type_values)
+                instrument_type = InstrumentType(code=code, source=type_values, **type_values)
                 db.session.add(instrument_type)
                 report.created.append(code)
             else:

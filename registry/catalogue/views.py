@@ -138,7 +138,6 @@ def edit_type(code: str) -> Response | tuple[str, int]:
             name_vi=form.name_vi.data or "",
             name_en=form.name_en.data or "",
             quantity=form.quantity.data or "",
-            group2=bool(form.group2.data),
         ),
     ):
         flash(_("Changes saved."), "success")

@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from registry.auth.policy import Actor
 from registry.core.dates import local_today
+from registry.events import controls
 from registry.events.item_validity import report_repair, status_on
-from registry.events.models import Event
+from registry.events.models import Event, EventKind
 from registry.events.recording import record_event
 from registry.events.revisions import amend_event, void_event
+from registry.events.validity import add_months
 from registry.extensions import db
 from registry.items.models import Instrument, Item, MeasurementStandard
 from registry.items.services import retire_item, update_item
@@ -116,17 +118,26 @@ def _verify(
     fails = rng.random() < FAIL_SHARE
     for position, day in enumerate(dates):
         last = position == len(dates) - 1
-        initial = (
-            position == 0 and instrument.acquired_on is not None and instrument.acquired_on >= HISTORY_FROM
+        # A type whose rule has no periodic verification is verified once, initially (Circular 23/2013).
+        rule = instrument.instrument_type.rule_on(day)
+        only_initial = rule is not None and controls.allowed_kinds(rule) <= {EventKind.VERIFICATION_INITIAL}
+        initial = position == 0 and (
+            only_initial or (instrument.acquired_on is not None and instrument.acquired_on >= HISTORY_FROM)
         )
         failed = last and fails
+        # DLKT-LAB prints "Hiệu lực đến ngày …" one day before the end of the period, as many labs do.
+        printed = (
+            add_months(day, rule.cycle_months) - timedelta(days=1)
+            if lab == "DLKT-LAB" and not failed and rule is not None and rule.cycle_months
+            else None
+        )
         record_event(actor, {
             "item": instrument, "provider": lab,
             "kind": "verification_initial" if initial else "verification_periodic",
             "performed_on": day, "result": "fail" if failed else "pass",
             "certificate_number": None if failed else numbers.certificate(day),
             "record_number": numbers.record(day) if failed else None,
-            "stamp_number": None if failed else numbers.stamp(day),
+            "stamp_number": None if failed else numbers.stamp(day), "valid_until": printed,
             "verifier_card": VERIFIERS[lab],
             "standards_used": _standards_for(lab, instrument.instrument_type.quantity, day),
         })  # fmt: skip
@@ -159,7 +170,7 @@ def _instruments(
         assert instrument.instrument_type is not None
         if rng.random() < NEVER_SHARE:
             continue
-        if not instrument.group2:
+        if not instrument.group2_on(today):
             count += _calibrate(actor, rng, numbers, instrument, today)
             continue
         code = instrument.instrument_type.code
@@ -167,7 +178,9 @@ def _instruments(
         rule = instrument.instrument_type.rule_on(today)
         if lab is None or rule is None:
             continue  # no lab in the province is designated for it: it stays "never"
-        since = max(instrument.acquired_on or HISTORY_FROM, HISTORY_FROM)
+        # Verified while on the Group 2 list under the rule in force today (the rule of another period
+        # would give another cycle).
+        since = max(instrument.acquired_on or HISTORY_FROM, HISTORY_FROM, rule.effective_from)
         if lab == "DLKT-LAB":  # its designation ran from 2021-07-01 to 2026-06-30
             since, until = max(since, date(2021, 7, 1)), date(2026, 6, 30)
         else:

@@ -152,25 +152,31 @@ def _credentials(organisations: dict[str, Organisation], admin: User, lab_manage
         "decision_number": "456/QĐ-TĐC", "type_codes": sorted(ENERGY_TYPES),
         "valid_from": date(2021, 7, 1), "valid_to": date(2026, 6, 30),
     })  # fmt: skip
-    for name, card, valid_to in (
-        ("Nguyễn Thành Công", "KĐV-0231", date(2027, 5, 31)),
-        ("Lê Thị Hồng", "KĐV-0232", date(2026, 12, 15)),
-        ("Trần Quốc Việt", "KĐV-0198", date(2025, 9, 30)),
+    for name, card, valid_from, valid_to in (
+        ("Nguyễn Thành Công", "KĐV-0231", date(2020, 6, 1), date(2027, 5, 31)),
+        ("Lê Thị Hồng", "KĐV-0232", date(2021, 12, 16), date(2026, 12, 15)),
+        ("Trần Quốc Việt", "KĐV-0198", date(2020, 10, 1), date(2025, 9, 30)),
     ):
         credentials.create_credential(
             admin,
             Verifier,
             lab,
-            {"name": name, "card_number": card, "type_codes": DESIGNATED_TYPES, "valid_to": valid_to},
+            {
+                "name": name,
+                "card_number": card,
+                "type_codes": DESIGNATED_TYPES,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            },
         )
     credentials.create_credential(admin, Verifier, power_lab, {
         "name": "Đỗ Văn Điện", "card_number": "KĐV-0410", "type_codes": sorted(ENERGY_TYPES),
-        "valid_to": date(2026, 6, 30),
+        "valid_from": date(2021, 7, 1), "valid_to": date(2026, 6, 30),
     })  # fmt: skip
     # A lab's own entry, waiting for the Department to confirm it.
     credentials.create_credential(lab_manager, Verifier, private_lab, {
         "name": "Đinh Văn Phúc", "card_number": "KĐV-0305", "type_codes": ["FUEL_DISPENSER", "SCALE_VEHICLE"],
-        "valid_to": date(2028, 3, 31),
+        "valid_from": date(2023, 4, 1), "valid_to": date(2028, 3, 31),
     })  # fmt: skip
 
 

@@ -112,7 +112,12 @@ class OutcomeSchema(Schema):
     technician = String(allow_none=True)
     valid_until = Day(
         allow_none=True,
-        metadata={"description": "Computed; a verifier may state an earlier date, never a later one."},
+        metadata={
+            "description": "Computed; a verifier may state an earlier date (the date printed on the "
+            "certificate, often a day less), never a later one. null: no validity (a fail, a test, a check, "
+            "a calibration of a Group 2 instrument in legal use) or, after a passed initial verification "
+            "of a type without periodic verification, valid for the instrument's life."
+        },
     )
     standards_used = StandardIds()
     measurement_points = Points()
@@ -151,6 +156,11 @@ class EventSchema(OutcomeSchema):
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)
     state_reason = String(dump_only=True, allow_none=True)
+    computed_valid_until = Day(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The latest day the rule allows: valid_until when the lab printed none."},
+    )
     signatures = List(Nested(SignatureSchema), dump_only=True)
     # Naming the item without its id, when recording.
     owner = String(load_only=True, metadata={"description": "The item's owner code."})

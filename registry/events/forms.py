@@ -63,7 +63,10 @@ class OutcomeFields(FlaskForm):
     technician = _text("technician")
     valid_until = date_text(
         LABELS["valid_until"],
-        description=_l("Leave empty to compute it; you may give an earlier date, never a later one."),
+        description=_l(
+            "Leave empty to compute it; give the date printed on the certificate (Hiệu lực đến ngày …) when "
+            "it is earlier. Never later."
+        ),
     )
     standards_used = SelectMultipleField(LABELS["standards_used"], validate_choice=False)
     override_reason = TextAreaField(

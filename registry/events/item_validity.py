@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from registry.audit import services as audit
 from registry.auth import policy
@@ -14,15 +14,18 @@ from registry.auth.policy import Actor, Permission
 from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors
 from registry.core.services import check_version, require_reason
+from registry.events import controls
 from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
 from registry.extensions import db
-from registry.items.models import Instrument, Item, ItemKind, ReferenceMaterial, Result
+from registry.items.models import Item, ItemKind, ReferenceMaterial, Result
 from registry.items.status import Status, status_of
 
 
 def latest_result(item: Item, on: date | None = None) -> Event | None:
-    """The item's latest current validity-giving event (by date, then recording order), on or before
-    ``on`` when given: the result its validity stands on."""
+    """The item's latest current event (by date, then recording order) that gives it validity, on or
+    before ``on`` when given: the result its validity stands on. For a Group 2 instrument in legal use
+    that is a verification: a calibration of it that day is shown but never sets its validity
+    (:func:`.controls.gives_validity`)."""
     stmt = select(Event).where(
         Event.item_id == item.id,
         Event.state == EventState.CURRENT.value,
@@ -30,7 +33,10 @@ def latest_result(item: Item, on: date | None = None) -> Event | None:
     )
     if on is not None:
         stmt = stmt.where(Event.performed_on <= on)
-    return db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc()).limit(1)).first()
+    for event in db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc())):
+        if controls.gives_validity(item, EventKind(event.kind), event.performed_on):
+            return event
+    return None
 
 
 def status_on(standard: Item, on: date) -> Status:
@@ -51,26 +57,19 @@ def status_on(standard: Item, on: date) -> Status:
 
 
 def _restored_since(item: Item, day: date) -> bool:
-    """Whether a result on or after ``day`` gave the item back its validity: a passed verification after
-    repair for a Group 2 instrument; any passing validity-giving result for anything else."""
-    kinds = (
-        (EventKind.VERIFICATION_AFTER_REPAIR.value,)
-        if isinstance(item, Instrument) and item.group2
-        else VALIDITY_KINDS
-    )
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Event.item_id == item.id,
-                    Event.state == EventState.CURRENT.value,
-                    Event.kind.in_(kinds),
-                    Event.result != Result.FAIL.value,
-                    Event.performed_on >= day,
-                )
-            )
+    """Whether a passing result on or after ``day`` gave the item back its validity: for a Group 2
+    instrument the verification its rule requires after a repair (a new initial verification for a type
+    without one); for anything else any passing validity-giving result (:mod:`.controls`)."""
+    events = db.session.scalars(
+        select(Event).where(
+            Event.item_id == item.id,
+            Event.state == EventState.CURRENT.value,
+            Event.kind.in_(VALIDITY_KINDS),
+            Event.result != Result.FAIL.value,
+            Event.performed_on >= day,
         )
     )
+    return any(controls.restores_after_repair(item, EventKind(e.kind), e.performed_on) for e in events)
 
 
 def refresh_item(item: Item) -> None:
@@ -95,8 +94,9 @@ def refresh_item(item: Item) -> None:
 def report_repair(
     actor: Actor, item: Item, *, repaired_on: object, reason: object, version: int | None
 ) -> Item:
-    """A repair or a broken seal: the item is out of validity until it is verified after repair (a Group 2
-    instrument) or calibrated again (anything else)."""
+    """A repair or a broken seal: the item awaits the verification its rule requires after a repair (a
+    Group 2 instrument; a new initial verification for a type without one) or a new result (anything
+    else)."""
     policy.require(actor, item, Permission.CHANGE, _l("You may not change this item."))
     check_version(item, version)
     errors = FieldErrors()

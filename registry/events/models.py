@@ -109,6 +109,9 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     original_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     state: Mapped[str] = mapped_column(String(10), default=EventState.CURRENT.value)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # The latest day the rule allows (valid_until is the date printed on the certificate when the lab
+    # gives one, often a day less); None on rows recorded before it was kept.
+    computed_valid_until: Mapped[date | None] = mapped_column(Date)
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("verifiers.id"))
     technician: Mapped[str] = mapped_column(String(200), default="")
     # [{"nominal", "as_found", "as_left", "error", "mpe", "uncertainty", "unit"}, …]

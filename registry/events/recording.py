@@ -139,9 +139,10 @@ class Outcome:
 
 
 def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any]) -> Outcome | None:
-    """The values as given, checked: types, lengths, the date, the measurement points and the document a
-    result must carry (a pass its certificate, a failed verification its record and no stamp). None when
-    only the kind, refused by the caller, is missing."""
+    """The values as given, checked: types, lengths, the date, the measurement points, the document a
+    result must carry (a pass its certificate, a failed verification its record and no stamp) and, for a
+    Group 2 instrument, a kind its legal rule requires that day. None when only the kind, refused by the
+    caller, is missing."""
     errors = FieldErrors()
     result = errors.run(rules.parse_result, values.get("result"), kind) if kind else None
     performed_on = errors.run(clean_date, values.get("performed_on"), field="performed_on", past=True)
@@ -162,6 +163,8 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
             kind, result, texts["certificate_number"], texts["record_number"], texts["stamp_number"], errors
         )
         errors.run(rules.check_item, item, kind)
+    if kind and performed_on and "kind" not in errors.fields:
+        errors.run(rules.check_controls, item, kind, performed_on)
     errors.raise_if_any()
     if kind is None:
         return None
@@ -184,7 +187,7 @@ def _build_event(
     standards used, the certificate number and the validity."""
     verifier = None
     if outcome.kind.by_the_owner:
-        rules.check_owner_may_record(actor, item)
+        rules.check_owner_may_record(actor, item, outcome.performed_on)
     else:
         verifier = rules.check_provider_may_record(
             actor, item, outcome.kind, provider, outcome.performed_on, outcome.texts["verifier_card"]
@@ -200,9 +203,9 @@ def _build_event(
     ):
         # An amendment of anything else keeps the validity issued, even if the item's interval or the
         # legal rule changed since.
-        valid_until = outcome.stated_valid_until
+        validity = rules.Validity(outcome.stated_valid_until, original.computed_valid_until)
     else:
-        valid_until = rules.validity(
+        validity = rules.validity(
             item, outcome.kind, outcome.result, outcome.performed_on, outcome.stated_valid_until
         )
     return Event(
@@ -216,7 +219,8 @@ def _build_event(
         stamp_number=outcome.texts["stamp_number"] or None,
         verifier=verifier,
         technician=outcome.texts["technician"],
-        valid_until=valid_until,
+        valid_until=validity.until,
+        computed_valid_until=validity.computed,
         standards_used=standards,
         measurement_points=outcome.measurement_points,
         outside_accredited_scope=rules.outside_accredited_scope(

@@ -5,6 +5,7 @@ Each refusal names its rule, in the caller's language; :mod:`.recording` calls e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -15,10 +16,12 @@ from registry.auth.policy import Actor, Permission
 from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.validation import clean_identifier, clean_whole_number, code_or_none
+from registry.events import controls
 from registry.events.item_validity import status_on
 from registry.events.models import EventKind
-from registry.events.validity import calibration_valid_until, verification_valid_until
+from registry.events.validity import calibration_valid_until, limited, verification_valid_until
 from registry.extensions import db
+from registry.i18n import format_day
 from registry.items.models import Instrument, Item, ItemKind, Result
 from registry.items.status import Status
 from registry.organisations.credentials.state import (
@@ -30,6 +33,8 @@ from registry.organisations.credentials.state import (
 from registry.organisations.models import Organisation, Verifier
 from registry.organisations.services import find_by_code
 
+# A standard in one of these states on the day is used only with a reason.
+UNFIT = (Status.OVERDUE, Status.FAILED, Status.NEVER, Status.AWAITING_REVERIFICATION)
 NOT_OWN_STANDARD = _l("Use the provider's own standards and reference materials.")
 SERVICE_LABELS = {
     "verification": _l("verification"),
@@ -89,6 +94,42 @@ def check_item(item: Item, kind: EventKind) -> None:
         raise ServiceError({"kind": _l("Only measuring instruments are verified; standards are calibrated.")})
 
 
+def check_controls(item: Item, kind: EventKind, on: date) -> None:
+    """A verification of a Group 2 instrument must be one its type's rule in force that day requires
+    (Circular 23/2013 and its Appendix, the list, as amended): no periodic verification of an
+    initial-verification-only type, no verification after repair of a type without one (a repaired
+    instrument of such a type gets a new initial verification). The refusal names the rule."""
+    rule = controls.rule_of(item, on)
+    if rule is None or not kind.is_verification or kind in controls.allowed_kinds(rule):
+        return
+    assert isinstance(item, Instrument) and item.instrument_type is not None
+    names = {
+        "type": item.instrument_type.code,
+        "basis": rule.legal_basis,
+        "start": format_day(rule.effective_from),
+        "controls": rule.controls,
+    }
+    if kind == EventKind.VERIFICATION_PERIODIC:
+        message = _l(
+            "Under %(basis)s (in force from %(start)s), %(type)s has no periodic verification (required: "
+            "%(controls)s): a passed initial verification is valid for the instrument's life.",
+            **names,
+        )
+    elif kind == EventKind.VERIFICATION_AFTER_REPAIR:
+        message = _l(
+            "Under %(basis)s (in force from %(start)s), %(type)s has no verification after repair "
+            "(required: %(controls)s): a repaired instrument needs a new initial verification.",
+            **names,
+        )
+    else:
+        message = _l(
+            "Under %(basis)s (in force from %(start)s), %(type)s has no initial verification (required: "
+            "%(controls)s).",
+            **names,
+        )
+    raise ServiceError({"kind": message})
+
+
 def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Organisation:
     """Who performed the event: the owner for in-house kinds; otherwise the recording lab, or, when the
     Department's admin records on a lab's behalf, the organisation it names. A lab naming another gets
@@ -109,12 +150,13 @@ def provider_of(actor: Actor, item: Item, kind: EventKind, named: object) -> Org
     return actor.organisation
 
 
-def check_owner_may_record(actor: Actor, item: Item) -> None:
-    """Internal calibrations and intermediate checks: the owner, on its own Group 1 items."""
+def check_owner_may_record(actor: Actor, item: Item, on: date) -> None:
+    """Internal calibrations and intermediate checks: the owner, on its own Group 1 items (Group 1 on
+    ``on``: a type with no legal rule in force that day, or an instrument in internal use)."""
     # The item was found already (a lab may name any owner's): a refusal says why, it does not hide it.
     if not policy.permits(actor, item, Permission.RECORD_IN_HOUSE):
         raise ForbiddenError(message=_l("Only the owner records its internal calibrations and checks."))
-    if isinstance(item, Instrument) and item.group2:
+    if controls.rule_of(item, on) is not None:
         raise ServiceError(
             {
                 "kind": _l(
@@ -147,7 +189,7 @@ def check_provider_may_record(
                 )
             }
         )
-    if not (kind.is_verification and isinstance(item, Instrument) and item.group2):
+    if not (kind.is_verification and controls.rule_of(item, on) is not None):
         return None
     assert item.instrument_type is not None
     code = item.instrument_type.code
@@ -204,7 +246,7 @@ def check_standards(standards: Sequence[Item], provider: Organisation, on: date,
             or standard.owner_id != provider.id
         ):
             raise ServiceError({"standards_used": NOT_OWN_STANDARD})
-        if status_on(standard, on) in (Status.OVERDUE, Status.FAILED, Status.NEVER) and not override:
+        if status_on(standard, on) in UNFIT and not override:
             raise ServiceError(
                 {
                     "standards_used": _l(
@@ -228,12 +270,52 @@ def outside_accredited_scope(item: Item, kind: EventKind, provider: Organisation
     return find_accreditation(provider, quantity or "", on) is None
 
 
-def validity(item: Item, kind: EventKind, result: Result, on: date, stated: date | None) -> date | None:
-    """The day the event's result is valid to: the legal rule in force on ``on`` for a verification, the
-    owner's interval for a calibration; never later than the rule allows. A fail, a test and an
-    intermediate check give none."""
+@dataclass(frozen=True)
+class Validity:
+    """The day a result is valid to (``until``: the date printed on the certificate when the lab gives
+    one, else the computed one) and the latest day its rule allows (``computed``)."""
+
+    until: date | None
+    computed: date | None
+
+
+NO_VALIDITY = Validity(None, None)
+
+
+def validity(item: Item, kind: EventKind, result: Result, on: date, stated: date | None) -> Validity:
+    """The day the event's result is valid to: the legal rule in force on ``on`` for a verification of a
+    Group 2 instrument that day, the owner's interval for anything else (a Group 1 instrument, a standard,
+    a calibration); never later than the rule allows (the computed date is the upper limit; a lab that
+    prints a day less — "Hiệu lực đến ngày …" — is stored as printed). A fail, a test, an intermediate
+    check and a calibration of a Group 2 instrument (Law on Metrology, Art. 16) give none."""
     if result == Result.FAIL or kind in (EventKind.TEST, EventKind.INTERMEDIATE_CHECK):
-        return None
-    if kind.is_verification and isinstance(item, Instrument) and item.instrument_type is not None:
-        return verification_valid_until(item.instrument_type, on, stated)
-    return calibration_valid_until(item.interval_months, on, stated)
+        return NO_VALIDITY
+    rule = controls.rule_of(item, on)
+    if rule is not None and kind.is_calibration:
+        if stated is not None:
+            raise ServiceError(
+                {
+                    "valid_until": _l(
+                        "A calibration gives a Group 2 instrument in legal use no validity (Law on "
+                        "Metrology, Art. 16): only a verification does. Give no validity date."
+                    )
+                }
+            )
+        return NO_VALIDITY
+    if rule is not None:
+        assert isinstance(item, Instrument) and item.instrument_type is not None
+        computed = verification_valid_until(item.instrument_type, on)
+        return Validity(limited(computed, stated, on), computed)
+    if kind.is_verification and isinstance(item, Instrument) and item.interval_months is None:
+        assert item.instrument_type is not None
+        raise ServiceError(
+            {
+                "interval_months": _l(
+                    "%(type)s in this use has no legal rule in force on that date, so it is a Group 1 "
+                    "instrument and the owner's interval applies: set the item's interval first.",
+                    type=item.instrument_type.code,
+                )
+            }
+        )
+    computed = calibration_valid_until(item.interval_months, on)
+    return Validity(limited(computed, stated, on), computed)

@@ -24,10 +24,21 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def _limited(computed: date, stated: date | None, performed_on: date) -> date:
-    """The stated date when the verifier gave one: it may be earlier than the rule allows, never later."""
+def limited(computed: date | None, stated: date | None, performed_on: date) -> date | None:
+    """The date printed on the certificate when the lab gave one ("Hiệu lực đến ngày …": many labs print
+    one day less than the period): it may be earlier than the computed date, the upper limit, never later.
+    With no computed date (an initial verification valid for the instrument's life) none may be given."""
     if stated is None:
         return computed
+    if computed is None:
+        raise ServiceError(
+            {
+                "valid_until": _l(
+                    "This type has no periodic verification: a passed verification is valid for the "
+                    "instrument's life. Give no validity date."
+                )
+            }
+        )
     if stated < performed_on:
         raise ServiceError({"valid_until": _l("The validity cannot end before the event.")})
     if stated > computed:
@@ -42,29 +53,23 @@ def _limited(computed: date, stated: date | None, performed_on: date) -> date:
     return stated
 
 
-def verification_valid_until(
-    instrument_type: InstrumentType, performed_on: date, stated: date | None = None
-) -> date | None:
-    """A passed verification's validity: the cycle of the legal rule in force on ``performed_on``
-    (a taximeter verified in 2019 had 12 months, one verified in 2024 has 18). None when that rule has
-    no periodic verification."""
+def verification_valid_until(instrument_type: InstrumentType, performed_on: date) -> date | None:
+    """A passed verification's computed validity: the cycle of the legal rule in force on
+    ``performed_on`` (a taximeter verified in 2019 had 12 months, one verified in 2024 has 18). None when
+    that rule has no periodic verification: valid for the instrument's life (Circular 23/2013, Appendix:
+    initial verification only). The caller has checked that a rule is in force that day."""
     rule = instrument_type.rule_on(performed_on)
-    if rule is None or rule.cycle_months is None:
-        if stated is not None:
-            raise ServiceError(
-                {"valid_until": _l("This type has no periodic verification: give no validity date.")}
-            )
+    assert rule is not None, "a Group 2 verification needs the rule in force that day"
+    if rule.cycle_months is None:
         return None
-    return _limited(add_months(performed_on, rule.cycle_months), stated, performed_on)
+    return add_months(performed_on, rule.cycle_months)
 
 
-def calibration_valid_until(
-    interval_months: int | None, performed_on: date, stated: date | None = None
-) -> date:
-    """A calibration's validity: the owner's interval for the item (ISO/IEC 17025 §7.8.4.3: the lab does
-    not set it)."""
+def calibration_valid_until(interval_months: int | None, performed_on: date) -> date:
+    """A calibration's computed validity (and any result of a Group 1 item): the owner's interval for the
+    item (ISO/IEC 17025 §7.8.4.3: the lab does not set it)."""
     if interval_months is None:
         raise ServiceError(
             {"interval_months": _l("Set the item's calibration interval before recording a calibration.")}
         )
-    return _limited(add_months(performed_on, interval_months), stated, performed_on)
+    return add_months(performed_on, interval_months)

@@ -62,8 +62,11 @@ class StatusField(String):
             dump_only=True,
             metadata={
                 "enum": [status.value for status in Status],
-                "description": "Today: retired, out_of_service, never (no valid result), failed, overdue, "
-                "due_soon (within DUE_SOON_DAYS, 30 by default), valid.",
+                "description": "Today: retired, out_of_service, never (no valid result), failed, "
+                "awaiting_reverification (repaired or its seal broken, awaiting its verification after "
+                "repair), overdue (a reference material: expired, to be replaced), due_soon (within "
+                "DUE_SOON_DAYS, 30 by default), valid (with no valid_until: an initial-verification-only "
+                "type, valid for the instrument's life, or a reference material with no expiry date).",
             },
         )
 

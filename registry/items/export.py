@@ -18,7 +18,7 @@ from registry.items.labels import (
     type_name,
 )
 from registry.items.models import Item, ItemKind
-from registry.items.status import STATUS_LABELS, status_of
+from registry.items.status import status_labels, status_of
 
 
 def _owner(item: Item) -> str:
@@ -27,7 +27,7 @@ def _owner(item: Item) -> str:
 
 def columns(kind: ItemKind, today: date) -> list[Column]:
     def status(item: Item) -> str:
-        return str(STATUS_LABELS[status_of(item, today)])
+        return str(status_labels(kind)[status_of(item, today)])
 
     head = [
         Column(_l("ID"), lambda item: item.id, 8),

@@ -39,7 +39,7 @@ from registry.items.labels import (
 )
 from registry.items.models import Item, ItemKind
 from registry.items.search import MAX_QUERY_LENGTH, SORT_KEYS
-from registry.items.status import STATUS_LABELS
+from registry.items.status import status_labels
 
 # --- Fields with our own (translated) messages ----------------------------------------------------------
 
@@ -240,7 +240,7 @@ class ItemFilterForm(FlaskForm):
         everything = _l("— all —")
         self.type_code.choices = type_choices(blank=everything)
         self.status.choices = [SelectChoice("", str(everything))] + [
-            SelectChoice(status.value, str(text)) for status, text in STATUS_LABELS.items()
+            SelectChoice(status.value, str(text)) for status, text in status_labels(kind).items()
         ]
         self.admin_unit.choices = admin_unit_choices(blank=everything)
         self.sort.choices = [

@@ -185,10 +185,11 @@ class Instrument(Item):
             (DEPARTMENT, {Permission.LOOK_UP}),
         ]
 
-    @property
-    def group2(self) -> bool:
-        """Group 2 controls apply: a Group 2 type in legal use."""
-        return bool(self.instrument_type and self.instrument_type.group2 and self.use == Use.LEGAL)
+    def group2_on(self, day: date) -> bool:
+        """Group 2 controls apply on ``day``: in legal use, of a type with a legal rule in force that day
+        (Law on Metrology 2011, Art. 16; Circular 23/2013 as amended). On any other day it is a Group 1
+        instrument: the owner's interval applies."""
+        return bool(self.use == Use.LEGAL and self.instrument_type and self.instrument_type.group2_on(day))
 
 
 class MeasurementStandard(Item):

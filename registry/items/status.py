@@ -1,11 +1,14 @@
 """An item's status on a day: ONE SQL expression for lists, counts, filters and reminders, and its
 Python twin for a single row already in memory (the tests prove the two agree on every branch).
 
-The order of the branches is the rule: a retired or out-of-service item is that first; then an item
-with no valid result has ``never``; a failed result is ``failed``; past its validity, or waiting for a
-verification after repair, ``overdue``; within the ``DUE_SOON_DAYS`` setting of its end, ``due_soon``;
-else ``valid``.
-An item with a passing result and no end date (a type without periodic verification) stays valid.
+The order of the branches is the rule: a retired or out-of-service item is that first; a reference
+material with no expiry date does not expire (``valid``: its validity is its expiry date, it is never
+verified); then an item with no valid result has ``never``; a failed result is ``failed``; repaired (or
+its seal broken) and waiting for its verification after repair, ``awaiting_reverification``; past its
+validity, ``overdue`` (for a reference material: expired, to be replaced); within the ``DUE_SOON_DAYS``
+setting of its end, ``due_soon``; else ``valid``.
+An item with a passing result and no end date (a passed initial verification of a type whose rule has no
+periodic verification: valid for the instrument's life) stays valid.
 
 Dates are compared with bound parameters (``today`` and ``today + due_soon_days``), never subtracted in
 SQL, so the expression means the same on SQLite (dates as ISO text) and on PostgreSQL.
@@ -20,12 +23,12 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from registry.extensions import db
 from registry.i18n import format_day
-from registry.items.models import Item, ItemState, Result
+from registry.items.models import Item, ItemKind, ItemState, Result
 
 
 class Status(enum.StrEnum):
@@ -33,6 +36,7 @@ class Status(enum.StrEnum):
     OUT_OF_SERVICE = "out_of_service"
     NEVER = "never"
     FAILED = "failed"
+    AWAITING_REVERIFICATION = "awaiting_reverification"
     OVERDUE = "overdue"
     DUE_SOON = "due_soon"
     VALID = "valid"
@@ -42,6 +46,7 @@ STATUS_LABELS = {
     Status.VALID: _l("Valid"),
     Status.DUE_SOON: _l("Due soon"),
     Status.OVERDUE: _l("Overdue"),
+    Status.AWAITING_REVERIFICATION: _l("Awaiting verification after repair"),
     Status.FAILED: _l("Failed"),
     Status.NEVER: _l("No valid result"),
     Status.OUT_OF_SERVICE: _l("Out of service"),
@@ -53,11 +58,22 @@ STATUS_CLASSES = {
     Status.VALID: "text-bg-success",
     Status.DUE_SOON: "text-bg-warning",
     Status.OVERDUE: "text-bg-danger",
+    Status.AWAITING_REVERIFICATION: "text-bg-danger",
     Status.FAILED: "text-bg-danger",
     Status.NEVER: "text-bg-secondary",
     Status.OUT_OF_SERVICE: "text-bg-light border",
     Status.RETIRED: "text-bg-dark",
 }
+
+# A reference material is not verified: past its expiry date it is replaced (DESIGN §2 "Status").
+EXPIRED_LABEL = _l("Expired — replace")
+
+
+def status_labels(kind: ItemKind | str | None = None) -> dict[Status, Any]:
+    """The words of each status for items of ``kind`` (a reference material's ``overdue`` is "expired")."""
+    if kind == ItemKind.REFERENCE_MATERIAL:
+        return {**STATUS_LABELS, Status.OVERDUE: EXPIRED_LABEL}
+    return STATUS_LABELS
 
 
 def due_soon_days() -> int:
@@ -71,9 +87,14 @@ def status_expression(today: date) -> ColumnElement[str]:
     return case(
         (Item.state == ItemState.RETIRED.value, Status.RETIRED.value),
         (Item.state == ItemState.OUT_OF_SERVICE.value, Status.OUT_OF_SERVICE.value),
+        (
+            and_(Item.kind == ItemKind.REFERENCE_MATERIAL.value, Item.valid_until.is_(None)),
+            Status.VALID.value,
+        ),
         (and_(Item.valid_until.is_(None), Item.last_result.is_(None)), Status.NEVER.value),
         (Item.last_result == Result.FAIL.value, Status.FAILED.value),
-        (or_(Item.needs_reverification.is_(True), Item.valid_until < today), Status.OVERDUE.value),
+        (Item.needs_reverification.is_(True), Status.AWAITING_REVERIFICATION.value),
+        (Item.valid_until < today, Status.OVERDUE.value),
         (Item.valid_until <= soon, Status.DUE_SOON.value),
         else_=Status.VALID.value,
     )
@@ -85,11 +106,15 @@ def status_of(item: Item, today: date) -> Status:
         return Status.RETIRED
     if item.state == ItemState.OUT_OF_SERVICE:
         return Status.OUT_OF_SERVICE
+    if item.kind == ItemKind.REFERENCE_MATERIAL and item.valid_until is None:
+        return Status.VALID
     if item.valid_until is None and item.last_result is None:
         return Status.NEVER
     if item.last_result == Result.FAIL:
         return Status.FAILED
-    if item.needs_reverification or (item.valid_until is not None and item.valid_until < today):
+    if item.needs_reverification:
+        return Status.AWAITING_REVERIFICATION
+    if item.valid_until is not None and item.valid_until < today:
         return Status.OVERDUE
     if item.valid_until is not None and item.valid_until <= today + timedelta(days=due_soon_days()):
         return Status.DUE_SOON
@@ -119,6 +144,7 @@ class StatusView:
 def describe(item: Item, today: date) -> StatusView:
     status = status_of(item, today)
     day = format_day(item.valid_until)
+    material = item.kind == ItemKind.REFERENCE_MATERIAL
     texts: dict[Status, Any] = {
         Status.RETIRED: _l("Retired"),
         Status.OUT_OF_SERVICE: _l("Out of service"),
@@ -126,12 +152,20 @@ def describe(item: Item, today: date) -> StatusView:
         Status.FAILED: _l("Failed on %(date)s", date=format_day(item.last_event_on))
         if item.last_event_on
         else _l("Failed"),
-        Status.OVERDUE: _l("Needs verification after repair")
-        if item.needs_reverification
+        Status.AWAITING_REVERIFICATION: _l(
+            "Repaired on %(date)s: awaiting verification after repair", date=format_day(item.repaired_on)
+        )
+        if item.repaired_on
+        else _l("Awaiting verification after repair"),
+        Status.OVERDUE: _l("Expired on %(date)s: replace it", date=day)
+        if material
         else _l("Overdue: valid until %(date)s", date=day),
         Status.DUE_SOON: _l("Due on %(date)s", date=day),
         Status.VALID: _l("Valid until %(date)s", date=day)
         if item.valid_until
-        else _l("Valid (no periodic verification)"),
+        else _l("Valid (no expiry date)")
+        if material
+        else _l("Valid (initial verification only)"),
     }
-    return StatusView(status, str(STATUS_LABELS[status]), str(texts[status]), STATUS_CLASSES[status])
+    label = status_labels(item.kind)[status]
+    return StatusView(status, str(label), str(texts[status]), STATUS_CLASSES[status])

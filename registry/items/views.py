@@ -40,7 +40,7 @@ from registry.items.history import item_history
 from registry.items.models import Instrument, Item, ItemKind
 from registry.items.search import DEFAULT_SORT, ItemFilters, filter_conditions, sorted_items
 from registry.items.services import MODELS, check_may_look_up, get_item, lookup_instruments
-from registry.items.status import STATUS_LABELS, Status, describe, status_counts
+from registry.items.status import Status, describe, status_counts, status_labels
 from registry.items.urls import CREATE_ENDPOINTS, EDIT_ENDPOINTS, LIST_ENDPOINTS, item_url
 
 bp = Blueprint("items", __name__)
@@ -118,7 +118,7 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
         form=form,
         today=today,
         statuses=list(Status),
-        status_labels=STATUS_LABELS,
+        status_labels=status_labels(kind),
         export_args=export_args,
         page_url=_page_url,
         can_create=policy.permits(current_user, MODELS[kind], Permission.CREATE),

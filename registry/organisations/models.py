@@ -238,6 +238,10 @@ class Verifier(Credential, db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200))
     card_number: Mapped[str] = mapped_column(String(60))
     type_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The day the card was issued: a back-dated event cannot cite a card issued later (a card is not valid
+    # before it is issued; verifier cards: Decree 105/2016/NĐ-CP, Circular 24/2013/TT-BKHCN). None only on
+    # cards entered before it was asked (their start was not recorded): judged by their end alone.
+    valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()

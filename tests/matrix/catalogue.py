@@ -54,7 +54,6 @@ FORM_BODIES: dict[tuple[str, str], Body] = {
         "name_vi": "Taximet (đồng hồ tính tiền xe)",
         "name_en": "Taximeter",
         "quantity": "distance/time",
-        "group2": "y",
         "reason": "Sửa tên theo văn bản hợp nhất",
     },
     ("catalogue.edit_rule", "POST"): {

@@ -129,6 +129,14 @@ class VerifierSchema(CredentialSchema):
     name = String(required=True)
     card_number = String(required=True)
     type_codes = _type_codes(required=True)
+    valid_from = Day(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The day the card was issued: an event before it cannot cite the card. null only "
+            "on cards entered before it was asked; required when entering or amending one."
+        },
+    )
     valid_to = Day(required=True)
 
 

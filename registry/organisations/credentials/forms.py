@@ -169,6 +169,7 @@ class VerifierForm(FlaskForm):
     type_codes = SelectMultipleField(
         _l("Instrument types"), choices=[], validate_choice=False, description=SEVERAL
     )
+    valid_from = date_text(_l("Valid from (issued on)"), required=True)
     valid_to = date_text(_l("Valid to"), required=True)
 
     def arguments(self) -> dict[str, Any]:
@@ -176,6 +177,7 @@ class VerifierForm(FlaskForm):
             "name": self.name.data or "",
             "card_number": self.card_number.data or "",
             "type_codes": self.type_codes.data or [],
+            "valid_from": self.valid_from.data or None,
             "valid_to": self.valid_to.data or None,
         }
 
@@ -185,6 +187,7 @@ class VerifierForm(FlaskForm):
             "name": credential.name,
             "card_number": credential.card_number,
             "type_codes": credential.type_codes,
+            "valid_from": _day(credential.valid_from),
             "valid_to": _day(credential.valid_to),
         }
 

@@ -58,7 +58,7 @@ def _type_code(value: object, errors: FieldErrors, field: str, *, group2: bool =
     instrument_type = errors.run(get_instrument_type, code, field_name=field)
     if instrument_type is None:
         return None
-    if group2 and not instrument_type.group2:
+    if group2 and not instrument_type.ever_group2:
         errors.add(
             field, _l("%(code)s is not a Group 2 type: it needs no designation.", code=instrument_type.code)
         )
@@ -219,5 +219,5 @@ def clean_verifier(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any
         "name": _text(raw, errors, "name", 200),
         "card_number": _number(raw, errors, "card_number", 60),
         "type_codes": codes,
-        "valid_to": errors.run(clean_date, raw.get("valid_to"), field="valid_to"),
+        **_dates(raw, errors),
     }

@@ -77,7 +77,10 @@ KINDS: dict[type, Kind] = {
         ("decision_number",),
     ),
     Verifier: Kind(
-        Verifier, clean_verifier, ("name", "card_number", "type_codes", "valid_to"), ("card_number",)
+        Verifier,
+        clean_verifier,
+        ("name", "card_number", "type_codes", "valid_from", "valid_to"),
+        ("card_number",),
     ),
 }
 

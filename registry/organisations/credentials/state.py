@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from registry.audit.models import AuditEvent
 from registry.audit.services import history
@@ -64,7 +64,8 @@ def credential_state(credential: AnyCredential, on: date) -> CredentialState:
     A registration does not expire: it is valid from ``issued_on`` until it is revoked (``revoked_on``
     and after). An accreditation that is suspended or withdrawn is so whatever the date. Otherwise a
     dated credential is not yet valid before ``valid_from``, lapsed after ``valid_to``, expiring when
-    ``valid_to`` is at most 60 days away, and valid.
+    ``valid_to`` is at most 60 days away, and valid. A verifier card entered before its start was asked
+    has no ``valid_from``: it is judged by its end alone.
     """
     if isinstance(credential, Registration):
         if credential.revoked_on is not None and credential.revoked_on <= on:
@@ -72,7 +73,7 @@ def credential_state(credential: AnyCredential, on: date) -> CredentialState:
         return CredentialState.NOT_YET_VALID if on < credential.issued_on else CredentialState.VALID
     if isinstance(credential, Accreditation) and credential.suspension:
         return CredentialState(credential.suspension)
-    if not isinstance(credential, Verifier) and on < credential.valid_from:
+    if credential.valid_from is not None and on < credential.valid_from:
         return CredentialState.NOT_YET_VALID
     if on > credential.valid_to:
         return CredentialState.LAPSED
@@ -123,7 +124,9 @@ def find_verifier(
     """A confirmed verifier of ``provider`` whose card is valid on ``on`` for ``type_code`` (the one
     holding ``card_number`` when given), or ``None``."""
     code = type_code.strip().upper()
-    stmt = _confirmed(Verifier, provider).where(Verifier.valid_to >= on)
+    stmt = _confirmed(Verifier, provider).where(
+        Verifier.valid_to >= on, or_(Verifier.valid_from.is_(None), Verifier.valid_from <= on)
+    )
     if card_number is not None:
         stmt = stmt.where(Verifier.card_number == card_number.strip())
     for verifier in db.session.scalars(stmt):
