@@ -125,6 +125,20 @@ def rows_of(pairs: list[Any]) -> list[SuspectRow]:
     ]
 
 
+def rows_for(actor: Actor, suspicions: list[Suspicion]) -> list[SuspectRow]:
+    """The report's rows of ``suspicions`` (found by :func:`report_query`), with their events' current
+    revisions as ``actor`` sees them."""
+    roots = {suspicion.event_id for suspicion in suspicions}
+    events = db.session.scalars(
+        events_visible(actor).where(
+            Event.state == EventState.CURRENT.value,
+            or_(Event.id.in_(roots), Event.original_id.in_(roots)),
+        )
+    )
+    by_root = {event.original_id or event.id: event for event in events}
+    return rows_of([(s, by_root[s.event_id]) for s in suspicions if s.event_id in by_root])
+
+
 def report(actor: Actor, *, open_only: bool | None = None) -> list[SuspectRow]:
     """Every row of the report ``actor`` may see, by standard, bad result and the affected event's date."""
     stmt = report_query(actor, open_only=open_only).order_by(
