@@ -48,6 +48,8 @@ def _init_blueprints(app: Flask) -> None:
     from registry.catalogue.api import blp as catalogue_api
     from registry.catalogue.views import bp as catalogue_bp
     from registry.events.api import blp as events_api
+    from registry.events.suspects.api import blp as suspects_api
+    from registry.events.suspects.views import bp as suspects_bp
     from registry.events.views import bp as events_bp
     from registry.home.views import bp as home_bp
     from registry.items.api import instruments_blp, reference_materials_blp, standards_blp
@@ -57,7 +59,16 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
 
-    for blueprint in (auth_bp, catalogue_bp, home_bp, items_bp, organisations_bp, credentials_bp, events_bp):
+    for blueprint in (
+        auth_bp,
+        catalogue_bp,
+        home_bp,
+        items_bp,
+        organisations_bp,
+        credentials_bp,
+        events_bp,
+        suspects_bp,
+    ):
         app.register_blueprint(blueprint)
     web.init_app(app)
     init_api(
@@ -70,6 +81,7 @@ def _init_blueprints(app: Flask) -> None:
             standards_blp,
             reference_materials_blp,
             events_api,
+            suspects_api,
         ],
     )
 

@@ -5,6 +5,7 @@ from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User, UserRole, UserSession
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.events.models import Event, EventSignature
+from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
@@ -17,6 +18,7 @@ __all__ = [
     "Event",
     "EventSignature",
     "IdempotencyKey",
+    "ImpactAssessment",
     "Instrument",
     "InstrumentType",
     "Item",
@@ -27,6 +29,7 @@ __all__ = [
     "RateLimitCounter",
     "ReferenceMaterial",
     "Registration",
+    "Suspicion",
     "User",
     "UserRole",
     "UserSession",

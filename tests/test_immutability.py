@@ -48,12 +48,20 @@ SQLITE_TRIGGERS = {
         "event_signatures_no_delete",
         "event_signatures_no_replace",
     },
+    "suspicions": {"suspicions_no_update", "suspicions_no_delete", "suspicions_no_replace"},
+    "impact_assessments": {
+        "impact_assessments_no_update",
+        "impact_assessments_no_delete",
+        "impact_assessments_no_replace",
+    },
 }
 POSTGRESQL_TRIGGERS = {
     "audit_events": {"audit_events_no_change", "audit_events_no_truncate"},
     "events": {"events_no_delete", "events_no_edit", "events_no_edit_computed", "events_keep_id"},
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
     "event_signatures": {"event_signatures_no_change"},
+    "suspicions": {"suspicions_no_change"},
+    "impact_assessments": {"impact_assessments_no_change"},
 }
 
 
@@ -72,13 +80,19 @@ def test_the_migrated_database_carries_every_guarding_trigger(is_postgres):
     assert _triggers() == (POSTGRESQL_TRIGGERS if is_postgres else SQLITE_TRIGGERS)
     if is_postgres:
         functions = db.session.scalars(
-            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b, :c)"),
-            {"a": "events_immutable", "b": "audit_events_append_only", "c": "event_signatures_permanent"},
+            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b, :c, :d)"),
+            {
+                "a": "events_immutable",
+                "b": "audit_events_append_only",
+                "c": "event_signatures_permanent",
+                "d": "suspects_append_only",
+            },
         )
         assert set(functions) == {
             "events_immutable",
             "audit_events_append_only",
             "event_signatures_permanent",
+            "suspects_append_only",
         }
 
 
@@ -103,6 +117,8 @@ BOTH = [
     "UPDATE events SET computed_valid_until = NULL",
     # A recorded event keeps its id (the certificate's history and the audit trail refer to it).
     "UPDATE events SET id = id + 1000",
+    # Whether it was out of tolerance as found is recorded like the rest (the suspects stem from it).
+    "UPDATE events SET as_found_out_of_tolerance = NOT as_found_out_of_tolerance",
     # An upsert is an update, and is refused like one.
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) {_copy(EVENT_COLUMNS, 'events')} "
     "ON CONFLICT (id) DO UPDATE SET result = 'fail'",

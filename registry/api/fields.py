@@ -123,6 +123,17 @@ class Boolean(_Translated, ma.fields.Boolean):
         return value
 
 
+class QueryBoolean(_Translated, ma.fields.Boolean):
+    """true or false in a query string, written so (not 1, "yes" or "on")."""
+
+    default_error_messages = {"invalid": _l("Use true or false.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value not in ("true", "false"):
+            raise self.make_error("invalid")
+        return value == "true"
+
+
 class List(_Translated, ma.fields.List):
     """A JSON array; an error about an entry is keyed by its number counted from 1."""
 

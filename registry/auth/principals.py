@@ -25,6 +25,7 @@ class Permission(enum.StrEnum):
     RECORD_AS = "record_as"  # on a lab: record verifications, calibrations and tests as that lab
     RECORD_IN_HOUSE = "record_in_house"  # on an item: its owner's internal calibrations and checks
     SIGN = "sign"  # on an event: sign it as who performed or who reviewed it
+    ASSESS = "assess"  # on a suspect event: record the impact assessment that closes it (ISO/IEC 17025 §7.10)
     ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
     RESET_TWO_FACTOR = "reset_two_factor"  # on a user: forget its authenticator app (a lost phone)
 

@@ -35,6 +35,19 @@ ENERGY_TYPES = frozenset({"ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_IN
 NEVER_SHARE = 0.07
 FAIL_SHARE = 0.05
 REPAIR_SHARE = 0.02
+# The 20 L proving can of TTKT-KT, found out of tolerance as found at its 2025 calibration (it passed as left,
+# after adjustment): the fuel dispensers verified with it since its previous calibration are suspect.
+OUT_OF_TOLERANCE_STANDARD = "BC20-2022-01"
+OUT_OF_TOLERANCE_POINTS = [
+    {
+        "nominal": "20",
+        "as_found": "20.016",
+        "as_left": "20.002",
+        "mpe": "0.01",
+        "uncertainty": "0.002",
+        "unit": "L",
+    }
+]
 
 
 def _months_before(day: date, months: int) -> date:
@@ -96,10 +109,12 @@ def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, to
         if position == 1:  # one lab lets a standard lapse: its events since then are refused or overridden
             dates = [day for day in dates if day <= today - timedelta(days=420)] or dates[:1]
         for day in dates:
+            found_out = standard.serial_number == OUT_OF_TOLERANCE_STANDARD and day.year == 2025
             record_event(actor, {
                 "item": standard, "provider": "QUATEST3", "kind": "calibration", "performed_on": day,
                 "result": "pass", "certificate_number": numbers.certificate(day),
                 "technician": "Phòng Hiệu chuẩn QUATEST 3",
+                "measurement_points": OUT_OF_TOLERANCE_POINTS if found_out else [],
             })  # fmt: skip
             count += 1
     return count

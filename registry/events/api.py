@@ -25,6 +25,7 @@ from registry.api.fields import (
     Integer,
     List,
     Nested,
+    QueryBoolean,
     QueryInteger,
     RawList,
     Schema,
@@ -124,6 +125,14 @@ class OutcomeSchema(Schema):
     override_reason = String(
         allow_none=True, metadata={"description": "Why an overdue or failed standard was used anyway."}
     )
+    as_found_out_of_tolerance = Boolean(
+        allow_none=True,
+        metadata={
+            "description": "The item was out of tolerance as found (before adjustment), even if it passes as "
+            "left; also true when a measurement point shows |as_found − nominal| > mpe. For a standard, "
+            "the events that used it since its last good result become suspect."
+        },
+    )
 
 
 class SignatureSchema(Schema):
@@ -188,6 +197,7 @@ class AmendSchema(ChangeSchema, OutcomeSchema):
 
 class EventListArgsSchema(ListArgsSchema):
     item = QueryInteger(metadata={"description": "Only this item's events."})
+    suspect = QueryBoolean(metadata={"description": "true: only suspect events; false: only the others."})
 
 
 def _list(args: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +206,8 @@ def _list(args: dict[str, Any]) -> dict[str, Any]:
         if not 0 < args["item"] <= MAX_ID:
             raise ServiceError({"item": _l("No such item.")})
         stmt = stmt.where(Event.item_id == args["item"])
+    if "suspect" in args:
+        stmt = stmt.where(Event.suspect.is_(args["suspect"]))
     return paginate(stmt, Event.id, limit=args.get("limit"), cursor=args.get("cursor"))
 
 

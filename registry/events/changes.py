@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from registry.events.fields import LABELS, OUTCOME_NAMES
 from registry.events.labels import RESULT_LABELS
 from registry.events.models import Event
@@ -35,6 +37,7 @@ def shown_values(event: Event) -> dict[str, str]:
         "standards_used": ", ".join(sorted(item.name or item.serial_number for item in event.standards_used)),
         "measurement_points": points,
         "override_reason": event.override_reason or "",
+        "as_found_out_of_tolerance": str(_l("Yes") if event.as_found_out_of_tolerance else _l("No")),
     }
 
 

@@ -31,6 +31,7 @@ OUTCOME_FIELDS: tuple[EventField, ...] = (
     EventField("standards_used", _l("Standards and reference materials used")),
     EventField("measurement_points", _l("Measurement points")),
     EventField("override_reason", _l("Why an overdue or failed standard was used"), 2000),
+    EventField("as_found_out_of_tolerance", _l("Out of tolerance as found")),
 )
 OUTCOME_NAMES = tuple(field.name for field in OUTCOME_FIELDS)
 TEXT_LIMITS = {field.name: field.max_length for field in OUTCOME_FIELDS if field.max_length is not None}

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -71,6 +72,13 @@ class OutcomeFields(FlaskForm):
     standards_used = SelectMultipleField(LABELS["standards_used"], validate_choice=False)
     override_reason = TextAreaField(
         LABELS["override_reason"], render_kw=hint(max_length=TEXT_LIMITS["override_reason"])
+    )
+    as_found_out_of_tolerance = BooleanField(
+        LABELS["as_found_out_of_tolerance"],
+        description=_l(
+            "The item was outside its tolerance before any adjustment, even if it passes as left. Read from "
+            "the measurement points too (|as found − nominal| > maximum permissible error)."
+        ),
     )
     points = FieldList(FormField(PointForm), min_entries=POINT_ROWS, max_entries=MAX_POINTS)
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     or_,
     select,
 )
@@ -85,6 +86,7 @@ event_standards = Table(
     db.metadata,
     Column("event_id", ForeignKey("events.id"), primary_key=True),
     Column("item_id", ForeignKey("items.id"), primary_key=True),
+    Index("ix_event_standards_item_id", "item_id"),  # the events that used a standard (suspects)
 )
 
 
@@ -119,6 +121,8 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     outside_accredited_scope: Mapped[bool] = mapped_column(Boolean, default=False)
     override_reason: Mapped[str | None] = mapped_column(Text)
     suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Recorded: the item was out of tolerance as found (stated by the lab, or read from the points).
+    as_found_out_of_tolerance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -153,8 +157,8 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         lab's staff otherwise), or the Department's admin on its behalf."""
         recorder = in_house if EventKind(self.kind).by_the_owner else lab_staff
         return [
-            (DEPARTMENT_ADMIN, {Permission.CHANGE}),
-            (recorder(self.provider_id), {Permission.CHANGE, Permission.SIGN}),
+            (DEPARTMENT_ADMIN, {Permission.CHANGE, Permission.ASSESS}),
+            (recorder(self.provider_id), {Permission.CHANGE, Permission.SIGN, Permission.ASSESS}),
         ]
 
 

@@ -34,6 +34,8 @@ from registry.events.item_validity import refresh_item
 from registry.events.labels import KIND_LABELS
 from registry.events.models import Event, EventKind, EventState
 from registry.events.points import clean_points
+from registry.events.suspects.flagging import flag_suspects
+from registry.events.suspects.tolerance import clean_flag, out_of_tolerance_as_found
 from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.models import Instrument, Item, ItemKind, ItemState, Result
@@ -136,6 +138,8 @@ class Outcome:
     texts: dict[str, str]
     standards_used: list[object]
     measurement_points: list[dict[str, str]]
+    # Stated by the lab, or read from the measurement points (suspects.tolerance).
+    as_found_out_of_tolerance: bool = False
 
 
 def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any]) -> Outcome | None:
@@ -155,6 +159,7 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
         for name, limit in TEXT_LIMITS.items()
     }
     points = errors.run(clean_points, values.get("measurement_points"))
+    stated = errors.run(clean_flag, values.get("as_found_out_of_tolerance"), "as_found_out_of_tolerance")
     standards = values.get("standards_used") or []
     if not isinstance(standards, list | tuple):
         errors.add("standards_used", _l("Send a list."))
@@ -169,7 +174,16 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
     if kind is None:
         return None
     assert result is not None and performed_on is not None
-    return Outcome(kind, result, performed_on, valid_until, texts, list(standards), points or [])
+    return Outcome(
+        kind,
+        result,
+        performed_on,
+        valid_until,
+        texts,
+        list(standards),
+        points or [],
+        as_found_out_of_tolerance=bool(stated) or out_of_tolerance_as_found(points or []),
+    )
 
 
 # --- From who may record it to the new row --------------------------------------------------------------
@@ -227,6 +241,7 @@ def _build_event(
             item, outcome.kind, provider, outcome.performed_on
         ),
         override_reason=outcome.texts["override_reason"] or None,
+        as_found_out_of_tolerance=outcome.as_found_out_of_tolerance,
         revision=_next_revision(provider, number, original),
         original_id=None if original is None else (original.original_id or original.id),
     )
@@ -303,6 +318,7 @@ def issue(
                 }
             ) from None
         refresh_item(item)
+        flag_suspects(actor, event)
     return event
 
 

@@ -25,6 +25,7 @@ from registry.events.item_validity import refresh_item
 from registry.events.models import Event, EventKind, EventState
 from registry.events.points import clean_points
 from registry.events.recording import clean_outcome, events_visible, issue
+from registry.events.suspects.flagging import flag_suspects
 from registry.extensions import db
 
 NOT_THE_RECORDER = _l("Only the organisation that recorded this event may amend or void it.")
@@ -139,4 +140,5 @@ def void_event(actor: Actor, event: Event, *, reason: object, version: int | Non
         event.state = EventState.VOID.value
         event.state_reason = why
         refresh_item(event.item)
+        flag_suspects(actor, event)
     return event

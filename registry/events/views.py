@@ -66,11 +66,16 @@ def _event_helpers() -> dict[str, Any]:
 @bp.route("/events/")
 @login_required
 def index() -> str:
-    result = page_of(events_visible(current_user).order_by(*NEWEST_FIRST), request.args.get("page"), PER_PAGE)
+    suspect_only = request.args.get("suspect") == "1"
+    stmt = events_visible(current_user)
+    if suspect_only:
+        stmt = stmt.where(Event.suspect.is_(True))
+    result = page_of(stmt.order_by(*NEWEST_FIRST), request.args.get("page"), PER_PAGE)
     return render_template(
         "events/index.html",
         result=result,
-        page_url=lambda number: url_for("events.index", page=number),
+        suspect_only=suspect_only,
+        page_url=lambda number: url_for("events.index", page=number, suspect="1" if suspect_only else None),
         can_record=policy.permits(current_user, Event, Permission.RECORD),
     )
 

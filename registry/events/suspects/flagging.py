@@ -1,0 +1,199 @@
+"""Flagging suspects in SQL, set-based (DESIGN §2 "Suspects"), in the transaction that records, amends or
+voids an event:
+
+- **A bad result of a standard** — a fail, or out of tolerance as found (even when it passes as left) —
+  makes suspect every current event that used the standard in the result's *window*: after its last good
+  result (good as found: not a fail and not out of tolerance as found), up to the day of the first result
+  good as left on or after it (the bad result itself when it passes as left after adjustment; the next
+  good result after a fail, or no end while there is none).
+- **Down the chain**: a suspect event that calibrated (or verified) an item used as a standard makes
+  suspect the events that used that standard from its day up to the day of the standard's next result.
+- **Used while overdue**: an event recorded with a standard that was overdue or never calibrated on its day
+  (which the rules allow only with ``override_reason``) is suspect from the moment it is recorded.
+
+Each reason is a row of ``suspicions`` (event, cause, standard, window, depth); an event is suspect while
+one of its suspicions is open: not closed by an impact assessment, and its cause still a current bad
+result (voiding the bad result, or amending it to a good one, clears what it flagged). The chain is one
+recursive CTE inserting the suspicions it finds, and one UPDATE sets the flags: no per-row Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, bindparam, exists, select, text
+
+from registry.auth.policy import Actor
+from registry.core.models import UTCDateTime, utcnow
+from registry.events.item_validity import latest_result, status_on
+from registry.events.models import VALIDITY_KINDS, Event, EventState, event_standards
+from registry.events.suspects.models import SuspectRule, Suspicion
+from registry.extensions import db
+from registry.items.status import Status
+
+MAX_DEPTH = 12  # a chain deeper than this is a loop (standards calibrating each other on one day)
+
+# Each current bad result ``b`` of a standard, with its window (see the module's docstring).
+_WINDOWS = """
+SELECT COALESCE(b.original_id, b.id) AS cause_id, b.item_id AS standard_id,
+       CAST(CASE WHEN b.result = 'fail' THEN 'failed' ELSE 'out_of_tolerance' END AS VARCHAR(20)) AS rule,
+       (SELECT MAX(g.performed_on) FROM events g
+         WHERE g.item_id = b.item_id AND g.state = 'current' AND g.result <> 'fail'
+           AND NOT g.as_found_out_of_tolerance AND g.performed_on < b.performed_on) AS window_from,
+       CASE WHEN b.result <> 'fail' THEN b.performed_on ELSE
+         (SELECT MIN(g.performed_on) FROM events g
+           WHERE g.item_id = b.item_id AND g.state = 'current' AND g.result <> 'fail'
+             AND g.performed_on > b.performed_on) END AS window_to
+FROM events b
+WHERE b.state = 'current' AND (b.result = 'fail' OR b.as_found_out_of_tolerance) AND {where}
+"""
+
+# The latest validity-giving result ``c`` of a standard before an event on ``{day}`` that used it: no other
+# result of the standard lies strictly between (one on the event's own day counts both ways).
+_RELIED_ON = """
+c.state = 'current' AND c.kind IN :kinds AND c.performed_on <= {day}
+AND NOT EXISTS (SELECT 1 FROM events n WHERE n.item_id = c.item_id AND n.state = 'current'
+                AND n.kind IN :kinds AND n.performed_on > c.performed_on AND n.performed_on < {day})
+"""
+
+_COLUMNS = "event_id, cause_id, standard_id, rule, depth, window_from, window_to, flagged_at"
+
+# What one event inherits when it is recorded: the bad results of the standards it used whose window
+# holds its day, and the suspicions of the results of those standards it relied on.
+_INHERIT = f"""
+INSERT INTO suspicions ({_COLUMNS})
+SELECT :root, x.cause_id, x.standard_id, MIN(x.rule), MIN(x.depth), MIN(x.window_from), MAX(x.window_to), :now
+FROM (
+  SELECT w.cause_id, w.standard_id, w.rule, 0 AS depth, w.window_from, w.window_to
+  FROM ({_WINDOWS.format(where="b.item_id IN (SELECT item_id FROM event_standards WHERE event_id = :id)")}) w
+  WHERE (w.window_from IS NULL OR :day > w.window_from) AND (w.window_to IS NULL OR :day <= w.window_to)
+  UNION ALL
+  SELECT s.cause_id, s.standard_id, s.rule, s.depth + 1, s.window_from, s.window_to
+  FROM event_standards es
+  JOIN events c ON c.item_id = es.item_id
+  JOIN suspicions s ON s.event_id = COALESCE(c.original_id, c.id)
+  WHERE es.event_id = :id AND {_RELIED_ON.format(day=":day")}
+) x
+WHERE NOT EXISTS (SELECT 1 FROM suspicions t
+                  WHERE t.event_id = :root AND t.cause_id = x.cause_id AND t.standard_id = x.standard_id)
+GROUP BY x.cause_id, x.standard_id
+"""  # noqa: S608 - built from constants; every value is bound
+
+# Everything a standard's bad results, and the suspect results of it, make suspect, down the chain.
+_CASCADE = f"""
+INSERT INTO suspicions ({_COLUMNS})
+WITH RECURSIVE hit(event_id, cause_id, standard_id, rule, depth, window_from, window_to) AS (
+  SELECT e.id, w.cause_id, w.standard_id, w.rule, 0, w.window_from, w.window_to
+  FROM ({_WINDOWS.format(where="b.item_id = :item")}) w
+  JOIN event_standards es ON es.item_id = w.standard_id
+  JOIN events e ON e.id = es.event_id
+  WHERE e.state = 'current' AND (w.window_from IS NULL OR e.performed_on > w.window_from)
+    AND (w.window_to IS NULL OR e.performed_on <= w.window_to)
+  UNION
+  SELECT e.id, s.cause_id, s.standard_id, CAST(s.rule AS VARCHAR(20)), s.depth, s.window_from, s.window_to
+  FROM events e JOIN suspicions s ON s.event_id = COALESCE(e.original_id, e.id)
+  WHERE e.item_id = :item AND e.state = 'current'
+  UNION
+  SELECT e.id, h.cause_id, h.standard_id, h.rule, h.depth + 1, h.window_from, h.window_to
+  FROM hit h
+  JOIN events c ON c.id = h.event_id
+  JOIN event_standards es ON es.item_id = c.item_id
+  JOIN events e ON e.id = es.event_id
+  WHERE h.depth < {MAX_DEPTH} AND e.state = 'current' AND {_RELIED_ON.format(day="e.performed_on")}
+)
+SELECT g.root, g.cause_id, g.standard_id, g.rule, g.depth, g.window_from, g.window_to, :now
+FROM (
+  SELECT COALESCE(e.original_id, e.id) AS root, h.cause_id, h.standard_id, MIN(h.rule) AS rule,
+         MIN(h.depth) AS depth, MIN(h.window_from) AS window_from, MAX(h.window_to) AS window_to
+  FROM hit h JOIN events e ON e.id = h.event_id
+  GROUP BY COALESCE(e.original_id, e.id), h.cause_id, h.standard_id
+) g
+WHERE NOT EXISTS (SELECT 1 FROM suspicions t
+                  WHERE t.event_id = g.root AND t.cause_id = g.cause_id AND t.standard_id = g.standard_id)
+"""  # noqa: S608 - built from constants; every value is bound
+
+# Whether an event (the row being updated) has an open suspicion.
+OPEN_SUSPICION = """
+EXISTS (SELECT 1 FROM suspicions s
+        WHERE s.event_id = COALESCE(events.original_id, events.id)
+          AND s.id > COALESCE((SELECT MAX(a.closes_through) FROM impact_assessments a
+                               WHERE a.event_id = s.event_id), 0)
+          AND (s.rule = 'overdue' OR s.cause_id IN (
+                SELECT COALESCE(b.original_id, b.id) FROM events b
+                WHERE b.state = 'current' AND (b.result = 'fail' OR b.as_found_out_of_tolerance))))
+"""
+
+# The flags of the current events whose suspicions a change of ``:item``'s results may have opened or
+# closed (and of the event changed, ``:root``): set from their open suspicions, the version moving on.
+_FLAG = f"""
+UPDATE events SET suspect = {OPEN_SUSPICION}, version = version + 1
+WHERE state = 'current'
+  AND COALESCE(original_id, id) IN (
+      SELECT s.event_id FROM suspicions s
+      WHERE s.event_id = :root OR s.cause_id IN (
+          SELECT COALESCE(i.original_id, i.id) FROM events i WHERE i.item_id = :item))
+  AND suspect <> {OPEN_SUSPICION}
+"""  # noqa: S608 - built from constants; every value is bound
+
+_TYPES: dict[str, Any] = {"day": Date(), "now": UTCDateTime()}
+
+
+def _execute(sql: str, values: dict[str, Any]) -> None:
+    """Run ``sql`` with the values it names (``:kinds`` is a list)."""
+    wanted = [name for name in values if f":{name}" in sql]
+    statement = text(sql).bindparams(
+        *(bindparam(name, type_=_TYPES.get(name), expanding=name == "kinds") for name in wanted)
+    )
+    db.session.execute(statement, {name: values[name] for name in wanted})
+
+
+def flag_suspects(actor: Actor, event: Event) -> None:
+    """After ``event`` was recorded, amended (``event`` is the new revision) or voided: what it makes
+    suspect, what makes it suspect, and the flags that follow. A step of :func:`.recording.issue` and
+    :func:`.revisions.void_event`, which check the actor."""
+    db.session.flush()
+    root = event.original_id or event.id
+    values = {
+        "root": root,
+        "id": event.id,
+        "item": event.item_id,
+        "day": event.performed_on,
+        "now": utcnow(),
+        "kinds": list(VALIDITY_KINDS),
+    }
+    if event.state == EventState.CURRENT:
+        _flag_use_while_overdue(event, root)
+        _execute(_INHERIT, values)
+    if db.session.scalar(select(exists().where(event_standards.c.item_id == event.item_id))):
+        _execute(_CASCADE, values)
+    _execute(_FLAG, values)
+    for row in list(db.session.identity_map.values()):
+        if isinstance(row, Event):
+            db.session.expire(row, ["suspect", "version"])
+
+
+def _flag_use_while_overdue(event: Event, root: int) -> None:
+    """An event recorded with a standard overdue or never calibrated on its day (allowed with a reason)."""
+    if not event.override_reason:
+        return
+    for standard in event.standards_used:
+        if status_on(standard, event.performed_on) not in (Status.OVERDUE, Status.NEVER):
+            continue
+        known = select(Suspicion.id).where(
+            Suspicion.event_id == root, Suspicion.cause_id == root, Suspicion.standard_id == standard.id
+        )
+        if db.session.scalar(known.limit(1)) is None:
+            last = latest_result(standard, event.performed_on)
+            since: date | None = last.valid_until if last is not None else None
+            db.session.add(
+                Suspicion(
+                    event_id=root,
+                    cause_id=root,
+                    standard_id=standard.id,
+                    rule=SuspectRule.OVERDUE.value,
+                    depth=0,
+                    window_from=since,
+                )
+            )
+    db.session.flush()
