@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask import url_for
 
 from registry.auth.models import Role, User
 from registry.core.dates import today_is
@@ -23,7 +24,7 @@ from tests.factories import (
     lab_with_credentials,
     user_with_role,
 )
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, logged_in
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -258,3 +259,98 @@ def test_an_items_chain_is_that_of_its_latest_result(province, department_admin)
     standard_chain = chain_of_item(department_admin, province.working)
     assert [link.name for link in standard_chain.links] == ["Quả cân chuẩn E2"]
     assert chain_of_item(department_admin, InstrumentFactory()) is None
+
+
+def test_the_event_api_answers_the_chain_on_the_detail_only_and_hides_what_the_caller_may_not_see(
+    province, api
+):
+    client = api(province.enterprise_manager)
+    answer = client.get(f"/api/v1/events/{province.verification.id}")
+    assert answer.status_code == 200
+    [working] = answer.json["chain"]
+    assert {
+        key: working[key] for key in ("depth", "used_on", "status", "valid", "id", "name", "serial_number")
+    } == {
+        "depth": 1,
+        "used_on": "2026-03-10",
+        "status": "valid",
+        "valid": True,
+        "id": None,
+        "name": "Quả cân chuẩn F1",
+        "serial_number": None,
+    }
+    assert working["owner"] == province.working.owner.code
+    assert working["calibration"]["id"] is None
+    assert working["calibration"]["performed_on"] == "2025-06-01"
+    [reference] = working["links"]
+    [national] = reference["links"]
+    assert (national["end"], national["body"], national["links"]) == ("national", "BIPM (KCDB)", [])
+    assert reference["end"] is None
+
+    own = api(province.lab_manager).get(f"/api/v1/events/{province.verification.id}").json["chain"][0]
+    assert (own["id"], own["serial_number"], own["level"]) == (province.working.id, "F1-LAB-01", "working")
+
+    listed = client.get("/api/v1/events", query_string={"item": province.dispenser.id}).json["items"]
+    assert [event["id"] for event in listed] == [province.verification.id]
+    assert "chain" not in listed[0]
+
+
+def chain_html(page: str) -> str:
+    start = page.index('data-testid="chain"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_event_page_shows_the_chain_with_links_only_to_what_the_viewer_may_see(
+    province, client, auth, app
+):
+    logged_in(client, auth, province.enterprise_manager)
+    chain = chain_html(client.get(f"/events/{province.verification.id}").get_data(as_text=True))
+    assert "Traceability chain" in chain
+    assert chain.count('data-testid="chain-link"') == 3
+    for text in ("Quả cân chuẩn F1", "Quả cân chuẩn E2", "Chuẩn quốc gia khối lượng", "National standard"):
+        assert text in chain
+    assert "traceable to BIPM (KCDB)" in chain
+    assert province.working.owner.name in chain
+    assert "F1-LAB-01" not in chain  # another lab's standard: its public facts only
+    assert "/standards/" not in chain and "/events/" not in chain  # no page that would answer 404
+    assert "Broken link" not in chain
+
+
+def test_the_lab_sees_links_to_its_own_standard_and_its_calibration(province, client, auth, app):
+    logged_in(client, auth, province.lab_manager)
+    chain = chain_html(client.get(f"/events/{province.verification.id}").get_data(as_text=True))
+    with app.test_request_context():
+        standard_url = url_for("items.standard", item_id=province.working.id)
+    assert f'href="{standard_url}"' in chain
+    assert "serial number F1-LAB-01" in chain
+    calibration = chain_of_event(province.lab_manager, province.verification)[0].calibration
+    assert f'href="/events/{calibration.id}"' in chain
+    assert chain.count("href=") == 2  # QUATEST's standard and the institute's: no links
+
+
+def test_a_broken_link_is_shown_as_such_on_the_item_page(province, client, auth):
+    lab = province.working.owner
+    dispenser = InstrumentFactory(owner=province.dispenser.owner)
+    record_event(
+        SYSTEM,
+        {
+            "item": dispenser,
+            "provider": lab.code,
+            "kind": "verification_periodic",
+            "performed_on": date(2026, 7, 1),
+            "result": "pass",
+            "certificate_number": "GCN-003",
+            "stamp_number": "T-3",
+            "verifier_card": f"KĐV-{lab.code}",
+            "standards_used": [province.working],
+            "override_reason": "Chuẩn đang chờ hiệu chuẩn lại",
+        },
+    )
+    logged_in(client, auth, province.enterprise_manager)
+    chain = chain_html(client.get(f"/instruments/{dispenser.id}").get_data(as_text=True))
+    assert "Through the result its validity stands on:" in chain
+    assert "Broken link" in chain and "Overdue" in chain and "01/07/2026" in chain
+    never = chain_html(
+        client.get(f"/instruments/{InstrumentFactory(owner=dispenser.owner).id}").get_data(as_text=True)
+    )
+    assert "nothing to trace" in never

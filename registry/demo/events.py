@@ -26,6 +26,7 @@ from registry.items.services import retire_item, update_item
 from registry.items.status import Status
 
 HISTORY_FROM = date(2021, 1, 1)
+VMI_FROM = date(2020, 12, 1)  # VMI's first calibration of QUATEST 3's standards in the demo
 # Who verifies which Group 2 types in the demo, and with which verifier card.
 VERIFIERS = {"TTKT-KT": "KĐV-0231", "DLKT-LAB": "KĐV-0410"}
 ENERGY_TYPES = frozenset({"ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT"})
@@ -82,13 +83,34 @@ def _standards_for(lab_code: str, quantity: str, on: date) -> list[Item]:
     ][:1]
 
 
+def _calibrate_reference_standards(actor: Actor, today: date) -> int:
+    """VMI calibrates QUATEST 3's reference standards on their interval against the national standards
+    (the top of the demo's chains: their ``traceable_to``), so that they are never lapsed."""
+    count = 0
+    standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
+    for standard in standards:
+        if standard.owner.code != "QUATEST3":
+            continue
+        day = VMI_FROM
+        while day <= today:
+            record_event(actor, {
+                "item": standard, "provider": "VMI", "kind": "calibration", "performed_on": day,
+                "result": "pass", "certificate_number": f"V{day.year}/{standard.serial_number}",
+                "technician": "Phòng Đo lường, Viện Đo lường Việt Nam",
+            })  # fmt: skip
+            day = _months_before(day, -(standard.interval_months or 12))
+            count += 1
+    return count
+
+
 def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, today: date) -> int:
-    """QUATEST 3 calibrates the province's labs' standards every year (some lapse: one overdue)."""
+    """QUATEST 3 calibrates the province's labs' standards every year with its reference standards (some
+    lapse: one overdue)."""
     count = 0
     standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
     for position, standard in enumerate(standards):
         if standard.owner.code == "QUATEST3":
-            continue  # its own standards are calibrated outside the province (traceable_to)
+            continue  # its own standards are calibrated by VMI (_calibrate_reference_standards)
         since = max(standard.acquired_on or HISTORY_FROM, HISTORY_FROM)
         dates = _history(rng, standard.interval_months or 12, since, today)
         if position == 1:  # one lab lets a standard lapse: its events since then are refused or overridden
@@ -98,6 +120,7 @@ def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, to
                 "item": standard, "provider": "QUATEST3", "kind": "calibration", "performed_on": day,
                 "result": "pass", "certificate_number": numbers.certificate(day),
                 "technician": "Phòng Hiệu chuẩn QUATEST 3",
+                "standards_used": _standards_for("QUATEST3", standard.quantity, day),
             })  # fmt: skip
             count += 1
     return count
@@ -201,7 +224,8 @@ def load_history(actor: Actor, rng: random.Random, designated: list[str]) -> int
     """Record the demo's events up to today; gives how many were recorded (amendments not counted)."""
     numbers = _Numbers()
     today = local_today()
-    count = _calibrate_standards(actor, rng, numbers, today)
+    count = _calibrate_reference_standards(actor, today)
+    count += _calibrate_standards(actor, rng, numbers, today)
     count += _instruments(actor, rng, numbers, set(designated), today)
     _corrections(actor)
     db.session.flush()

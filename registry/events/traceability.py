@@ -34,7 +34,7 @@ from registry.events.item_validity import latest_result, status_given
 from registry.events.models import VALIDITY_KINDS, Event, EventState, event_standards
 from registry.extensions import db
 from registry.items.models import Item, ItemKind, ReferenceMaterial, StandardLevel
-from registry.items.status import Status
+from registry.items.status import STATUS_CLASSES, STATUS_LABELS, Status
 
 MAX_DEPTH = 10
 MAX_LINKS = 500  # a chain wider than this is cut (a real one has a handful of links)
@@ -104,6 +104,14 @@ class Link:
         return self.status in FIT
 
     @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def status_class(self) -> str:
+        return STATUS_CLASSES[self.status]
+
+    @property
     def end_text(self) -> str:
         if self.end is None:
             return ""
@@ -115,6 +123,7 @@ class ItemChain:
     """An item's chain: that of the result its current validity stands on."""
 
     event: Event
+    shown: bool  # the viewer may see that event (its page is linked)
     links: list[Link]
 
 
@@ -231,7 +240,7 @@ def chain_of_item(actor: Actor, item: Item) -> ItemChain | None:
     latest = latest_result(item)
     if latest is None:
         return None
-    return ItemChain(latest, chain_of_event(actor, latest))
+    return ItemChain(latest, policy.can_see(actor, latest), chain_of_event(actor, latest))
 
 
 def _visible(actor: Actor, model: type[Item] | type[Event], ids: set[int]) -> set[int]:
