@@ -220,6 +220,36 @@ def _corrections(actor: Actor) -> None:
     retire_item(actor, instruments[1], reason="Hỏng không sửa được, đã thanh lý", version=None)
 
 
+def _lapsed_standard_used(actor: Actor, numbers: _Numbers, today: date) -> int:
+    """The lab verifies a capacity measure with its lapsed 20 L standard, giving its reason: the measure's
+    traceability chain shows the broken link."""
+    lapsed = db.session.scalar(
+        select(MeasurementStandard).where(MeasurementStandard.serial_number == "BC20-2022-01")
+    )
+    day = today - timedelta(days=3)
+    measures = db.session.scalars(select(Instrument).order_by(Instrument.id)).all()
+    measure = next(
+        (
+            instrument
+            for instrument in measures
+            if instrument.instrument_type is not None
+            and instrument.instrument_type.code == "CAPACITY_MEASURE"
+            and instrument.state == "in_service"
+            and (instrument.last_event_on is None or instrument.last_event_on < day)
+        ),
+        None,
+    )
+    if lapsed is None or measure is None:
+        return 0
+    record_event(actor, {
+        "item": measure, "provider": "TTKT-KT", "kind": "verification_periodic", "performed_on": day,
+        "result": "pass", "certificate_number": numbers.certificate(day), "stamp_number": numbers.stamp(day),
+        "verifier_card": VERIFIERS["TTKT-KT"], "standards_used": [lapsed],
+        "override_reason": "Bình chuẩn đang chờ hiệu chuẩn lại; đã kiểm tra trung gian đạt trước khi dùng",
+    })  # fmt: skip
+    return 1
+
+
 def load_history(actor: Actor, rng: random.Random, designated: list[str]) -> int:
     """Record the demo's events up to today; gives how many were recorded (amendments not counted)."""
     numbers = _Numbers()
@@ -228,5 +258,6 @@ def load_history(actor: Actor, rng: random.Random, designated: list[str]) -> int
     count += _calibrate_standards(actor, rng, numbers, today)
     count += _instruments(actor, rng, numbers, set(designated), today)
     _corrections(actor)
+    count += _lapsed_standard_used(actor, numbers, today)
     db.session.flush()
     return count
