@@ -354,3 +354,16 @@ def test_a_broken_link_is_shown_as_such_on_the_item_page(province, client, auth)
         client.get(f"/instruments/{InstrumentFactory(owner=dispenser.owner).id}").get_data(as_text=True)
     )
     assert "nothing to trace" in never
+
+
+def test_the_chain_conforms_to_the_openapi_document(province, api, app):
+    """A real chain, three links deep, against the document's schema of the event's detail."""
+    import schemathesis
+
+    client = api(province.lab_manager)
+    response = client.get(f"/api/v1/events/{province.verification.id}")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema["/api/v1/events/{event_id}"]["GET"].validate_response(response)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    link = spec["components"]["schemas"]["ChainLink"]["properties"]
+    assert link["links"]["items"] == {"$ref": "#/components/schemas/ChainLink"}

@@ -1,5 +1,6 @@
-"""The demo province: the Department, four labs with their credentials, thirty enterprises across the
-districts with about 580 instruments, the labs' standards and reference materials, one login per role.
+"""The demo province: the Department, four labs with their credentials (and VMI, at the top of the
+traceability chains), thirty enterprises across the districts with about 580 instruments, the labs'
+standards and reference materials, one login per role.
 
 Everything goes through the services, so the demo obeys the same rules as real input.
 """
