@@ -188,7 +188,7 @@ def _rows(event_id: int) -> list[tuple[int, int, date, int | None, str, int]]:
     tree = anchor.union_all(step)
     stmt = select(
         tree.c.depth, tree.c.standard_id, tree.c.used_on, tree.c.calibration_id, tree.c.path, tree.c.cycle
-    ).order_by(tree.c.path)
+    ).order_by(tree.c.depth, tree.c.path)  # parents first; a cut keeps the links nearest the event
     return [tuple(row) for row in db.session.execute(stmt.limit(MAX_LINKS))]
 
 
