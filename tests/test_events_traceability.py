@@ -367,3 +367,14 @@ def test_the_chain_conforms_to_the_openapi_document(province, api, app):
     spec = client.get("/api/v1/openapi.json").get_json()
     link = spec["components"]["schemas"]["ChainLink"]["properties"]
     assert link["links"]["items"] == {"$ref": "#/components/schemas/ChainLink"}
+
+
+def test_a_standards_page_shows_where_its_own_chain_ends_when_its_result_names_no_standard(
+    province, client, auth, department_admin
+):
+    chain = chain_of_item(department_admin, province.national)
+    assert (chain.links, chain.end, chain.end_text) == ([], End.NATIONAL, "National standard")
+    logged_in(client, auth, department_admin)
+    page = chain_html(client.get(f"/standards/{province.national.id}").get_data(as_text=True))
+    assert "Top of the chain" in page and "traceable to BIPM (KCDB)" in page
+    assert "names no standard" not in page

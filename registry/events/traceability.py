@@ -113,18 +113,22 @@ class Link:
 
     @property
     def end_text(self) -> str:
-        if self.end is None:
-            return ""
-        return str(END_LABELS[self.end]) % {"body": self.body, "n": MAX_DEPTH}
+        return "" if self.end is None else end_text(self.end, self.body)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ItemChain:
     """An item's chain: that of the result its current validity stands on."""
 
     event: Event
     shown: bool  # the viewer may see that event (its page is linked)
     links: list[Link]
+    end: End | None = None  # a standard whose result names no standard: where its own chain ends
+    body: str = ""
+
+    @property
+    def end_text(self) -> str:
+        return "" if self.end is None else end_text(self.end, self.body)
 
 
 def _rows(event_id: int) -> list[tuple[int, int, date, int | None, str, int]]:
@@ -212,7 +216,7 @@ def chain_of_event(actor: Actor, event: Event) -> list[Link]:
         )
     )
     by_path: dict[str, Link] = {}
-    built: list[tuple[Link, Item]] = []
+    built: list[tuple[Link, Item, Event | None]] = []
     top: list[Link] = []
     for depth, item_id, used_on, result_id, path, cycle in rows:
         used = used_on if isinstance(used_on, date) else date.fromisoformat(str(used_on))
@@ -223,12 +227,12 @@ def chain_of_event(actor: Actor, event: Event) -> list[Link]:
         elif depth == MAX_DEPTH and result_id in with_standards:
             link.end = End.DEPTH
         by_path[path] = link
-        built.append((link, items[item_id]))
+        built.append((link, items[item_id], result))
         parent = by_path.get(path[: path.rstrip("/").rfind("/") + 1]) if depth > 1 else None
         (parent.links if parent is not None else top).append(link)
-    for link, standard in built:
+    for link, standard, result in built:
         if not link.links and link.end is None:
-            _top(link, standard)
+            link.end, link.body = ending(standard, result)
     return top
 
 
@@ -240,7 +244,10 @@ def chain_of_item(actor: Actor, item: Item) -> ItemChain | None:
     latest = latest_result(item)
     if latest is None:
         return None
-    return ItemChain(latest, policy.can_see(actor, latest), chain_of_event(actor, latest))
+    chain = ItemChain(latest, policy.can_see(actor, latest), chain_of_event(actor, latest))
+    if not chain.links and item.kind == ItemKind.STANDARD:
+        chain.end, chain.body = ending(item, latest)
+    return chain
 
 
 def _visible(actor: Actor, model: type[Item] | type[Event], ids: set[int]) -> set[int]:
@@ -284,15 +291,19 @@ def _link(
     )
 
 
-def _top(link: Link, standard: Item) -> None:
-    """Where the chain ends at a link with nothing recorded above it."""
+def ending(standard: Item, result: Event | None) -> tuple[End, str]:
+    """Where a chain ends at ``standard`` when ``result`` (the result its validity stood on) names no
+    standard: why, and the external body if any."""
     if standard.kind == ItemKind.STANDARD and standard.level == StandardLevel.NATIONAL:
-        link.end, link.body = End.NATIONAL, standard.traceable_to
-    elif standard.kind == ItemKind.STANDARD and standard.traceable_to:
-        link.end, link.body = End.TRACEABLE_TO, standard.traceable_to
-    elif standard.kind == ItemKind.REFERENCE_MATERIAL and standard.producer:
-        link.end, link.body = End.TRACEABLE_TO, standard.producer
-    elif link.calibration is not None and link.calibration.provider != standard.owner.code:
-        link.end, link.body = End.EXTERNAL, link.calibration.provider_name
-    else:
-        link.end = End.NOT_STATED
+        return End.NATIONAL, standard.traceable_to
+    if standard.kind == ItemKind.STANDARD and standard.traceable_to:
+        return End.TRACEABLE_TO, standard.traceable_to
+    if standard.kind == ItemKind.REFERENCE_MATERIAL and standard.producer:
+        return End.TRACEABLE_TO, standard.producer
+    if result is not None and result.provider_id != standard.owner_id:
+        return End.EXTERNAL, result.provider.name
+    return End.NOT_STATED, ""
+
+
+def end_text(end: End, body: str) -> str:
+    return str(END_LABELS[end]) % {"body": body, "n": MAX_DEPTH}
