@@ -85,6 +85,9 @@ ORGANISATIONS = [
      0, 0, False, ['bán lẻ'], 'retail'),
     ('VANG-KT', 'Doanh nghiệp tư nhân Vàng bạc Kim Thành', ['enterprise'], CITY, 'Đường Lê Lợi, TP. Kon Tum',
      0, 0, False, ['vàng bạc'], 'gold'),
+    # Holds the national standards; calibrates QUATEST 3's reference standards (the top of the demo's chains).
+    ('VMI', 'Viện Đo lường Việt Nam', ['provider'], None, 'Số 8 Hoàng Quốc Việt, Cầu Giấy, Hà Nội',
+     100, 0, True, ['đo lường'], None),
 ]
 # fmt: on
 
@@ -235,7 +238,7 @@ STANDARDS = [
         "own",
         "service",
         date(2018, 6, 1),
-        "Viện Đo lường Việt Nam (VMI)",
+        "Chuẩn quốc gia khối lượng, Viện Đo lường Việt Nam (VMI)",
     ),
     (
         "KDTN",
@@ -264,6 +267,35 @@ STANDARDS = [
         "service",
         date(2020, 2, 2),
         "",
+    ),
+    # QUATEST 3's reference standards, calibrated by VMI against the national standards.
+    (
+        "QUATEST3",
+        "Hệ thống chuẩn lưu lượng nước DN15–DN100",
+        "reference",
+        "volume",
+        "LL-Q3-2017",
+        "0,01 – 60 m³/h",
+        "0,1 %",
+        12,
+        "own",
+        "service",
+        date(2017, 5, 12),
+        "Chuẩn quốc gia dung tích và lưu lượng chất lỏng, Viện Đo lường Việt Nam (VMI)",
+    ),
+    (
+        "QUATEST3",
+        "Áp kế piston chuẩn 0 – 700 bar",
+        "reference",
+        "pressure",
+        "PG-Q3-7000",
+        "0 – 700 bar",
+        "0,008 %",
+        24,
+        "own",
+        "service",
+        date(2016, 9, 1),
+        "Chuẩn quốc gia áp suất, Viện Đo lường Việt Nam (VMI)",
     ),
 ]
 

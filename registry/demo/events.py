@@ -28,6 +28,7 @@ from registry.items.services import retire_item, update_item
 from registry.items.status import Status
 
 HISTORY_FROM = date(2021, 1, 1)
+VMI_FROM = date(2020, 12, 1)  # VMI's first calibration of QUATEST 3's standards in the demo
 # Who verifies which Group 2 types in the demo, and with which verifier card.
 VERIFIERS = {"TTKT-KT": "KĐV-0231", "DLKT-LAB": "KĐV-0410"}
 ENERGY_TYPES = frozenset({"ENERGY_METER_1P_ELEC", "ENERGY_METER_3P_ELEC", "CT_INSTRUMENT", "VT_INSTRUMENT"})
@@ -97,13 +98,34 @@ def _standards_for(lab_code: str, quantity: str, on: date) -> list[Item]:
     ][:1]
 
 
+def _calibrate_reference_standards(actor: Actor, today: date) -> int:
+    """VMI calibrates QUATEST 3's reference standards on their interval against the national standards
+    (the top of the demo's chains: their ``traceable_to``), so that they are never lapsed."""
+    count = 0
+    standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
+    for standard in standards:
+        if standard.owner.code != "QUATEST3":
+            continue
+        day = VMI_FROM
+        while day <= today:
+            record_event(actor, {
+                "item": standard, "provider": "VMI", "kind": "calibration", "performed_on": day,
+                "result": "pass", "certificate_number": f"V{day.year}/{standard.serial_number}",
+                "technician": "Phòng Đo lường, Viện Đo lường Việt Nam",
+            })  # fmt: skip
+            day = _months_before(day, -(standard.interval_months or 12))
+            count += 1
+    return count
+
+
 def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, today: date) -> int:
-    """QUATEST 3 calibrates the province's labs' standards every year (some lapse: one overdue)."""
+    """QUATEST 3 calibrates the province's labs' standards every year with its reference standards (some
+    lapse: one overdue)."""
     count = 0
     standards = db.session.scalars(select(MeasurementStandard).order_by(MeasurementStandard.id)).all()
     for position, standard in enumerate(standards):
         if standard.owner.code == "QUATEST3":
-            continue  # its own standards are calibrated outside the province (traceable_to)
+            continue  # its own standards are calibrated by VMI (_calibrate_reference_standards)
         since = max(standard.acquired_on or HISTORY_FROM, HISTORY_FROM)
         dates = _history(rng, standard.interval_months or 12, since, today)
         if position == 1:  # one lab lets a standard lapse: its events since then are refused or overridden
@@ -115,6 +137,7 @@ def _calibrate_standards(actor: Actor, rng: random.Random, numbers: _Numbers, to
                 "result": "pass", "certificate_number": numbers.certificate(day),
                 "technician": "Phòng Hiệu chuẩn QUATEST 3",
                 "measurement_points": OUT_OF_TOLERANCE_POINTS if found_out else [],
+                "standards_used": _standards_for("QUATEST3", standard.quantity, day),
             })  # fmt: skip
             count += 1
     return count
@@ -225,12 +248,44 @@ def _corrections(actor: Actor) -> None:
     retire_item(actor, instruments[1], reason="Hỏng không sửa được, đã thanh lý", version=None)
 
 
+def _lapsed_standard_used(actor: Actor, numbers: _Numbers, today: date) -> int:
+    """The lab verifies a capacity measure with its lapsed 20 L standard, giving its reason: the measure's
+    traceability chain shows the broken link."""
+    lapsed = db.session.scalar(
+        select(MeasurementStandard).where(MeasurementStandard.serial_number == "BC20-2022-01")
+    )
+    day = today - timedelta(days=3)
+    measures = db.session.scalars(select(Instrument).order_by(Instrument.id)).all()
+    measure = next(
+        (
+            instrument
+            for instrument in measures
+            if instrument.instrument_type is not None
+            and instrument.instrument_type.code == "CAPACITY_MEASURE"
+            and instrument.state == "in_service"
+            and (instrument.last_event_on is None or instrument.last_event_on < day)
+        ),
+        None,
+    )
+    if lapsed is None or measure is None:
+        return 0
+    record_event(actor, {
+        "item": measure, "provider": "TTKT-KT", "kind": "verification_periodic", "performed_on": day,
+        "result": "pass", "certificate_number": numbers.certificate(day), "stamp_number": numbers.stamp(day),
+        "verifier_card": VERIFIERS["TTKT-KT"], "standards_used": [lapsed],
+        "override_reason": "Bình chuẩn đang chờ hiệu chuẩn lại; đã kiểm tra trung gian đạt trước khi dùng",
+    })  # fmt: skip
+    return 1
+
+
 def load_history(actor: Actor, rng: random.Random, designated: list[str]) -> int:
     """Record the demo's events up to today; gives how many were recorded (amendments not counted)."""
     numbers = _Numbers()
     today = local_today()
-    count = _calibrate_standards(actor, rng, numbers, today)
+    count = _calibrate_reference_standards(actor, today)
+    count += _calibrate_standards(actor, rng, numbers, today)
     count += _instruments(actor, rng, numbers, set(designated), today)
     _corrections(actor)
+    count += _lapsed_standard_used(actor, numbers, today)
     db.session.flush()
     return count

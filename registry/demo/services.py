@@ -1,5 +1,6 @@
-"""The demo province: the Department, four labs with their credentials, thirty enterprises across the
-districts with about 580 instruments, the labs' standards and reference materials, one login per role.
+"""The demo province: the Department, four labs with their credentials (and VMI, at the top of the
+traceability chains), thirty enterprises across the districts with about 580 instruments, the labs'
+standards and reference materials, one login per role.
 
 Everything goes through the services, so the demo obeys the same rules as real input.
 """
@@ -131,6 +132,17 @@ def _credentials(organisations: dict[str, Organisation], admin: User, lab_manage
                 "issued_on": date(2017 + number, 3, 1 + number),
             },
         )
+    credentials.create_credential(admin, Registration, organisations["VMI"], {
+        "certificate_number": "01/ĐK-TĐC", "services": ["calibration", "testing"],
+        "fields": "Đo lường: chuẩn quốc gia, hiệu chuẩn chuẩn chính", "issued_on": date(2015, 1, 5),
+    })  # fmt: skip
+    credentials.create_credential(admin, Accreditation, organisations["VMI"], {
+        "scheme": "ISO/IEC 17025", "body": "BoA", "number": "VILAS 001",
+        "scope": [{"quantity": "mass", "range": "1 mg – 50 kg", "cmc": "0,005 mg"},
+                  {"quantity": "volume", "range": "0,01 – 100 m³/h", "cmc": "0,05 %"},
+                  {"quantity": "pressure", "range": "0 – 1000 bar", "cmc": "0,005 %"}],
+        "valid_from": date(2019, 1, 1), "valid_to": date(2028, 12, 31),
+    })  # fmt: skip
     credentials.create_credential(admin, Accreditation, lab, {
         "scheme": "ISO/IEC 17025", "body": "BoA", "number": "VILAS 216",
         "scope": [{"quantity": "mass", "range": "1 mg – 20 kg", "cmc": "0,05 mg"},

@@ -38,6 +38,7 @@ from registry.auth.login import client_address
 from registry.auth.policy import Permission
 from registry.core.errors import ServiceError
 from registry.core.models import MAX_ID
+from registry.events.chain_schemas import ChainField
 from registry.events.models import Event, EventKind, EventState, SignatureMeaning
 from registry.events.recording import check_may_record, events_visible, record_event
 from registry.events.revisions import amend_event, get_event, void_event
@@ -180,6 +181,12 @@ class EventSchema(OutcomeSchema):
     )
 
 
+class EventDetailSchema(EventSchema):
+    """One event, with its traceability chain."""
+
+    chain = ChainField()
+
+
 class SignSchema(Schema):
     meaning = choice(SignatureMeaning, required=True)
     password = String(required=True, metadata={"description": "The signer's password, entered again."})
@@ -230,9 +237,9 @@ register_collection(
 @blp.route("/<int:event_id>")
 class EventById(MethodView):
     @documents_errors(blp, 404)
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventDetailSchema)
     def get(self, event_id: int) -> Event:
-        """One event (any revision); another organisation's answers 404."""
+        """One event (any revision), with its traceability chain; another organisation's answers 404."""
         return get_event(api_user(), event_id)
 
 

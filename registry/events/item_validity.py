@@ -45,7 +45,14 @@ def status_on(standard: Item, on: date) -> Status:
     its results (validity imported with it), and a reference material by its expiry date."""
     if isinstance(standard, ReferenceMaterial) or standard.kind == ItemKind.REFERENCE_MATERIAL:
         return status_of(standard, on)
-    latest = latest_result(standard, on)
+    return status_given(standard, latest_result(standard, on), on)
+
+
+def status_given(standard: Item, latest: Event | None, on: date) -> Status:
+    """:func:`status_on` when the standard's latest result up to ``on`` is already known (the
+    traceability chain finds every link's in one query)."""
+    if isinstance(standard, ReferenceMaterial) or standard.kind == ItemKind.REFERENCE_MATERIAL:
+        return status_of(standard, on)
     if latest is None:
         has_results = db.session.scalar(select(Event.id).where(Event.item_id == standard.id).limit(1))
         return Status.NEVER if has_results else status_of(standard, on)

@@ -33,6 +33,7 @@ from registry.events.recording import (
 )
 from registry.events.revisions import amend_event, get_event, revisions, values_of, void_event
 from registry.events.signatures import sign_event, signatures_due
+from registry.events.traceability import ItemChain, chain_of_event, chain_of_item
 from registry.items.models import Item, ItemKind, ItemState
 from registry.items.services import get_item
 from registry.items.status import describe
@@ -49,6 +50,10 @@ def _events_of(item: Item) -> list[Event]:
     return events_of(current_user, item)
 
 
+def _chain_of(item: Item) -> ItemChain | None:
+    return chain_of_item(current_user, item)
+
+
 def _may_record_on(item: Item) -> bool:
     return item.state != ItemState.RETIRED and policy.permits(current_user, Event, Permission.RECORD)
 
@@ -60,6 +65,7 @@ def _event_helpers() -> dict[str, Any]:
         "item_url": item_url,
         "events_of": _events_of,
         "may_record_on": _may_record_on,
+        "chain_of": _chain_of,
     }
 
 
@@ -124,6 +130,7 @@ def detail(event_id: int) -> str:
         and event.state == EventState.CURRENT,
         can_see_item=policy.can_see(current_user, event.item),
         to_sign=signatures_due(current_user, event),
+        traceability=chain_of_event(current_user, event),
     )
 
 
