@@ -156,7 +156,9 @@ def test_the_item_page_shows_status_fields_rule_and_history(client, auth, water_
     assert "Periodic verification every 18 months" in html
     history = html.split('data-testid="history"')[1]
     assert "Bán xe" in history
-    assert "<del>CTN</del> → MOI" in history
+    # Names a reader knows, not internal codes or raw values.
+    assert f"<del>{water_utility.name} (CTN)</del> → Hợp tác xã Taxi Mới (MOI)" in history
+    assert "TAXIMETER" not in history and "False" not in history and "True" not in history
 
 
 @pytest.mark.parametrize("owner", ["NOBODY", "CTN", ""])

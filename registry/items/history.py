@@ -24,6 +24,7 @@ from registry.items.labels import (
     STATE_LABELS,
     USE_LABELS,
     label,
+    type_name,
 )
 from registry.items.models import Item
 from registry.organisations.models import Organisation
@@ -74,10 +75,10 @@ VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "level": LEVEL_LABELS,
     "last_result": RESULT_LABELS,
 }
-REFERENCES: dict[str, tuple[Any, Any]] = {
-    "owner_id": (Organisation.id, Organisation.code),
-    "type_id": (InstrumentType.id, InstrumentType.code),
-    "site_admin_unit_id": (AdminUnit.id, AdminUnit.code),
+REFERENCES: dict[str, Any] = {
+    "owner_id": Organisation,
+    "type_id": InstrumentType,
+    "site_admin_unit_id": AdminUnit,
 }
 
 
@@ -93,22 +94,28 @@ class Entry:
     reason: str | None
 
 
-def _codes(events: list[Any]) -> dict[str, dict[Any, str]]:
+def _names(events: list[Any]) -> dict[str, dict[Any, str]]:
+    """What the ids in the trail's values name, as a reader knows them: an organisation's name and code, a
+    type's name in the reader's language, an administrative unit's name."""
     wanted: dict[str, set[Any]] = {key: set() for key in REFERENCES}
     for event in events:
         for values in (event.old_values or {}, event.new_values or {}):
             for key in REFERENCES:
                 if values.get(key) is not None:
                     wanted[key].add(values[key])
-    codes: dict[str, dict[Any, str]] = {}
-    for key, (id_column, code_column) in REFERENCES.items():
-        ids = wanted[key]
-        codes[key] = (
-            dict(db.session.execute(select(id_column, code_column).where(id_column.in_(ids))).all())
-            if ids
-            else {}
-        )
-    return codes
+    names: dict[str, dict[Any, str]] = {}
+    for key, model in REFERENCES.items():
+        rows: list[Any] = list(db.session.scalars(select(model).where(model.id.in_(wanted[key]))))
+        names[key] = {row.id: _name(row) for row in rows}
+    return names
+
+
+def _name(row: Any) -> str:
+    if isinstance(row, InstrumentType):
+        return type_name(row)
+    if isinstance(row, Organisation):
+        return f"{row.name} ({row.code})"
+    return str(row.name)
 
 
 def item_history(actor: Actor, item: Item) -> list[Entry]:
@@ -117,7 +124,7 @@ def item_history(actor: Actor, item: Item) -> list[Entry]:
     if not policy.permits(actor, item, Permission.VIEW_HISTORY):
         return []
     events = history("items", item.id)
-    codes = _codes(events)
+    names = _names(events)
 
     def shown(values: dict[str, Any] | None, *, skip_empty: bool) -> dict[str, Any] | None:
         if values is None:
@@ -129,8 +136,10 @@ def item_history(actor: Actor, item: Item) -> list[Entry]:
             if key == "version":
                 result[key] = value
                 continue
-            if key in codes and value is not None:
-                value = codes[key].get(value, value)
+            if key in names and value is not None:
+                value = names[key].get(value, value)
+            elif isinstance(value, bool):
+                value = _l("Yes") if value else _l("No")
             elif key in VALUE_LABELS:
                 value = label(VALUE_LABELS[key], value)
             elif key in DATES and isinstance(value, str):
