@@ -12,7 +12,7 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
-from tests.helpers import csrf_token_from, post_form, switch_language
+from tests.helpers import csrf_token_from, logged_in, post_form, switch_language
 
 
 def test_create_organisation_stores_vietnamese_in_nfc(department_officer_client):
@@ -324,3 +324,31 @@ def test_the_organisation_list_downloads_as_csv_and_xlsx_with_its_filters(depart
     assert codes == ["NUOC-ONE", "XD-ONE"]
 
     assert department_officer_client.get("/organisations/?format=pdf").status_code == 400
+
+
+def test_the_organisations_history_reads_in_words(client, auth, department_admin):
+    """Labels and names, not column names, row ids or True/False."""
+    organisation = OrganisationFactory(code="CTY-LS", name="Công ty Lịch Sử")
+    db.session.commit()
+    logged_in(client, auth, department_admin)
+    post_form(
+        client,
+        f"/organisations/{organisation.code}/edit",
+        {
+            "name": "Công ty Lịch Sử Mới",
+            "kinds": ["enterprise", "provider"],
+            "reason": "Đổi tên",
+            "version": str(organisation.version),
+        },
+        page=f"/organisations/{organisation.code}/edit",
+    )
+    history = (
+        client.get(f"/organisations/{organisation.code}")
+        .get_data(as_text=True)
+        .split('data-testid="history"')[1]
+    )
+    changes = " ".join(history.split())
+    assert "<strong>Name</strong>: <del>Công ty Lịch Sử</del> → Công ty Lịch Sử Mới" in changes
+    assert "<strong>Service provider</strong>: <del>No</del> → Yes" in changes
+    for raw in ("is_provider", "search_text", "True", "False", "admin_unit_id"):
+        assert raw not in history, raw

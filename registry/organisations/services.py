@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from registry.audit import services as audit
-from registry.audit.models import AuditEvent
+from registry.audit.readable import Entry, readable
 from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
@@ -25,6 +25,7 @@ from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import clean_code, clean_text, code_or_none
 from registry.extensions import db
+from registry.organisations.history import VOCABULARY as HISTORY_VOCABULARY
 from registry.organisations.models import Organisation, OrgKind
 from registry.organisations.parsing import (
     clean_address,
@@ -244,10 +245,10 @@ def get_organisation(actor: Actor, code: str, permission: Permission = Permissio
     return organisation
 
 
-def history_of(actor: Actor, organisation: Organisation) -> list[AuditEvent]:
-    """Every change of the organisation, oldest first, for those who may see it."""
+def history_of(actor: Actor, organisation: Organisation) -> list[Entry]:
+    """Every change of the organisation, oldest first and in words, for those who may see it."""
     policy.require(actor, organisation, Permission.VIEW)
-    return history("organisations", organisation.id)
+    return readable(history("organisations", organisation.id), HISTORY_VOCABULARY)
 
 
 def find_by_code(code: object) -> Organisation | None:
