@@ -80,72 +80,96 @@ WHERE NOT EXISTS (SELECT 1 FROM suspicions t
 GROUP BY x.cause_id, x.standard_id
 """  # noqa: S608 - built from constants; every value is bound
 
-# Everything a standard's bad results, and the suspect results of it, make suspect, down the chain.
+# Everything a standard's bad results, and the suspect results of it, make suspect, down the chain. Each row
+# of ``hit`` carries what the next step needs of its event (first revision, item, kind, day), so that the
+# recursion joins the standards used directly. ``{materialized}``: PostgreSQL computes the windows once.
 _CASCADE = f"""
 INSERT INTO suspicions ({_COLUMNS})
-WITH RECURSIVE hit(event_id, cause_id, standard_id, rule, depth, window_from, window_to) AS (
-  SELECT e.id, w.cause_id, w.standard_id, w.rule, 0, w.window_from, w.window_to
-  FROM ({_WINDOWS.format(where="b.item_id = :item")}) w
+WITH RECURSIVE windows AS {{materialized}} ({_WINDOWS.format(where="b.item_id = :item")}),
+hit(event_id, root, item_id, kind, performed_on,
+    cause_id, standard_id, rule, depth, window_from, window_to) AS (
+  SELECT e.id, COALESCE(e.original_id, e.id), e.item_id, e.kind, e.performed_on,
+         w.cause_id, w.standard_id, w.rule, 0, w.window_from, w.window_to
+  FROM windows w
   JOIN event_standards es ON es.item_id = w.standard_id
   JOIN events e ON e.id = es.event_id
   WHERE e.state = 'current' AND (w.window_from IS NULL OR e.performed_on > w.window_from)
     AND (w.window_to IS NULL OR e.performed_on <= w.window_to)
   UNION
-  SELECT e.id, s.cause_id, s.standard_id, CAST(s.rule AS VARCHAR(20)), s.depth, s.window_from, s.window_to
+  SELECT e.id, COALESCE(e.original_id, e.id), e.item_id, e.kind, e.performed_on,
+         s.cause_id, s.standard_id, CAST(s.rule AS VARCHAR(20)), s.depth, s.window_from, s.window_to
   FROM events e JOIN suspicions s ON s.event_id = COALESCE(e.original_id, e.id)
   WHERE e.item_id = :item AND e.state = 'current'
   UNION
-  SELECT e.id, h.cause_id, h.standard_id, h.rule, h.depth + 1, h.window_from, h.window_to
+  SELECT e.id, COALESCE(e.original_id, e.id), e.item_id, e.kind, e.performed_on,
+         h.cause_id, h.standard_id, h.rule, h.depth + 1, h.window_from, h.window_to
   FROM hit h
-  JOIN events c ON c.id = h.event_id
-  JOIN event_standards es ON es.item_id = c.item_id
+  JOIN event_standards es ON es.item_id = h.item_id
   JOIN events e ON e.id = es.event_id
-  WHERE h.depth < {MAX_DEPTH} AND e.state = 'current' AND {_RELIED_ON.format(day="e.performed_on")}
+  WHERE h.depth < {MAX_DEPTH} AND h.kind IN :kinds AND e.state = 'current'
+    AND e.performed_on >= h.performed_on
+    AND NOT EXISTS (SELECT 1 FROM events n WHERE n.item_id = h.item_id AND n.state = 'current'
+                    AND n.kind IN :kinds AND n.performed_on > h.performed_on
+                    AND n.performed_on < e.performed_on)
 )
 SELECT g.root, g.cause_id, g.standard_id, g.rule, g.depth, g.window_from, g.window_to, :now
 FROM (
-  SELECT COALESCE(e.original_id, e.id) AS root, h.cause_id, h.standard_id, MIN(h.rule) AS rule,
-         MIN(h.depth) AS depth, MIN(h.window_from) AS window_from, MAX(h.window_to) AS window_to
-  FROM hit h JOIN events e ON e.id = h.event_id
-  GROUP BY COALESCE(e.original_id, e.id), h.cause_id, h.standard_id
+  SELECT h.root, h.cause_id, h.standard_id, MIN(h.rule) AS rule, MIN(h.depth) AS depth,
+         MIN(h.window_from) AS window_from, MAX(h.window_to) AS window_to
+  FROM hit h
+  GROUP BY h.root, h.cause_id, h.standard_id
 ) g
 WHERE NOT EXISTS (SELECT 1 FROM suspicions t
                   WHERE t.event_id = g.root AND t.cause_id = g.cause_id AND t.standard_id = g.standard_id)
 """  # noqa: S608 - built from constants; every value is bound
 
-# Whether an event (the row being updated) has an open suspicion.
-OPEN_SUSPICION = """
-EXISTS (SELECT 1 FROM suspicions s
-        WHERE s.event_id = COALESCE(events.original_id, events.id)
-          AND s.id > COALESCE((SELECT MAX(a.closes_through) FROM impact_assessments a
-                               WHERE a.event_id = s.event_id), 0)
-          AND (s.rule = 'overdue' OR s.cause_id IN (
-                SELECT COALESCE(b.original_id, b.id) FROM events b
-                WHERE b.state = 'current' AND (b.result = 'fail' OR b.as_found_out_of_tolerance))))
-"""
-
 # The flags of the current events whose suspicions a change of ``:item``'s results may have opened or
-# closed (and of the event changed, ``:root``): set from their open suspicions, the version moving on.
-_FLAG = f"""
-UPDATE events SET suspect = {OPEN_SUSPICION}, version = version + 1
-WHERE state = 'current'
-  AND COALESCE(original_id, id) IN (
-      SELECT s.event_id FROM suspicions s
-      WHERE s.event_id = :root OR s.cause_id IN (
-          SELECT COALESCE(i.original_id, i.id) FROM events i WHERE i.item_id = :item))
-  AND suspect <> {OPEN_SUSPICION}
-"""  # noqa: S608 - built from constants; every value is bound
+# closed (and of the event changed, ``:root``), set from their open suspicions (neither closed by an
+# assessment nor withdrawn: a bad result's still current and bad), the version moving on.
+_FLAG = """
+WITH flags AS (
+  SELECT s.event_id AS root,
+         MAX(CASE WHEN s.id > COALESCE((SELECT MAX(a.closes_through) FROM impact_assessments a
+                                        WHERE a.event_id = s.event_id), 0)
+                   AND (s.rule = 'overdue' OR EXISTS (
+                        SELECT 1 FROM events b
+                        WHERE b.item_id = s.standard_id AND b.state = 'current'
+                          AND (b.result = 'fail' OR b.as_found_out_of_tolerance)
+                          AND COALESCE(b.original_id, b.id) = s.cause_id))
+             THEN 1 ELSE 0 END) AS open
+  FROM suspicions s
+  WHERE s.event_id IN (
+      SELECT t.event_id FROM suspicions t
+      WHERE t.event_id = :root
+         OR t.cause_id IN (SELECT COALESCE(i.original_id, i.id) FROM events i WHERE i.item_id = :item))
+  GROUP BY s.event_id
+)
+UPDATE events SET suspect = (f.open = 1), version = events.version + 1
+FROM flags f
+WHERE COALESCE(events.original_id, events.id) = f.root AND events.state = 'current'
+  AND events.suspect <> (f.open = 1)
+"""
 
 _TYPES: dict[str, Any] = {"day": Date(), "now": UTCDateTime()}
 
 
-def _execute(sql: str, values: dict[str, Any]) -> None:
+def _execute(sql: str, values: dict[str, Any]) -> int:
     """Run ``sql`` with the values it names (``:kinds`` is a list)."""
     wanted = [name for name in values if f":{name}" in sql]
     statement = text(sql).bindparams(
         *(bindparam(name, type_=_TYPES.get(name), expanding=name == "kinds") for name in wanted)
     )
-    db.session.execute(statement, {name: values[name] for name in wanted})
+    result = db.session.execute(statement, {name: values[name] for name in wanted})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _cascade(values: dict[str, Any]) -> None:
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    inserted = _execute(_CASCADE.format(materialized="MATERIALIZED" if postgresql else ""), values)
+    if postgresql and inserted > 1000:
+        # Thousands of rows new to the planner within this transaction: without fresh statistics it plans
+        # the UPDATE of the flags as if the table were empty (nested loops over every row).
+        db.session.execute(text("ANALYZE suspicions"))
 
 
 def flag_suspects(actor: Actor, event: Event) -> None:
@@ -166,7 +190,7 @@ def flag_suspects(actor: Actor, event: Event) -> None:
         _flag_use_while_overdue(event, root)
         _execute(_INHERIT, values)
     if db.session.scalar(select(exists().where(event_standards.c.item_id == event.item_id))):
-        _execute(_CASCADE, values)
+        _cascade(values)
     _execute(_FLAG, values)
     for row in list(db.session.identity_map.values()):
         if isinstance(row, Event):
