@@ -69,7 +69,7 @@ def matching_step(secret: str, code: str, *, now: datetime, after: int | None) -
 
 
 def new_recovery_codes() -> list[str]:
-    """RECOVERY_CODE_COUNT fresh codes, shown as ``XXXXX-XXXXX``."""
+    """RECOVERY_CODE_COUNT fresh codes, shown as two groups of five (``K7M2Q-9TXHP``)."""
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
         code = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
