@@ -78,7 +78,7 @@ def safe_next(target: str | None) -> str:
 
 
 def _throttled(template: str, form: FlaskForm, throttled: sessions.LoginThrottled) -> Response:
-    form.form_errors.append(_("Too many failed attempts. Wait a few minutes and try again."))
+    form.form_errors.append(str(sessions.TOO_MANY_FAILURES))
     response = make_response(render_template(template, form=form), 429)
     response.headers["Retry-After"] = str(throttled.retry_after)
     return response
