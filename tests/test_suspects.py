@@ -13,12 +13,15 @@ import sqlalchemy as sa
 from registry.auth.models import Role
 from registry.core.dates import local_today
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
+from registry.events.item_validity import report_repair, status_on
 from registry.events.recording import record_event
 from registry.events.revisions import amend_event, void_event
 from registry.events.suspects.services import assess_event, report, suspicions_of
 from registry.extensions import db
+from registry.items.status import Status
 from tests.factories import (
     InstrumentFactory,
+    ReferenceMaterialFactory,
     StandardFactory,
     lab_with_credentials,
     record_verification,
@@ -239,3 +242,30 @@ def test_suspicions_and_assessments_are_append_only(lab_technician, standard, st
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         db.session.execute(sa.text(statement))
     savepoint.rollback()
+
+
+def test_a_standard_awaiting_its_verification_after_repair_is_unfit_and_its_use_suspect(
+    lab_technician, lab, calibrating_lab
+):
+    """Repaired 20 days ago and not calibrated since: used 10 days ago it needs a reason, and the event is
+    suspect; a calibration after the repair makes it fit again."""
+    standard = StandardFactory(owner=lab, interval_months=24)
+    calibrate(standard, 100)
+    report_repair(SYSTEM, standard, repaired_on=ago(20), reason="Thay cảm biến", version=standard.version)
+    assert status_on(standard, ago(10)) == Status.AWAITING_REVERIFICATION
+    assert status_on(standard, ago(30)) == Status.VALID  # before the repair
+    with pytest.raises(ServiceError) as refused:
+        use(lab_technician, standard, 10)
+    assert set(refused.value.fields) == {"standards_used"}  # with a reason it may be used
+    used = use(lab_technician, standard, 10, override_reason="Chưa kịp hiệu chuẩn lại sau sửa chữa")
+    assert flags(used) == [True]
+    calibrate(standard, 5)
+    assert status_on(standard, ago(3)) == Status.VALID
+
+
+def test_a_reference_material_is_replaced_not_repaired(lab):
+    material = ReferenceMaterialFactory(owner=lab)
+    with pytest.raises(ForbiddenError) as refused:
+        report_repair(SYSTEM, material, repaired_on=ago(1), reason="Hỏng", version=material.version)
+    assert refused.value.status_code == 403
+    assert material.repaired_on is None

@@ -12,7 +12,7 @@ from registry.audit import services as audit
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
 from registry.core.dates import clean_date
-from registry.core.errors import FieldErrors
+from registry.core.errors import FieldErrors, ForbiddenError
 from registry.core.services import check_version, require_reason
 from registry.events import controls
 from registry.events.models import VALIDITY_KINDS, Event, EventKind, EventState
@@ -58,24 +58,28 @@ def status_given(standard: Item, latest: Event | None, on: date) -> Status:
         return Status.NEVER if has_results else status_of(standard, on)
     if latest.result == Result.FAIL:
         return Status.FAILED
+    repaired_on = standard.repaired_on
+    if repaired_on is not None and repaired_on <= on and not _restored_since(standard, repaired_on, until=on):
+        return Status.AWAITING_REVERIFICATION
     if latest.valid_until is not None and latest.valid_until < on:
         return Status.OVERDUE
     return Status.VALID
 
 
-def _restored_since(item: Item, day: date) -> bool:
-    """Whether a passing result on or after ``day`` gave the item back its validity: for a Group 2
-    instrument the verification its rule requires after a repair (a new initial verification for a type
-    without one); for anything else any passing validity-giving result (:mod:`.controls`)."""
-    events = db.session.scalars(
-        select(Event).where(
-            Event.item_id == item.id,
-            Event.state == EventState.CURRENT.value,
-            Event.kind.in_(VALIDITY_KINDS),
-            Event.result != Result.FAIL.value,
-            Event.performed_on >= day,
-        )
+def _restored_since(item: Item, day: date, *, until: date | None = None) -> bool:
+    """Whether a passing result on or after ``day`` (up to ``until``) gave the item back its validity: for
+    a Group 2 instrument the verification its rule requires after a repair (a new initial verification for
+    a type without one); for anything else any passing validity-giving result (:mod:`.controls`)."""
+    stmt = select(Event).where(
+        Event.item_id == item.id,
+        Event.state == EventState.CURRENT.value,
+        Event.kind.in_(VALIDITY_KINDS),
+        Event.result != Result.FAIL.value,
+        Event.performed_on >= day,
     )
+    if until is not None:
+        stmt = stmt.where(Event.performed_on <= until)
+    events = db.session.scalars(stmt)
     return any(controls.restores_after_repair(item, EventKind(e.kind), e.performed_on) for e in events)
 
 
@@ -103,8 +107,10 @@ def report_repair(
 ) -> Item:
     """A repair or a broken seal: the item awaits the verification its rule requires after a repair (a
     Group 2 instrument; a new initial verification for a type without one) or a new result (anything
-    else)."""
+    else). A reference material is not repaired: it is replaced."""
     policy.require(actor, item, Permission.CHANGE, _l("You may not change this item."))
+    if isinstance(item, ReferenceMaterial):
+        raise ForbiddenError(message=_l("A reference material is not repaired: replace it when spoiled."))
     check_version(item, version)
     errors = FieldErrors()
     why = errors.run(require_reason, reason)

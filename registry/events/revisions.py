@@ -41,7 +41,8 @@ def get_event(actor: Actor, event_id: int, permission: Permission = Permission.V
     )
     if event is None:
         raise NotFoundError({"id": _l("No such event.")})
-    policy.require(actor, event, permission, NOT_THE_RECORDER, seen=True)
+    refusal = NOT_THE_RECORDER if permission is Permission.CHANGE else None  # the policy's own otherwise
+    policy.require(actor, event, permission, refusal, seen=True)
     return event
 
 

@@ -89,7 +89,8 @@ def _row(row: Any) -> dict[str, Any]:
         "owner": event.item.owner.code,
         "provider": event.provider.code,
         "standard": suspicion.standard_id,
-        "standard_name": suspicion.standard.name or suspicion.standard.serial_number,
+        # By its name only: the standard may be another lab's, whose serial number is not the caller's.
+        "standard_name": suspicion.standard.name,
         "rule": suspicion.rule,
         "cause": suspicion.cause_id,
         "window_from": suspicion.window_from,

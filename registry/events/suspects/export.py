@@ -24,7 +24,8 @@ def _assessment(row: SuspectRow) -> str:
 
 
 COLUMNS = [
-    Column(_l("Standard"), lambda row: item_name(row.suspicion.standard), 32),
+    # By its name only: the standard may be another lab's, whose serial number is not the reader's to see.
+    Column(_l("Standard"), lambda row: row.suspicion.standard.name, 32),
     Column(_l("Standard's owner"), lambda row: row.suspicion.standard.owner.code, 14),
     Column(_l("Why"), lambda row: str(label(RULE_LABELS, row.suspicion.rule)), 30),
     Column(_l("Window from (excluded)"), lambda row: row.suspicion.window_from, 12),

@@ -197,12 +197,16 @@ def flag_suspects(actor: Actor, event: Event) -> None:
             db.session.expire(row, ["suspect", "version"])
 
 
+UNFIT_WITHOUT_A_BAD_RESULT = (Status.OVERDUE, Status.NEVER, Status.AWAITING_REVERIFICATION)
+
+
 def _flag_use_while_overdue(event: Event, root: int) -> None:
-    """An event recorded with a standard overdue or never calibrated on its day (allowed with a reason)."""
+    """An event recorded with a standard overdue, never calibrated or awaiting its verification after a
+    repair on its day (allowed with a reason). A failed standard's events are flagged by its result."""
     if not event.override_reason:
         return
     for standard in event.standards_used:
-        if status_on(standard, event.performed_on) not in (Status.OVERDUE, Status.NEVER):
+        if status_on(standard, event.performed_on) not in UNFIT_WITHOUT_A_BAD_RESULT:
             continue
         known = select(Suspicion.id).where(
             Suspicion.event_id == root, Suspicion.cause_id == root, Suspicion.standard_id == standard.id
