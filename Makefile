@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 # Two workers: the machines have two cores. Override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint translations messages install install-dev clean
+.PHONY: run test lint translations messages install install-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ lint: install-dev
 
 test: install-dev translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md), not part of `make test`. The database's schema is dropped and re-created:
+# `make bench BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/wt_bench` (add BENCH_ARGS=...).
+BENCH_ARGS ?=
+bench: install-dev
+	@test -n "$(BENCH_DATABASE_URL)" || { echo "make bench BENCH_DATABASE_URL=... (its schema is dropped)"; exit 2; }
+	$(BIN)/python -m bench.suspects --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
