@@ -380,3 +380,19 @@ def test_a_verifier_card_shows_its_start_and_one_entered_before_it_was_asked_say
     assert "until 30/06/2027" in page and "start not recorded" in page
     edit = client.get(f"/organisations/{lab.code}/verifiers/{undated.id}/edit").get_data(as_text=True)
     assert 'name="valid_from"' in edit
+
+
+def test_a_credentials_history_reads_in_words(client, logged_in_department_officer):
+    """Who confirmed it by name, the confirmation in words — not a user id, a state code or True/False."""
+    registration = RegistrationFactory(confirmation="pending")
+    db.session.commit()
+    switch_language(client, "en")
+    base = f"/organisations/{registration.organisation.code}/registrations/{registration.id}"
+    post_form(client, f"{base}/review", {"decision": "confirm", "reason": ""}, page=base)
+    history = client.get(base).get_data(as_text=True).split('data-testid="history"')[1]
+    changes = " ".join(history.split())
+    assert "<strong>Confirmation</strong>: <del>Awaiting confirmation</del> → Confirmed" in changes
+    officer = logged_in_department_officer
+    assert f"<strong>Confirmed by</strong>: <del></del> → {officer.name or officer.email}" in changes
+    for raw in ("confirmed_by_id", "confirmation</strong>: <del>pending", "organisation_id"):
+        assert raw not in changes, raw

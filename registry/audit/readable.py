@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
 from registry.extensions import db
-from registry.i18n import format_day
+from registry.i18n import format_day, format_moment
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Vocabulary:
     hidden: frozenset[str] = frozenset({"id", "search_text", "created_at"})
     values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
     dates: frozenset[str] = frozenset()
+    moments: frozenset[str] = frozenset()
     references: Mapping[str, Any] = field(default_factory=dict)
     name: Callable[[Any], str] = _row_name
 
@@ -64,8 +65,15 @@ def readable(events: Iterable[AuditEvent], vocabulary: Vocabulary) -> list[Entry
             return labels.get(value, value)
         if key in vocabulary.dates and isinstance(value, str):
             return format_day(date.fromisoformat(value))
+        if key in vocabulary.moments and isinstance(value, str):
+            return format_moment(datetime.fromisoformat(value))
         if isinstance(value, list) and all(isinstance(each, str) for each in value):
             return ", ".join(value)
+        if isinstance(value, list) and all(isinstance(each, dict) for each in value):
+            # Entries as the forms take them: one per line, "a | b | c".
+            return "; ".join(
+                " | ".join(str(v) for v in each.values() if v not in (None, "")) for each in value
+            )
         return value
 
     def shown(values: dict[str, Any] | None, *, skip_empty: bool) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, or_, select
 
-from registry.audit.models import AuditEvent
+from registry.audit.readable import Entry, readable
 from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
@@ -24,6 +24,7 @@ from registry.core.models import MAX_ID
 from registry.core.text import fold
 from registry.core.validation import code_or_none
 from registry.extensions import db
+from registry.organisations.credentials.history import VOCABULARY as HISTORY_VOCABULARY
 from registry.organisations.models import (
     Accreditation,
     ConfirmationState,
@@ -202,10 +203,10 @@ def get_credential(
     return credential
 
 
-def history_of(actor: Actor, credential: AnyCredential) -> list[AuditEvent]:
-    """Every change of the credential, oldest first, for those who may see it."""
+def history_of(actor: Actor, credential: AnyCredential) -> list[Entry]:
+    """Every change of the credential, oldest first and in words, for those who may see it."""
     policy.require(actor, credential, Permission.VIEW)
-    return history(credential.__tablename__, credential.id)
+    return readable(history(credential.__tablename__, credential.id), HISTORY_VOCABULARY)
 
 
 def credentials_of(actor: Actor, organisation: Organisation) -> dict[str, list[Any]]:
