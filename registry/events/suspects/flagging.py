@@ -107,10 +107,13 @@ hit(event_id, root, item_id, kind, performed_on,
   UNION
   SELECT e.id, COALESCE(e.original_id, e.id), e.item_id, e.kind, e.performed_on,
          h.cause_id, h.standard_id, h.rule, h.depth + 1, h.window_from, h.window_to
+  -- CROSS JOIN keeps this order on SQLite, whose planner (without statistics) would otherwise scan every
+  -- current event for each row found; PostgreSQL plans it as a plain join.
   FROM hit h
-  JOIN event_standards es ON es.item_id = h.item_id
-  JOIN events e ON e.id = es.event_id
-  WHERE h.depth < {MAX_DEPTH} AND h.kind IN :kinds AND e.state = 'current'
+  CROSS JOIN event_standards es
+  CROSS JOIN events e
+  WHERE es.item_id = h.item_id AND e.id = es.event_id
+    AND h.depth < {MAX_DEPTH} AND h.kind IN :kinds AND e.state = 'current'
     AND e.performed_on >= h.performed_on
     AND NOT EXISTS (SELECT 1 FROM events n WHERE n.item_id = h.item_id AND n.state = 'current'
                     AND n.kind IN :kinds AND n.performed_on > h.performed_on
