@@ -6,18 +6,28 @@ from __future__ import annotations
 import contextvars
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pyotp
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
+from flask.views import MethodView
 
+import config
+from registry.api import init_api
+from registry.api.blueprint import Blueprint
 from registry.api.errors import ErrorSchema
+from registry.api.fields import Schema, String
+from registry.api.schemas import documents_errors
 from registry.audit.models import AuditEvent
 from registry.auth.models import User
 from registry.auth.policy import SystemActor
 from registry.catalogue.models import AdminUnit
+from registry.core.dates import local_today
 from registry.extensions import db
+from registry.i18n import init_babel
 from tests.factories import DEFAULT_PASSWORD
 
 # The actor of service calls a test makes as the system (as the command line and the jobs do).
@@ -82,6 +92,11 @@ def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str | 
     """Posts ``data`` to ``path`` as the form on ``page`` (``path`` itself unless given) would."""
     token = csrf_token_from(client.get(page or path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data})
+
+
+def days_ago(days: int) -> date:
+    """The registry's today (``local_today``) less ``days``."""
+    return local_today() - timedelta(days=days)
 
 
 # --- Two-factor sign-in -------------------------------------------------------------------------------
@@ -192,3 +207,38 @@ def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
         for table in db.metadata.sorted_tables
         if table.name not in NOT_DATA
     }
+
+
+# --- A bare API with a public endpoint ------------------------------------------------------------------
+
+
+class PongSchema(Schema):
+    answer = String()
+
+
+def ping_api(**settings: Any) -> Flask:
+    """The API machinery alone, with a public blueprint (``GET /api/v1/ping``, no token) and a private one
+    (``GET /api/v1/secret``, a token needed), on the test configuration changed by ``settings``."""
+    public = Blueprint("ping_api", __name__, url_prefix="/ping", public=True)
+    private = Blueprint("secret_api", __name__, url_prefix="/secret")
+
+    @public.route("")
+    class Ping(MethodView):
+        @documents_errors(public)
+        @public.response(200, PongSchema)
+        def get(self) -> dict[str, Any]:
+            return {"answer": "pong"}
+
+    @private.route("")
+    class Secret(MethodView):
+        @documents_errors(private)
+        @private.response(200, PongSchema)
+        def get(self) -> dict[str, Any]:
+            return {"answer": "secret"}
+
+    application = Flask(__name__)
+    application.config.from_object(config.Test)
+    application.config.update(settings)
+    init_babel(application)
+    init_api(application, [public, private])
+    return application

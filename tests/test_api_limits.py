@@ -15,19 +15,13 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from flask.views import MethodView
 
-import config
 from registry import create_app
-from registry.api import init_api, limits
-from registry.api.blueprint import Blueprint
-from registry.api.fields import Schema, String
-from registry.api.schemas import documents_errors
+from registry.api import limits
 from registry.auth.models import RateLimitCounter
 from registry.auth.services import create_api_token
 from registry.extensions import db
-from registry.i18n import init_babel
-from tests.helpers import IsolatedClient, assert_error
+from tests.helpers import IsolatedClient, assert_error, ping_api
 
 # Ten seconds into a minute: the window ends in 50 s.
 MOMENT = datetime(2026, 11, 24, 8, 0, 10, tzinfo=UTC)
@@ -172,30 +166,8 @@ def test_a_limit_of_0_is_no_limit(app, clock, monkeypatch, department_admin_api)
 # --- A public endpoint (the carve-out: no token) ----------------------------------------------------------
 
 
-class PongSchema(Schema):
-    answer = String()
-
-
-def _public_app(**settings: Any) -> Flask:
-    public = Blueprint("ping_api", __name__, url_prefix="/ping", public=True)
-
-    @public.route("")
-    class Ping(MethodView):
-        @documents_errors(public)
-        @public.response(200, PongSchema)
-        def get(self) -> dict[str, Any]:
-            return {"answer": "pong"}
-
-    application = Flask(__name__)
-    application.config.from_object(config.Test)
-    application.config.update(settings)
-    init_babel(application)
-    init_api(application, [public])
-    return application
-
-
 def test_a_public_endpoint_allows_60_calls_a_minute_per_address(clock):
-    application = _public_app()
+    application = ping_api()
     visitor = at(application, "198.51.100.66")
     for n in range(60):
         response = visitor.get("/api/v1/ping")
@@ -213,7 +185,7 @@ def test_every_operation_documents_its_429(app):
     paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
     operations = [op for path in paths.values() for op in path.values() if isinstance(op, dict)]
     assert operations and all("429" in op["responses"] for op in operations)
-    ping = _public_app().test_client().get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/ping"]
+    ping = ping_api().test_client().get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/ping"]
     assert "429" in ping["get"]["responses"]
 
 

@@ -5,13 +5,11 @@ suspect with its impact assessment; voiding the bad result clears what it flagge
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from registry.auth.models import Role
-from registry.core.dates import local_today
 from registry.core.errors import ForbiddenError, NotFoundError, ServiceError
 from registry.events.item_validity import report_repair, status_on
 from registry.events.recording import record_event
@@ -27,13 +25,9 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, days_ago
 
 _numbers = itertools.count(1)
-
-
-def ago(days: int):
-    return local_today() - timedelta(days=days)
 
 
 def calibrate(standard, days: int, *, result: str = "pass", by: str = "QT3-SUS", **values):
@@ -44,7 +38,7 @@ def calibrate(standard, days: int, *, result: str = "pass", by: str = "QT3-SUS",
             "item": standard,
             "provider": by,
             "kind": "calibration",
-            "performed_on": ago(days),
+            "performed_on": days_ago(days),
             "result": result,
             "certificate_number": f"HC-{next(_numbers):05d}",
         }
@@ -55,7 +49,7 @@ def calibrate(standard, days: int, *, result: str = "pass", by: str = "QT3-SUS",
 def use(user, standard, days: int, **values):
     """A verification of a new fuel dispenser by ``user``'s lab ``days`` ago, made with ``standard``."""
     return record_verification(
-        user, InstrumentFactory(), performed_on=ago(days), standards_used=[standard], **values
+        user, InstrumentFactory(), performed_on=days_ago(days), standards_used=[standard], **values
     )
 
 
@@ -95,7 +89,9 @@ def test_a_standard_found_out_of_tolerance_flags_the_events_since_its_last_good_
     assert flags(before, *since, after) == [False, True, True, False]
     rows = report(SYSTEM)
     assert {row.event.id for row in rows} == {event.id for event in since}
-    assert {(row.suspicion.window_from, row.suspicion.window_to) for row in rows} == {(ago(400), ago(50))}
+    assert {(row.suspicion.window_from, row.suspicion.window_to) for row in rows} == {
+        (days_ago(400), days_ago(50))
+    }
     assert all(row.suspicion.rule == "out_of_tolerance" and row.open for row in rows)
 
 
@@ -117,7 +113,7 @@ def test_down_the_chain_the_events_made_with_a_standard_calibrated_with_it_are_s
         {
             "item": working,
             "kind": "calibration",
-            "performed_on": ago(300),
+            "performed_on": days_ago(300),
             "result": "pass",
             "certificate_number": "HC-CHAIN-1",
             "standards_used": [standard],
@@ -129,7 +125,7 @@ def test_down_the_chain_the_events_made_with_a_standard_calibrated_with_it_are_s
         {
             "item": working,
             "kind": "calibration",
-            "performed_on": ago(100),
+            "performed_on": days_ago(100),
             "result": "pass",
             "certificate_number": "HC-CHAIN-2",
             "standards_used": [],
@@ -214,7 +210,7 @@ def test_only_the_recording_lab_or_the_department_assesses(lab_technician, stand
     owner_event = record_verification(
         lab_technician,
         InstrumentFactory(owner=enterprise_manager.organisation),
-        performed_on=ago(5),
+        performed_on=days_ago(5),
         standards_used=[standard],
         override_reason="Chưa kịp hiệu chuẩn lại",
     )
@@ -251,21 +247,23 @@ def test_a_standard_awaiting_its_verification_after_repair_is_unfit_and_its_use_
     suspect; a calibration after the repair makes it fit again."""
     standard = StandardFactory(owner=lab, interval_months=24)
     calibrate(standard, 100)
-    report_repair(SYSTEM, standard, repaired_on=ago(20), reason="Thay cảm biến", version=standard.version)
-    assert status_on(standard, ago(10)) == Status.AWAITING_REVERIFICATION
-    assert status_on(standard, ago(30)) == Status.VALID  # before the repair
+    report_repair(
+        SYSTEM, standard, repaired_on=days_ago(20), reason="Thay cảm biến", version=standard.version
+    )
+    assert status_on(standard, days_ago(10)) == Status.AWAITING_REVERIFICATION
+    assert status_on(standard, days_ago(30)) == Status.VALID  # before the repair
     with pytest.raises(ServiceError) as refused:
         use(lab_technician, standard, 10)
     assert set(refused.value.fields) == {"standards_used"}  # with a reason it may be used
     used = use(lab_technician, standard, 10, override_reason="Chưa kịp hiệu chuẩn lại sau sửa chữa")
     assert flags(used) == [True]
     calibrate(standard, 5)
-    assert status_on(standard, ago(3)) == Status.VALID
+    assert status_on(standard, days_ago(3)) == Status.VALID
 
 
 def test_a_reference_material_is_replaced_not_repaired(lab):
     material = ReferenceMaterialFactory(owner=lab)
     with pytest.raises(ForbiddenError) as refused:
-        report_repair(SYSTEM, material, repaired_on=ago(1), reason="Hỏng", version=material.version)
+        report_repair(SYSTEM, material, repaired_on=days_ago(1), reason="Hỏng", version=material.version)
     assert refused.value.status_code == 403
     assert material.repaired_on is None

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from registry.auth.models import Role
-from registry.core.dates import local_today
 from registry.events.recording import record_event
 from registry.extensions import db
 from tests.factories import (
@@ -23,13 +21,9 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.helpers import SYSTEM, assert_error, logged_in, post_form
+from tests.helpers import SYSTEM, assert_error, days_ago, logged_in, post_form
 
 _numbers = itertools.count(1)
-
-
-def ago(days: int):
-    return local_today() - timedelta(days=days)
 
 
 @pytest.fixture
@@ -41,14 +35,16 @@ def suspect(lab_technician, enterprise):
         owner=lab_technician.organisation, name="Bộ quả cân F1 số 9", interval_months=24
     )
     calibrate = {"item": standard, "provider": "QT3-WEB", "kind": "calibration", "result": "pass"}
-    record_event(SYSTEM, calibrate | {"performed_on": ago(500), "certificate_number": "HC-W-1"})
+    record_event(SYSTEM, calibrate | {"performed_on": days_ago(500), "certificate_number": "HC-W-1"})
     dispenser = InstrumentFactory(owner=enterprise, serial_number="CD-SUS-1")
-    event = record_verification(lab_technician, dispenser, performed_on=ago(200), standards_used=[standard])
+    event = record_verification(
+        lab_technician, dispenser, performed_on=days_ago(200), standards_used=[standard]
+    )
     record_event(
         SYSTEM,
         calibrate
         | {
-            "performed_on": ago(30),
+            "performed_on": days_ago(30),
             "certificate_number": "HC-W-2",
             "measurement_points": [{"nominal": "20", "as_found": "20.4", "as_left": "20.01", "mpe": "0.1"}],
         },
@@ -83,7 +79,7 @@ def test_the_report_lists_the_standard_the_window_and_each_affected_item_and_own
     assert csv.mimetype == "text/csv"
     text = csv.get_data(as_text=True)
     assert "Standard,Standard's owner,Why" in text.splitlines()[0]
-    assert "CD-SUS-1" in text and "XD-KT" in text and ago(30).isoformat() in text
+    assert "CD-SUS-1" in text and "XD-KT" in text and days_ago(30).isoformat() in text
 
     xlsx = client.get("/suspects/?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
@@ -117,7 +113,7 @@ def test_the_lab_closes_the_suspect_with_its_assessment_and_the_history_shows_it
 
 def test_the_events_list_filters_suspects(client, auth, lab_technician, suspect):
     other = record_verification(
-        lab_technician, InstrumentFactory(serial_number="CD-FINE"), performed_on=ago(3)
+        lab_technician, InstrumentFactory(serial_number="CD-FINE"), performed_on=days_ago(3)
     )
     db.session.commit()
     client = logged_in(client, auth, lab_technician)
@@ -139,7 +135,7 @@ def test_the_api_reports_filters_and_closes_suspects(api, lab_technician, enterp
         0,
         True,
     )
-    assert (row["window_from"], row["window_to"]) == (ago(500).isoformat(), ago(30).isoformat())
+    assert (row["window_from"], row["window_to"]) == (days_ago(500).isoformat(), days_ago(30).isoformat())
 
     forbidden = api(enterprise_manager).post(
         f"/api/v1/events/{suspect.id}/assess", json={"decision": "no_effect", "reason": "x"}
@@ -166,7 +162,7 @@ def test_the_lab_states_out_of_tolerance_as_found_through_the_api(api, lab_techn
         json={
             "item": standard.id,
             "kind": "internal_calibration",
-            "performed_on": ago(1).isoformat(),
+            "performed_on": days_ago(1).isoformat(),
             "result": "pass",
             "certificate_number": "NB-OOT-1",
             "as_found_out_of_tolerance": True,

@@ -18,6 +18,7 @@ lab, otherwise by a new lab on an instrument the target organisation owns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -178,35 +179,45 @@ JSON_BODIES: dict[tuple[str, str], Body] = {
 }
 
 
-def _event(organisation: Organisation) -> dict[str, Any]:
-    """A current calibration (certificate CERTIFICATE) of the target lab, or on the target's instrument;
-    the one already recorded when a walk asks twice."""
+def record_calibration(
+    organisation: Organisation,
+    certificate: str,
+    extra: Callable[[Organisation], dict[str, Any]] | None = None,
+) -> Event:
+    """A current calibration of a balance on PERFORMED_ON: by the target lab (given the credentials it needs)
+    of another's balance, or by a new lab of the target's; ``extra(lab)`` adds values."""
     if organisation.is_provider:
         lab, owner = organisation, OrganisationFactory()
-        recorded = db.session.scalar(
-            select(Event.id).where(
-                Event.provider_id == lab.id, Event.certificate_number == CERTIFICATE, Event.state == "current"
-            )
-        )
-        if recorded is not None:
-            return {"event_id": recorded}
         if find_registration(lab, "calibration", PERFORMED_ON) is None:
             give_credentials(lab)
     else:
         lab, owner = give_credentials(OrganisationFactory(provider=True)), organisation
     balance = InstrumentFactory(owner=owner, type_code="BALANCE_PRECISION", internal=True)
-    event = record_event(
-        SYSTEM,
-        {
-            "item": balance,
-            "provider": lab.code,
-            "kind": "calibration",
-            "performed_on": PERFORMED_ON,
-            "result": "pass",
-            "certificate_number": CERTIFICATE,
-        },
-    )
-    return {"event_id": event.id}
+    values = {
+        "item": balance,
+        "provider": lab.code,
+        "kind": "calibration",
+        "performed_on": PERFORMED_ON,
+        "result": "pass",
+        "certificate_number": certificate,
+    }
+    return record_event(SYSTEM, values | (extra(lab) if extra else {}))
+
+
+def _event(organisation: Organisation) -> dict[str, Any]:
+    """A current calibration (certificate CERTIFICATE) of the target lab, or on the target's instrument;
+    the one already recorded when a walk asks twice."""
+    if organisation.is_provider:
+        recorded = db.session.scalar(
+            select(Event.id).where(
+                Event.provider_id == organisation.id,
+                Event.certificate_number == CERTIFICATE,
+                Event.state == "current",
+            )
+        )
+        if recorded is not None:
+            return {"event_id": recorded}
+    return {"event_id": record_calibration(organisation, CERTIFICATE).id}
 
 
 URL_VALUES: dict[str, UrlValues] = {

@@ -11,15 +11,12 @@ the target's instrument), made with a standard of that lab never calibrated, wit
 from __future__ import annotations
 
 import itertools
-from datetime import date
 from typing import Any
 
-from registry.events.recording import record_event
-from registry.organisations.credentials.state import find_registration
 from registry.organisations.models import Organisation
-from tests.factories import InstrumentFactory, OrganisationFactory, StandardFactory, give_credentials
-from tests.helpers import SYSTEM
+from tests.factories import StandardFactory
 from tests.matrix.base import EVERYONE, LOGIN, NONE, OTHER, OWN, TOKEN_HOLDERS, Redirect, Row
+from tests.matrix.events import record_calibration
 
 API_SUSPECTS = "suspects_api.Suspects"
 API_ASSESS = "suspects_api.EventAssess"
@@ -50,23 +47,12 @@ _numbers = itertools.count(1)
 
 
 def _suspect_event(organisation: Organisation) -> dict[str, Any]:
-    """A suspect calibration recorded by the target lab, or by a new lab on the target's instrument."""
-    if organisation.is_provider:
-        lab, owner = organisation, OrganisationFactory()
-        if find_registration(lab, "calibration", date(2025, 6, 2)) is None:
-            give_credentials(lab)
-    else:
-        lab, owner = give_credentials(OrganisationFactory(provider=True)), organisation
-    balance = InstrumentFactory(owner=owner, type_code="BALANCE_PRECISION", internal=True)
-    event = record_event(
-        SYSTEM,
-        {
-            "item": balance,
-            "provider": lab.code,
-            "kind": "calibration",
-            "performed_on": date(2025, 6, 2),
-            "result": "pass",
-            "certificate_number": f"PERM-SUS-{next(_numbers)}",
+    """A suspect calibration recorded by the target lab, or by a new lab on the target's instrument: made
+    with a standard never calibrated, with a reason."""
+    event = record_calibration(
+        organisation,
+        f"PERM-SUS-{next(_numbers)}",
+        lambda lab: {
             "standards_used": [StandardFactory(owner=lab)],
             "override_reason": "Chuẩn chưa hiệu chuẩn, dùng tạm",
         },
