@@ -1,0 +1,1 @@
+"""Certificates anyone can check: the public verification page, lookups, QR codes and labels."""
