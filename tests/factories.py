@@ -16,6 +16,7 @@ from registry.auth.models import Role, User, UserRole
 from registry.core.text import fold_all
 from registry.extensions import db
 from registry.items.models import Instrument, MeasurementStandard, ReferenceMaterial
+from registry.items.search import search_columns_of
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 
 DEFAULT_PASSWORD = "kiểm định viên 2026"
@@ -154,12 +155,6 @@ def _days(n: int) -> Any:
     return factory.LazyFunction(lambda: local_today() + timedelta(days=n))
 
 
-def _search_text(item: Any) -> str:
-    from registry.core.text import fold_all
-
-    return fold_all(item.serial_number, item.manufacturer, item.model, item.name, item.owner.name)
-
-
 class _ItemFactory(BaseFactory):
     class Meta:
         abstract = True
@@ -169,7 +164,17 @@ class _ItemFactory(BaseFactory):
     serial_number = factory.Sequence(lambda n: f"SN-{n:06d}")
     manufacturer = ""
     model = ""
-    search_text = factory.LazyAttribute(_search_text)
+
+    @classmethod
+    def _save(cls, model_class: Any, session: Any, args: Any, kwargs: Any) -> Any:
+        """The search columns written as the service writes them, before the row's first flush, so that
+        searches and lookups find factory-made items too."""
+        item = model_class(*args, **kwargs)
+        for column, value in search_columns_of(item, item.owner).items():
+            setattr(item, column, value)
+        session.add(item)
+        session.flush()
+        return item
 
     class Params:
         valid = factory.Trait(valid_until=_days(200), last_result="pass", last_event_on=_days(-165))

@@ -60,7 +60,11 @@ def test_an_instrument_takes_its_owners_site_and_a_folded_search_text(enterprise
         "own",
         "other",
     )
-    assert instrument.search_text == "dk-0001 tatsuno sunny cong ty xang dau kon tum"
+    assert (
+        instrument.search_text
+        == "dk-0001 tatsuno sunny cot do xang dau fuel dispenser xd-kt cong ty xang dau kon tum"
+    )
+    assert instrument.serial_key == "dk-0001"
     assert status_of(instrument, TODAY) == Status.NEVER
     assert history("items", instrument.id)[0].action == "create"
 

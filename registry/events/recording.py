@@ -39,6 +39,7 @@ from registry.events.suspects.tolerance import clean_flag, out_of_tolerance_as_f
 from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.models import Instrument, Item, ItemKind, ItemState, Result
+from registry.items.search import serial_key
 from registry.items.services import get_item
 from registry.organisations.models import Organisation
 from registry.organisations.services import find_by_code
@@ -95,7 +96,9 @@ def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: 
     if organisation is None:
         raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code)})
     stmt = (
-        select(Item).where(Item.owner_id == organisation.id, Item.serial_number == serial).order_by(Item.id)
+        select(Item)
+        .where(Item.owner_id == organisation.id, Item.serial_key == serial_key(serial))
+        .order_by(Item.id)
     )
     found = [
         item

@@ -25,7 +25,7 @@ from registry.items.models import Item
 from registry.organisations.models import Organisation
 
 DATES = frozenset({"acquired_on", "valid_until", "last_event_on", "expiry_date", "repaired_on"})
-HIDDEN = frozenset({"id", "kind", "search_text", "created_at"})
+HIDDEN = frozenset({"id", "kind", "search_text", "serial_key", "created_at"})
 
 FIELD_LABELS: dict[str, Any] = {
     "owner_id": _l("Owner"),

@@ -82,6 +82,7 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         UniqueConstraint("owner_id", "type_id", "serial_number"),
         Index("ix_items_kind_owner", "kind", "owner_id"),
         Index("ix_items_valid_until", "valid_until"),
+        Index("ix_items_owner_serial_key", "owner_id", "serial_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,9 +109,11 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     needs_reverification: Mapped[bool] = mapped_column(Boolean, default=False)
     repaired_on: Mapped[date | None] = mapped_column(Date)
 
-    # Serial number, manufacturer, model, name and owner name folded (lower case, no diacritics,
-    # đ → d) for searching: written with the row, indexable (pg_trgm) on PostgreSQL.
+    # What an item is found by (serial number, manufacturer, model, name, type code and names, owner code
+    # and name) folded (lower case, no diacritics, đ → d): written with the row, indexable (pg_trgm) on
+    # PostgreSQL. The serial number folded alone: lookups and duplicate checks ignore case and diacritics.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    serial_key: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Instruments

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from registry.core.errors import FieldErrors, ServiceError
 from registry.extensions import db
 from registry.items.models import Item, ItemKind, Use
+from registry.items.search import serial_key
 from registry.organisations.models import Organisation
 
 # What the cross-field rules read, current value overlaid with the change.
@@ -38,7 +39,9 @@ def _check_unique(kind: ItemKind, owner: Organisation, values: dict[str, Any], i
         instrument_type = values.get("instrument_type")
         if instrument_type is None or not values.get("serial_number"):
             return
-        stmt = stmt.where(Item.type_id == instrument_type.id, Item.serial_number == values["serial_number"])
+        stmt = stmt.where(
+            Item.type_id == instrument_type.id, Item.serial_key == serial_key(values["serial_number"])
+        )
         field, message = (
             "serial_number",
             _l(
@@ -51,7 +54,7 @@ def _check_unique(kind: ItemKind, owner: Organisation, values: dict[str, Any], i
     elif kind == ItemKind.STANDARD:
         if not values.get("serial_number"):
             return
-        stmt = stmt.where(Item.serial_number == values["serial_number"])
+        stmt = stmt.where(Item.serial_key == serial_key(values["serial_number"]))
         field, message = (
             "serial_number",
             _l(

@@ -31,36 +31,74 @@ from registry.organisations.models import Organisation
 MAX_QUERY_LENGTH = 200
 
 
+def serial_key(serial_number: str | None) -> str:
+    """What serial numbers are compared by, in lookups and duplicate checks: "QUA19-00002", "qua19-00002"
+    and an NFD "qúa19-00002" are one instrument's number, as the search already treats them."""
+    return fold(serial_number)
+
+
 def search_text_of(item: Item, owner: Organisation | None = None) -> str:
-    """What an item is found by: its serial number, manufacturer, model, name and its owner's name."""
+    """What an item is found by: its serial number, manufacturer, model and name, its type's names
+    (Vietnamese and English), and its owner's code and name."""
     owner = owner or item.owner
-    return fold_all(item.serial_number, item.manufacturer, item.model, item.name, owner.name)
+    type_names = (item.instrument_type.name_vi, item.instrument_type.name_en) if item.instrument_type else ()
+    return fold_all(
+        item.serial_number, item.manufacturer, item.model, item.name, *type_names, owner.code, owner.name
+    )
+
+
+def search_columns_of(item: Item, owner: Organisation) -> dict[str, str]:
+    """The derived search columns of ``item`` when owned by ``owner``."""
+    return {"search_text": search_text_of(item, owner), "serial_key": serial_key(item.serial_number)}
 
 
 @event.listens_for(Session, "after_flush")
-def _follow_owner_renames(session: Session, flush_context: UOWTransaction) -> None:
-    """An organisation renamed: its items are found by the new name. A derived column only, rewritten
-    without bumping the items' versions or auditing each (the organisation's own change is audited)."""
-    for organisation in session.dirty:
-        if isinstance(organisation, Organisation) and inspect(organisation).attrs.name.history.deleted:
-            _refresh_owner_search_text(session, organisation)
+def _follow_renames(session: Session, flush_context: UOWTransaction) -> None:
+    """An organisation or an instrument type renamed: its items are found by the new name. A derived
+    column only, rewritten without bumping the items' versions or auditing each (the rename itself is
+    audited)."""
+    for renamed in session.dirty:
+        if isinstance(renamed, Organisation) and inspect(renamed).attrs.name.history.deleted:
+            _refresh_search_text(session, Item.owner_id == renamed.id)
+        elif isinstance(renamed, InstrumentType) and any(
+            inspect(renamed).attrs[name].history.deleted for name in ("name_vi", "name_en")
+        ):
+            _refresh_search_text(session, Item.type_id == renamed.id)
 
 
-def _refresh_owner_search_text(session: Session, organisation: Organisation) -> None:
-    table = Item.__table__
-    connection = session.connection()
-    rows = connection.execute(
-        select(table.c.id, table.c.serial_number, table.c.manufacturer, table.c.model, table.c.name).where(
-            table.c.owner_id == organisation.id
+def _refresh_search_text(session: Session, which: ColumnElement[bool]) -> None:
+    instrument_type = aliased(InstrumentType)
+    # The connection, not the session: no autoflush from inside a flush.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Item.id,
+                Item.serial_number,
+                Item.manufacturer,
+                Item.model,
+                Item.name,
+                instrument_type.code,
+                instrument_type.name_vi,
+                instrument_type.name_en,
+                Organisation.code,
+                Organisation.name,
+            )
+            .join(Organisation, Item.owner_id == Organisation.id)
+            .outerjoin(instrument_type, Item.type_id == instrument_type.id)
+            .where(which)
         )
-    ).all()
+        .all()
+    )
     if rows:
-        connection.execute(
+        table = Item.__table__
+        session.connection().execute(
             update(table).where(table.c.id == bindparam("item_id")).values(search_text=bindparam("text")),
-            [{"item_id": row.id, "text": fold_all(*row[1:], organisation.name)} for row in rows],
+            [{"item_id": row[0], "text": fold_all(*row[1:])} for row in rows],
         )
+    changed = {row[0] for row in rows}
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Item) and obj.owner_id == organisation.id:
+        if isinstance(obj, Item) and obj.id in changed:
             session.expire(obj, ["search_text"])
 
 

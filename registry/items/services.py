@@ -36,7 +36,7 @@ from registry.items.models import (
     Result,
 )
 from registry.items.rules import RULE_ATTRIBUTES, check_rules
-from registry.items.search import ItemFilters, filter_conditions, search_text_of
+from registry.items.search import ItemFilters, filter_conditions, search_columns_of, serial_key
 from registry.items.status import status_counts
 from registry.organisations.models import Organisation
 from registry.organisations.services import find_by_code
@@ -104,10 +104,16 @@ def create_item(actor: Actor, kind: ItemKind, values: Mapping[str, Any]) -> Item
         if item.site_admin_unit is None:
             item.site_admin_unit = owner.admin_unit
     _keep_validity(item)
-    item.search_text = search_text_of(item, owner)
+    _keep_search_columns(item, owner)
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def _keep_search_columns(item: Item, owner: Organisation) -> None:
+    for column, value in search_columns_of(item, owner).items():
+        if getattr(item, column) != value:
+            setattr(item, column, value)
 
 
 def create_instrument(actor: Actor, values: Mapping[str, Any]) -> Instrument:
@@ -178,9 +184,7 @@ def update_item(
         if item.owner_id != owner.id:
             item.owner = owner
         _keep_validity(item)
-        search_text = search_text_of(item, owner)
-        if item.search_text != search_text:
-            item.search_text = search_text
+        _keep_search_columns(item, owner)
     return item
 
 
@@ -248,8 +252,9 @@ def check_may_look_up(actor: Actor) -> None:
 
 
 def lookup_instruments(actor: Actor, *, owner: object, serial_number: object) -> list[Instrument]:
-    """The instruments of the organisation with code ``owner`` whose serial number is exactly
-    ``serial_number`` (one per type at most): what a lab may see of an instrument it is about to serve."""
+    """The instruments of the organisation with code ``owner`` whose serial number is ``serial_number``,
+    ignoring case and diacritics (one per type at most): what a lab may see of an instrument it is about
+    to serve."""
     check_may_look_up(actor)
     errors = FieldErrors()
     # Identifiers: a serial number with an invisible character in it is refused, never trimmed into
@@ -262,7 +267,7 @@ def lookup_instruments(actor: Actor, *, owner: object, serial_number: object) ->
         return []
     stmt = (
         select(Instrument)
-        .where(Instrument.owner_id == organisation.id, Instrument.serial_number == serial)
+        .where(Instrument.owner_id == organisation.id, Instrument.serial_key == serial_key(serial))
         .order_by(Instrument.id)
     )
     return list(db.session.scalars(stmt))
