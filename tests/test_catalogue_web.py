@@ -16,7 +16,7 @@ from registry.catalogue import services
 from registry.catalogue.models import LegalRule
 from registry.extensions import db
 from tests.factories import user_with_role
-from tests.helpers import audit_count, csrf_token_from, post_form, switch_language
+from tests.helpers import audit_count, csrf_token_from, logged_in, post_form, switch_language
 
 
 def login(client, auth, role):
@@ -369,3 +369,13 @@ def test_the_catalogue_downloads_with_the_rule_in_force_and_the_verify_marks(cli
     assert taximeter[header.index("Chu kỳ")] == "12"  # the 2013 rule, in force in 2019
     assert taximeter[-1] == "có"
     assert client.get("/catalogue/?format=doc").status_code == 400
+
+
+def test_a_legal_basis_reads_in_the_page_language(client, auth, department_officer):
+    browser = logged_in(client, auth, department_officer, language="vi")
+    page = browser.get("/catalogue/FUEL_DISPENSER").get_data(as_text=True)
+    assert "TT 23/2013 sửa đổi bởi TT 07/2019" in page and "amended by" not in page
+    switch_language(browser, "en")
+    assert "TT 23/2013 amended by TT 07/2019" in browser.get("/catalogue/FUEL_DISPENSER").get_data(
+        as_text=True
+    )

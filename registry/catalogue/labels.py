@@ -11,6 +11,16 @@ CONTROL_LABELS = {
     "RV": _l("Verification after repair"),
 }
 
+# The connective of the shipped legal bases ("TT 23/2013 amended by TT 07/2019"), kept in English in the
+# data so that the file stays one file for both languages.
+_AMENDED_BY = " amended by "
+
+
+def legal_basis_words(basis: str) -> str:
+    """A legal basis in the interface language: "TT 23/2013 sửa đổi bởi TT 07/2019" on a Vietnamese page."""
+    return str(_l(" amended by ")).join(basis.split(_AMENDED_BY))
+
+
 CONFIDENCE_LABELS = {
     "source": _l("Confirmed from the legal text"),
     "verify": _l("To be verified"),

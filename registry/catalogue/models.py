@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.auth.principals import ACL, DEPARTMENT_ADMIN, Permission
+from registry.catalogue.labels import legal_basis_words
 from registry.core.models import Audited, Versioned
 from registry.extensions import db
 
@@ -120,6 +121,10 @@ class LegalRule(SyncedFromFile, Audited, Versioned, db.Model):  # type: ignore[n
     @property
     def control_set(self) -> frozenset[str]:
         return frozenset(part for part in self.controls.split("+") if part)
+
+    @property
+    def basis_in_words(self) -> str:
+        return legal_basis_words(self.legal_basis)
 
     @property
     def periodic(self) -> bool:

@@ -88,7 +88,7 @@ def export_columns(day: date) -> list[Column]:
         Column(_l("Quantity"), lambda t: quantity_label(t.quantity), 18),
         Column(_l("Cycle"), rule_value("cycle_months"), 10),
         Column(_l("Controls"), rule_value("controls"), 14),
-        Column(_l("Legal basis"), rule_value("legal_basis"), 30),
+        Column(_l("Legal basis"), rule_value("basis_in_words"), 30),
         Column(_l("To be verified"), lambda t: _("yes") if t.needs_verification else "", 12),
     ]
 

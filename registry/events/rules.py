@@ -105,7 +105,7 @@ def check_controls(item: Item, kind: EventKind, on: date) -> None:
     assert isinstance(item, Instrument) and item.instrument_type is not None
     names = {
         "type": item.instrument_type.code,
-        "basis": rule.legal_basis,
+        "basis": rule.basis_in_words,
         "start": format_day(rule.effective_from),
         "controls": rule.controls,
     }
