@@ -4,6 +4,7 @@ amend and void keep what the user typed on a refusal, a repair takes an instrume
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -183,6 +184,33 @@ def test_voiding_keeps_the_event_with_its_reason(client, auth, lab_technician):
     assert "Void" in page and "Nhầm thiết bị" in page
     db.session.expire_all()
     assert dispenser.valid_until is None and count_events() == 1
+
+
+def test_the_void_page_tells_its_two_buttons_apart_in_vietnamese(client, auth, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    logged_in(client, auth, lab_technician, language="vi")
+    page = client.get(f"/events/{event.id}/void").get_data(as_text=True)
+    submit = re.search(r'<button type="submit" class="btn btn-primary">\s*([^<]+?)\s*</button>', page)
+    back = re.search(r'<a class="btn btn-link"[^>]*>\s*([^<]+?)\s*</a>', page)
+    assert submit and back
+    assert (submit.group(1), back.group(1)) == ("Hủy kết quả", "Quay lại")
+
+
+def test_revisions_read_as_the_original_issue_and_numbered_amendments(client, auth, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    logged_in(client, auth, lab_technician, language="vi")
+    response = post_form(
+        client,
+        f"/events/{event.id}/amend",
+        {"performed_on": event.performed_on.isoformat(), "result": "pass",
+         "certificate_number": event.certificate_number, "stamp_number": "T-99",
+         "verifier_card": event.verifier.card_number, "reason": "Số tem ghi sai",
+         "version": str(event.version)},
+    )  # fmt: skip
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True))
+    amended = db.session.scalars(select(Event).where(Event.original_id == event.id)).one()
+    page = client.get(f"/events/{amended.id}").get_data(as_text=True)
+    assert "bản gốc" in page and "bản sửa đổi lần 1" in page and "lần ban hành" not in page
 
 
 def test_a_repair_reported_by_the_owner_takes_the_instrument_out_of_validity(client, auth, lab_technician):

@@ -19,8 +19,15 @@ KIND_LABELS = {
 STATE_LABELS = {
     EventState.CURRENT: _l("Current"),
     EventState.AMENDED: _l("Amended"),
-    EventState.VOID: _l("Void"),
+    EventState.VOID: _l("Voided"),
 }
+
+
+def revision_label(revision: int) -> str:
+    """Revision 0 is the certificate as first issued; each amendment is numbered from 1."""
+    return str(_l("revision %(n)d", n=revision)) if revision else str(_l("original issue"))
+
+
 __all__ = [
     "KIND_LABELS",
     "RESULT_LABELS",
@@ -28,6 +35,7 @@ __all__ = [
     "SIGN_BUTTONS",
     "STATE_CLASSES",
     "STATE_LABELS",
+    "revision_label",
 ]
 
 SIGNATURE_LABELS = {
