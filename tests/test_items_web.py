@@ -361,3 +361,17 @@ def test_a_lab_registers_its_standards_and_reference_materials(client, auth):
     assert material.status_code == 302
     page = client.get(material.headers["Location"]).text
     assert "Valid until 31/01/2099" in page and "ISO 17034" in page
+
+
+def test_a_refused_field_is_marked_invalid_for_screen_readers_and_selects_look_like_selects(
+    client, auth, water_utility
+):
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
+    base = {"use": "legal", "state": "in_service", "funding": "own", "purpose": "other"}
+    page = post_form(client, "/instruments/new", {**base, "type_code": "FUEL_DISPENSER"}).text
+    serial = re.search(r'<input[^>]*name="serial_number"[^>]*>', page)
+    assert serial and 'aria-invalid="true"' in serial.group(0)
+    assert 'aria-describedby="serial_number-errors"' in serial.group(0)
+    assert 'id="serial_number-errors"' in page
+    state = re.search(r'<select[^>]*name="state"[^>]*>', page)
+    assert state and "form-select" in state.group(0) and "aria-invalid" not in state.group(0)
