@@ -152,6 +152,8 @@ def test_the_words_and_colours_say_the_date_that_matters(app):
     with app.test_request_context("/"), force_locale("en"):
         assert describe(valid, TODAY).text == "Valid until 28/02/2026"
         assert describe(valid, TODAY).css == "text-bg-success"
+        assert describe(valid, TODAY).detail == "until 28/02/2026"
+        assert describe(overdue, TODAY).detail == "valid until 31/01/2025"
         assert describe(due, TODAY).text == "Due on 28/02/2025"
         assert describe(due, TODAY).css == "text-bg-warning"
         assert describe(overdue, TODAY).text == "Overdue: valid until 31/01/2025"

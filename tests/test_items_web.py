@@ -53,7 +53,7 @@ def test_an_enterprise_lists_its_own_instruments_with_their_status(client, auth,
     assert sorted(rows(html)) == sorted(str(item.id) for item in mine)
     assert "THEIRS" not in html
     assert 'data-status="overdue"' in html and 'data-status="valid"' in html
-    assert f"Valid until {mine[0].valid_until:%d/%m/%Y}" in html
+    assert f">until {mine[0].valid_until:%d/%m/%Y}</span>" in html
     assert 'data-count="overdue">1<' in html and 'data-count="valid">1<' in html
     # A viewer sees no way to register.
     assert "/instruments/new" not in html
@@ -151,7 +151,7 @@ def test_the_item_page_shows_status_fields_rule_and_history(client, auth, water_
     )
     assert response.status_code == 302
     html = client.get(f"/instruments/{instrument.id}").get_data(as_text=True)
-    assert "Overdue: valid until 28/02/2025" in html
+    assert 'data-status="overdue">Overdue</span>' in html and ">valid until 28/02/2025</span>" in html
     assert "04/05/2020" in html
     assert "Periodic verification every 18 months" in html
     history = html.split('data-testid="history"')[1]
@@ -360,7 +360,7 @@ def test_a_lab_registers_its_standards_and_reference_materials(client, auth):
     )
     assert material.status_code == 302
     page = client.get(material.headers["Location"]).text
-    assert "Valid until 31/01/2099" in page and "ISO 17034" in page
+    assert ">until 31/01/2099</span>" in page and "ISO 17034" in page
 
 
 def test_a_refused_field_is_marked_invalid_for_screen_readers_and_selects_look_like_selects(
@@ -375,3 +375,12 @@ def test_a_refused_field_is_marked_invalid_for_screen_readers_and_selects_look_l
     assert 'id="serial_number-errors"' in page
     state = re.search(r'<select[^>]*name="state"[^>]*>', page)
     assert state and "form-select" in state.group(0) and "aria-invalid" not in state.group(0)
+
+
+def test_a_status_cell_says_its_status_once(client, auth, water_utility):
+    InstrumentFactory(owner=water_utility, serial_number="N-2", overdue=True)
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_VIEWER, water_utility), language="vi")
+    html = client.get("/instruments/?status=overdue").text
+    badge_then_detail = r'<span class="badge[^"]*" data-status="overdue">.*?</span>\s*<span[^>]*>(.*?)</span>'
+    cell = re.search(badge_then_detail, html)
+    assert cell and cell.group(1).startswith("hiệu lực đến ") and "Quá hạn" not in cell.group(1)

@@ -137,7 +137,8 @@ class StatusView:
 
     status: Status
     label: str
-    text: str
+    text: str  # a sentence that stands alone ("Overdue: valid until 31/01/2025")
+    detail: str  # what the badge beside it does not say already ("valid until 31/01/2025")
     css: str
 
 
@@ -167,5 +168,22 @@ def describe(item: Item, today: date) -> StatusView:
         if material
         else _l("Valid (initial verification only)"),
     }
+    details: dict[Status, Any] = {
+        Status.FAILED: _l("on %(date)s", date=format_day(item.last_event_on)) if item.last_event_on else "",
+        Status.AWAITING_REVERIFICATION: _l("repaired on %(date)s", date=format_day(item.repaired_on))
+        if item.repaired_on
+        else "",
+        Status.OVERDUE: _l("expired on %(date)s", date=day)
+        if material
+        else _l("valid until %(date)s", date=day),
+        Status.DUE_SOON: _l("valid until %(date)s", date=day),
+        Status.VALID: _l("until %(date)s", date=day)
+        if item.valid_until
+        else _l("no expiry date")
+        if material
+        else _l("initial verification only"),
+    }
     label = status_labels(item.kind)[status]
-    return StatusView(status, str(label), str(texts[status]), STATUS_CLASSES[status])
+    return StatusView(
+        status, str(label), str(texts[status]), str(details.get(status, "")), STATUS_CLASSES[status]
+    )
