@@ -188,7 +188,9 @@ class InstrumentListArgsSchema(ItemListArgsSchema):
 
 class LookupArgsSchema(Schema):
     owner = String(required=True, metadata={"description": "The owner's organisation code."})
-    serial_number = String(required=True, metadata={"description": "The exact serial number."})
+    serial_number = String(
+        required=True, metadata={"description": "The serial number, ignoring case and diacritics."}
+    )
 
 
 class LookupSchema(Schema):
