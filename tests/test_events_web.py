@@ -230,7 +230,8 @@ def test_a_repair_reported_by_the_owner_takes_the_instrument_out_of_validity(cli
     assert response.status_code == 302
     page = client.get(f"/instruments/{dispenser.id}").get_data(as_text=True)
     assert 'data-status="awaiting_reverification"' in page
-    assert "Awaiting verification after repair" in page and "awaiting verification after repair" in page
+    assert "Awaiting verification after repair" in page
+    assert f">repaired on {local_today():%d/%m/%Y}</span>" in page
 
 
 def test_standards_offered_are_the_labs_own(client, auth, lab_technician, lab):

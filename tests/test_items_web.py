@@ -384,3 +384,20 @@ def test_a_status_cell_says_its_status_once(client, auth, water_utility):
     badge_then_detail = r'<span class="badge[^"]*" data-status="overdue">.*?</span>\s*<span[^>]*>(.*?)</span>'
     cell = re.search(badge_then_detail, html)
     assert cell and cell.group(1).startswith("hiệu lực đến ") and "Quá hạn" not in cell.group(1)
+
+
+def test_dates_are_typed_and_shown_as_dd_mm_yyyy_whatever_the_browsers_language(client, auth, water_utility):
+    instrument = InstrumentFactory(owner=water_utility, acquired_on=date(2024, 3, 9))
+    logged_in(client, auth, user_with_role(Role.ENTERPRISE_MANAGER, water_utility))
+    page = client.get(f"/instruments/{instrument.id}/edit").text
+    acquired = re.search(r'<input[^>]*name="acquired_on"[^>]*>', page)
+    assert acquired and 'type="text"' in acquired.group(0) and 'placeholder="dd/mm/yyyy"' in acquired.group(0)
+    assert 'value="09/03/2024"' in acquired.group(0)
+    # Typed wrong, it comes back as typed, with its error.
+    base = {"use": "legal", "state": "in_service", "funding": "own", "purpose": "other"}
+    refused = post_form(
+        client,
+        "/instruments/new",
+        {**base, "type_code": "FUEL_DISPENSER", "serial_number": "D-1", "acquired_on": "31/02/2024"},
+    ).text
+    assert 'value="31/02/2024"' in refused and "acquired_on" in field_errors(refused)

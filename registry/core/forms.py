@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, TextInput
 
-from registry.core.dates import clean_date
+from registry.core.dates import ISO_DATE, clean_date, iso_date
 from registry.core.errors import ServiceError
 from registry.core.validation import clean_whole_number
 
@@ -62,10 +63,40 @@ def hint(*, required: bool = False, max_length: int | None = None) -> dict[str, 
     return attributes
 
 
+class DayInput(TextInput):
+    """A date typed as Vietnamese forms write it, dd/mm/yyyy, whatever the browser's own language: a
+    browser date picker shows mm/dd/yyyy to anyone whose browser speaks American English."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
+def day_text(value: Any) -> str:
+    """What a date field shows: a date as dd/mm/yyyy, anything typed as it was typed."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and ISO_DATE.match(value.strip()):
+        try:
+            return iso_date(value.strip()).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+class DateTextField(StringField):
+    """A date as typed, for the service to read (dd/mm/yyyy, or ISO) and to name when it is wrong."""
+
+    widget = DayInput()
+
+    def _value(self) -> str:
+        return day_text(self.data)
+
+
 def date_text(label: Any, *, required: bool = False, **kwargs: Any) -> StringField:
-    """A date as typed, with the browser's date picker, for the service to read (ISO from the picker, or
-    dd/mm/yyyy typed by hand) and to name when it is wrong."""
-    return StringField(label, widget=DateInput(), render_kw=hint(required=required), **kwargs)
+    return DateTextField(label, render_kw=hint(required=required), **kwargs)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -79,7 +110,7 @@ class DayField(StringField):
     """A date a list is filtered or shown by (a GET form): ISO or dd/mm/yyyy, read by the one date parser
     (:func:`registry.core.dates.clean_date`); empty is no date."""
 
-    widget = DateInput()
+    widget = DayInput()
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
@@ -90,6 +121,11 @@ class DayField(StringField):
             self.data = clean_date(text, field=self.name, required=False)
         except ServiceError as error:
             raise ValueError(str(error.message)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:  # refused: shown as typed
+            return " ".join(str(value) for value in self.raw_data)
+        return day_text(self.data)
 
 
 class WholeNumberField(StringField):
