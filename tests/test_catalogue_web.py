@@ -176,6 +176,12 @@ def test_the_admin_edits_a_rule_and_the_history_shows_it(department_admin_client
     html = department_admin_client.get("/catalogue/TAXIMETER").get_data(as_text=True)
     assert 'data-testid="history"' in html and "Đối chiếu văn bản gốc" in html
     assert 'data-testid="verify"' not in html  # nothing left to verify for this type
+    # The history reads in words: field labels and dates, never column names or the file's raw copy.
+    changes = html[html.index('data-testid="history"') :]
+    changes = changes[: changes.index("</table>")]
+    assert "Cần xác minh</del> → Đã đối chiếu văn bản pháp luật" in changes
+    labels = re.findall(r"<strong>(.*?)</strong>", changes)
+    assert labels == ["Độ tin cậy", "Ghi chú"]
 
 
 def test_the_admin_moves_the_start_of_a_rule_from_the_file(department_admin_client):

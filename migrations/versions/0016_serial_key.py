@@ -1,5 +1,5 @@
 """Serial numbers compared ignoring case and diacritics (items.serial_key, indexed with the owner), and
-items found by their type's code and names and their owner's code as well (search_text rewritten).
+items found by their type's names and their owner's code as well (search_text rewritten).
 
 Revision ID: 0016_serial_key
 Revises: 0011_suspects

@@ -14,12 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from registry.audit.models import AuditEvent
-from registry.audit.services import history
 from registry.auth import policy
 from registry.auth.policy import Permission
 from registry.catalogue import services
 from registry.catalogue.forms import CatalogueFilterForm, InstrumentTypeForm, LegalRuleForm
+from registry.catalogue.history import type_history
 from registry.catalogue.labels import CONFIDENCE_LABELS, CONTROL_LABELS, LEVEL_LABELS, quantity_label
 from registry.catalogue.models import CONTROLS, InstrumentType, LegalRule
 from registry.core.dates import local_today
@@ -101,14 +100,6 @@ def may_edit_catalogue() -> bool:
     return policy.permits(current_user, InstrumentType, Permission.CHANGE)
 
 
-def _type_history(instrument_type: InstrumentType) -> list[AuditEvent]:
-    """The type's changes and its rules', oldest first."""
-    events = history("instrument_types", instrument_type.id)
-    for rule in instrument_type.rules:
-        events += history("legal_rules", rule.id)
-    return sorted(events, key=lambda event: event.id)
-
-
 @bp.route("/catalogue/<code>")
 @login_required
 def detail(code: str) -> str:
@@ -118,7 +109,7 @@ def detail(code: str) -> str:
         instrument_type=instrument_type,
         rules=sorted(instrument_type.rules, key=lambda rule: rule.effective_from),
         current_rule=instrument_type.rule_on(local_today()),
-        history=_type_history(instrument_type),
+        history=type_history(instrument_type),
         can_edit=may_edit_catalogue(),
     )
 
