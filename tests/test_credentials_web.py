@@ -396,3 +396,14 @@ def test_a_credentials_history_reads_in_words(client, logged_in_department_offic
     assert f"<strong>Confirmed by</strong>: <del></del> → {officer.name or officer.email}" in changes
     for raw in ("confirmed_by_id", "confirmation</strong>: <del>pending", "organisation_id"):
         assert raw not in changes, raw
+
+
+def test_designations_and_verifier_cards_name_their_instrument_types(client, logged_in_new_lab_manager):
+    lab = logged_in_new_lab_manager.organisation
+    card = VerifierFactory(organisation=lab, type_codes=["FUEL_DISPENSER", "TAXIMETER"])
+    page = client.get(f"/organisations/{lab.code}").get_data(as_text=True)
+    assert "Cột đo xăng dầu, Taximet" in page and "FUEL_DISPENSER" not in page
+    detail = client.get(f"/organisations/{lab.code}/verifiers/{card.id}").get_data(as_text=True)
+    assert "Cột đo xăng dầu, Taximet" in detail and "FUEL_DISPENSER" not in detail
+    switch_language(client, "en")
+    assert "Fuel dispenser, Taximeter" in client.get(f"/organisations/{lab.code}").get_data(as_text=True)

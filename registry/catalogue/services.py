@@ -3,9 +3,11 @@ lookups other domains use. Syncing the reference files is in ``registry.catalogu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
@@ -223,3 +225,32 @@ def get_admin_unit(code: str, *, field_name: str = "admin_unit") -> AdminUnit:
     if unit is None:
         raise ServiceError({field_name: _l("Unknown administrative unit %(code)s.", code=str(code)[:20])})
     return unit
+
+
+def _local_names(codes: Iterable[str]) -> dict[str, str]:
+    english = (locale := get_locale()) is not None and locale.language == "en"
+    return {
+        row.code: row.name_en if english else row.name_vi
+        for row in db.session.scalars(select(InstrumentType).where(InstrumentType.code.in_(list(codes))))
+    }
+
+
+def type_names(codes: list[str]) -> str:
+    """Instrument types named by code, in the reader's language and in the order given ("Cột đo xăng dầu,
+    Taximet"); a code the catalogue does not hold is shown as it is."""
+    names = _local_names(codes) if codes else {}
+    return ", ".join(names.get(code, code) for code in codes)
+
+
+class TypeNames(Mapping[str, str]):
+    """Instrument type codes to their names in the reader's language, read when asked (an audit
+    vocabulary's value labels)."""
+
+    def __getitem__(self, code: str) -> str:
+        return _local_names([code])[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(db.session.scalars(select(InstrumentType.code)))
+
+    def __len__(self) -> int:
+        return len(list(self))

@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
+from registry.catalogue.services import type_names
+
 KIND_LABELS = {
     "department": _l("Department"),
     "enterprise": _l("Enterprise"),
@@ -73,4 +75,5 @@ def template_labels() -> dict[str, Any]:
         "state_badges": STATE_BADGES,
         "confirmation_labels": CONFIRMATION_LABELS,
         "confirmation_badges": CONFIRMATION_BADGES,
+        "type_names": type_names,
     }

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.readable import Vocabulary
 from registry.auth.models import User
+from registry.catalogue.services import TypeNames
 from registry.organisations.labels import CONFIRMATION_LABELS, SERVICE_LABELS, SUSPENSION_LABELS
 
 
@@ -43,6 +44,7 @@ VOCABULARY = Vocabulary(
         "confirmation": CONFIRMATION_LABELS,
         "services": SERVICE_LABELS,
         "suspension": {None: SUSPENSION_LABELS[""], **SUSPENSION_LABELS},
+        "type_codes": TypeNames(),
     },
     dates=frozenset({"issued_on", "revoked_on", "valid_from", "valid_to"}),
     moments=frozenset({"confirmed_at"}),
