@@ -1,7 +1,7 @@
 """Serial numbers compared ignoring case and diacritics (items.serial_key, indexed with the owner), and
 items found by their type's names and their owner's code as well (search_text rewritten).
 
-Revision ID: 0016_serial_key
+Revision ID: 0012_serial_key
 Revises: 0011_suspects
 Create Date: 2026-12-01 21:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_serial_key'
+revision = '0012_serial_key'
 down_revision = '0011_suspects'
 branch_labels = None
 depends_on = None
