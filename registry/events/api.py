@@ -25,6 +25,7 @@ from registry.api.fields import (
     Integer,
     List,
     Nested,
+    Number,
     QueryBoolean,
     QueryInteger,
     RawList,
@@ -39,6 +40,7 @@ from registry.auth.policy import Permission
 from registry.core.errors import ServiceError
 from registry.core.models import MAX_ID
 from registry.events.chain_schemas import ChainField
+from registry.events.decision import DecisionRule
 from registry.events.models import Event, EventKind, EventState, SignatureMeaning
 from registry.events.recording import check_may_record, events_visible, record_event
 from registry.events.revisions import amend_event, get_event, void_event
@@ -126,6 +128,23 @@ class OutcomeSchema(Schema):
     override_reason = String(
         allow_none=True, metadata={"description": "Why an overdue or failed standard was used anyway."}
     )
+    decision_rule = choice(
+        DecisionRule,
+        allow_none=True,
+        metadata={
+            "description": "How the measurement points are judged (ILAC-G8:2019): simple_acceptance "
+            "(|error| ≤ mpe; the default when points are given) or guarded_acceptance (|error| + "
+            "uncertainty ≤ mpe, guard band U). A point's error is error, else as_left − nominal, else "
+            "as_found − nominal. null: no points."
+        },
+    )
+    result_reason = String(
+        allow_none=True,
+        metadata={
+            "description": "Required when the stated result (pass or fail) is not what the points give "
+            "by the decision rule."
+        },
+    )
     as_found_out_of_tolerance = Boolean(
         allow_none=True,
         metadata={
@@ -166,6 +185,14 @@ class EventSchema(OutcomeSchema):
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)
     state_reason = String(dump_only=True, allow_none=True)
+    tur = Number(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Test uncertainty ratio: mpe / uncertainty at the worst measurement point, to "
+            "two decimals rounded down; null when no point gives both."
+        },
+    )
     computed_valid_until = Day(
         dump_only=True,
         allow_none=True,
