@@ -122,6 +122,7 @@ BOTH = [
     # The decision rule its points were judged by, and why its result differs from them (0015).
     "UPDATE events SET decision_rule = 'guarded_acceptance'",
     "UPDATE events SET result_reason = 'forged'",
+    "UPDATE events SET below_cmc = '{\"point\": 1}'",
     # An upsert is an update, and is refused like one.
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) {_copy(EVENT_COLUMNS, 'events')} "
     "ON CONFLICT (id) DO UPDATE SET result = 'fail'",

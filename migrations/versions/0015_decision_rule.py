@@ -1,6 +1,6 @@
-"""The decision rule of an event's measurement points (simple or guarded acceptance, ILAC-G8:2019) and why
-a stated result differs from what they give: recorded and frozen with the other recorded columns
-(events_no_edit is created again with them).
+"""The decision rule of an event's measurement points (simple or guarded acceptance, ILAC-G8:2019), why
+a stated result differs from what they give, and a calibration point below the accredited CMC: recorded and
+frozen with the other recorded columns (events_no_edit is created again with them).
 
 Revision ID: 0015_decision_rule
 Revises: 0011_suspects
@@ -20,8 +20,8 @@ down_revision = "0011_suspects"
 branch_labels = None
 depends_on = None
 
-# What an event records, as 0011_suspects listed it, and now its decision rule and the reason a stated
-# result differs from the points.
+# What an event records, as 0011_suspects listed it, and now its decision rule, the reason a stated result
+# differs from the points, and a point below the accredited CMC.
 RECORDED_0011 = (
     "item_id",
     "provider_id",
@@ -42,7 +42,7 @@ RECORDED_0011 = (
     "created_at",
     "as_found_out_of_tolerance",
 )
-RECORDED = (*RECORDED_0011, "decision_rule", "result_reason")
+RECORDED = (*RECORDED_0011, "decision_rule", "result_reason", "below_cmc")
 MESSAGE = "events are immutable: amend or void instead"
 
 
@@ -67,6 +67,7 @@ def upgrade():
     # Plain ADD COLUMN: it does not re-create the guarded table on SQLite.
     op.add_column("events", sa.Column("decision_rule", sa.String(length=24), nullable=True))
     op.add_column("events", sa.Column("result_reason", sa.Text(), nullable=True))
+    op.add_column("events", sa.Column("below_cmc", sa.JSON(), nullable=True))
     op.execute(_no_edit(RECORDED, postgresql))
 
 
@@ -74,6 +75,7 @@ def downgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
     _drop_no_edit(postgresql)
     with schema_triggers.batch_alter_table("events") as batch_op:
+        batch_op.drop_column("below_cmc")
         batch_op.drop_column("result_reason")
         batch_op.drop_column("decision_rule")
     op.execute(_no_edit(RECORDED_0011, postgresql))

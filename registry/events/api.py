@@ -22,6 +22,7 @@ from registry.api.fields import (
     Boolean,
     CodeOf,
     Day,
+    Dict,
     Integer,
     List,
     Nested,
@@ -182,6 +183,16 @@ class EventSchema(OutcomeSchema):
     revision = Integer(dump_only=True)
     original = Integer(attribute="original_id", dump_only=True, allow_none=True)
     outside_accredited_scope = Boolean(dump_only=True)
+    below_cmc = Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "A calibration point whose stated uncertainty is smaller than the CMC of the "
+            "lab's accredited scope for that quantity and range (ILAC P14): {accreditation, quantity, "
+            "range, cmc, point (counted from 1), nominal, uncertainty, unit}; the result is not covered by "
+            "the accreditation. null: none."
+        },
+    )
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)
     state_reason = String(dump_only=True, allow_none=True)

@@ -121,6 +121,9 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     # [{"nominal", "as_found", "as_left", "error", "mpe", "uncertainty", "unit"}, …]
     measurement_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     outside_accredited_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A calibration point whose stated uncertainty is below the accredited CMC, with the scope entry it
+    # was compared with (events.cmc.below_cmc); None when none is.
+    below_cmc: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     override_reason: Mapped[str | None] = mapped_column(Text)
     suspect: Mapped[bool] = mapped_column(Boolean, default=False)
     # Recorded: the item was out of tolerance as found (stated by the lab, or read from the points).

@@ -29,6 +29,7 @@ from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import MAX_REASON_LENGTH, require_reason
 from registry.core.validation import clean_identifier, clean_text, code_or_none
 from registry.events import rules
+from registry.events.cmc import below_cmc
 from registry.events.decision import DecisionRule, check_stated_result, parse_rule, rule_for
 from registry.events.fields import IDENTIFIERS, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
@@ -246,6 +247,7 @@ def _build_event(
         outside_accredited_scope=rules.outside_accredited_scope(
             item, outcome.kind, provider, outcome.performed_on
         ),
+        below_cmc=below_cmc(item, outcome.kind, provider, outcome.performed_on, outcome.measurement_points),
         override_reason=outcome.texts["override_reason"] or None,
         as_found_out_of_tolerance=outcome.as_found_out_of_tolerance,
         decision_rule=None if outcome.decision_rule is None else outcome.decision_rule.value,
