@@ -30,8 +30,8 @@ EVENT_FIELDS = {
     "id", "item", "provider", "kind", "performed_on", "result", "certificate_number", "record_number",
     "stamp_number", "revision", "original", "valid_until", "standards_used", "verifier", "technician",
     "measurement_points", "outside_accredited_scope", "override_reason", "suspect", "state", "state_reason",
-    "computed_valid_until", "signatures", "as_found_out_of_tolerance", "decision_rule", "result_reason", "tur",
-    "below_cmc",
+    "computed_valid_until", "signatures", "as_found_out_of_tolerance", "decision_rule", "result_reason",
+    "tur", "below_cmc",
 }  # fmt: skip
 
 
