@@ -30,7 +30,8 @@ EVENT_FIELDS = {
     "id", "item", "provider", "kind", "performed_on", "result", "certificate_number", "record_number",
     "stamp_number", "revision", "original", "valid_until", "standards_used", "verifier", "technician",
     "measurement_points", "outside_accredited_scope", "override_reason", "suspect", "state", "state_reason",
-    "computed_valid_until", "signatures", "as_found_out_of_tolerance",
+    "computed_valid_until", "signatures", "as_found_out_of_tolerance", "decision_rule", "result_reason",
+    "tur", "below_cmc",
 }  # fmt: skip
 
 
@@ -71,6 +72,7 @@ def test_a_lab_records_a_verification_by_owner_and_serial_and_the_instrument_bec
     )  # fmt: skip
     assert event["verifier"] == "KĐV-TTKT-TEST" and event["standards_used"] == [standard.id]
     assert event["measurement_points"] == [{"nominal": "20", "as_found": "20.01", "mpe": "0.1", "unit": "L"}]
+    assert (event["decision_rule"], event["tur"], event["below_cmc"]) == ("simple_acceptance", None, None)
     assert (
         event["valid_until"]
         == (local_today() - timedelta(days=10)).replace(year=local_today().year + 1).isoformat()

@@ -119,6 +119,10 @@ BOTH = [
     "UPDATE events SET id = id + 1000",
     # Whether it was out of tolerance as found is recorded like the rest (the suspects stem from it).
     "UPDATE events SET as_found_out_of_tolerance = NOT as_found_out_of_tolerance",
+    # The decision rule its points were judged by, and why its result differs from them (0015).
+    "UPDATE events SET decision_rule = 'guarded_acceptance'",
+    "UPDATE events SET result_reason = 'forged'",
+    "UPDATE events SET below_cmc = '{\"point\": 1}'",
     # An upsert is an update, and is refused like one.
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) {_copy(EVENT_COLUMNS, 'events')} "
     "ON CONFLICT (id) DO UPDATE SET result = 'fail'",

@@ -445,6 +445,28 @@ BAD: list[tuple[str, dict[str, Any]]] = [
             )
         },
     ),
+    # The decision rule: a known one, and a stated result the points contradict needs its reason.
+    ("event record", {"decision_rule": "shared_risk"}),
+    (
+        "event record",
+        {
+            "result_reason": "",
+            "measurement_points": Value(
+                Cells({"points-0-nominal": "20", "points-0-as_left": "20,9", "points-0-mpe": "0,5"}),
+                [{"nominal": "20", "as_left": "20,9", "mpe": "0,5"}],
+            ),
+        },
+    ),
+    (
+        "event record",
+        {
+            "decision_rule": "guarded_acceptance",
+            "measurement_points": Value(
+                Cells({"points-0-nominal": "20", "points-0-as_left": "20,1", "points-0-mpe": "0,5"}),
+                [{"nominal": "20", "as_left": "20,1", "mpe": "0,5"}],
+            ),
+        },
+    ),
 ]
 # Inputs the API once refused and the form took (or the other way round): now both take them.
 GOOD: list[tuple[str, dict[str, Any]]] = [

@@ -22,9 +22,11 @@ from registry.api.fields import (
     Boolean,
     CodeOf,
     Day,
+    Dict,
     Integer,
     List,
     Nested,
+    Number,
     QueryBoolean,
     QueryInteger,
     RawList,
@@ -39,6 +41,7 @@ from registry.auth.policy import Permission
 from registry.core.errors import ServiceError
 from registry.core.models import MAX_ID
 from registry.events.chain_schemas import ChainField
+from registry.events.decision import DecisionRule
 from registry.events.models import Event, EventKind, EventState, SignatureMeaning
 from registry.events.recording import check_may_record, events_visible, record_event
 from registry.events.revisions import amend_event, get_event, void_event
@@ -126,6 +129,23 @@ class OutcomeSchema(Schema):
     override_reason = String(
         allow_none=True, metadata={"description": "Why an overdue or failed standard was used anyway."}
     )
+    decision_rule = choice(
+        DecisionRule,
+        allow_none=True,
+        metadata={
+            "description": "How the measurement points are judged (ILAC-G8:2019): simple_acceptance "
+            "(|error| ≤ mpe; the default when points are given) or guarded_acceptance (|error| + "
+            "uncertainty ≤ mpe, guard band U). A point's error is error, else as_left − nominal, else "
+            "as_found − nominal. null: no points."
+        },
+    )
+    result_reason = String(
+        allow_none=True,
+        metadata={
+            "description": "Required when the stated result (pass or fail) is not what the points give "
+            "by the decision rule."
+        },
+    )
     as_found_out_of_tolerance = Boolean(
         allow_none=True,
         metadata={
@@ -163,9 +183,27 @@ class EventSchema(OutcomeSchema):
     revision = Integer(dump_only=True)
     original = Integer(attribute="original_id", dump_only=True, allow_none=True)
     outside_accredited_scope = Boolean(dump_only=True)
+    below_cmc = Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "A calibration point whose stated uncertainty is smaller than the CMC of the "
+            "lab's accredited scope for that quantity and range (ILAC P14): {accreditation, quantity, "
+            "range, cmc, point (counted from 1), nominal, uncertainty, unit}; the result is not covered by "
+            "the accreditation. null: none."
+        },
+    )
     suspect = Boolean(dump_only=True)
     state = choice(EventState, dump_only=True)
     state_reason = String(dump_only=True, allow_none=True)
+    tur = Number(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Test uncertainty ratio: mpe / uncertainty at the worst measurement point, to "
+            "two decimals rounded down; null when no point gives both."
+        },
+    )
     computed_valid_until = Day(
         dump_only=True,
         allow_none=True,

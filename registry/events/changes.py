@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from registry.events.decision import RULE_LABELS
 from registry.events.fields import LABELS, OUTCOME_NAMES
 from registry.events.labels import RESULT_LABELS
 from registry.events.models import Event
@@ -38,6 +39,8 @@ def shown_values(event: Event) -> dict[str, str]:
         "measurement_points": points,
         "override_reason": event.override_reason or "",
         "as_found_out_of_tolerance": str(_l("Yes") if event.as_found_out_of_tolerance else _l("No")),
+        "decision_rule": str(label(RULE_LABELS, event.decision_rule)) if event.decision_rule else "",
+        "result_reason": event.result_reason or "",
     }
 
 

@@ -32,6 +32,8 @@ OUTCOME_FIELDS: tuple[EventField, ...] = (
     EventField("measurement_points", _l("Measurement points")),
     EventField("override_reason", _l("Why an overdue or failed standard was used"), 2000),
     EventField("as_found_out_of_tolerance", _l("Out of tolerance as found")),
+    EventField("decision_rule", _l("Decision rule")),
+    EventField("result_reason", _l("Why the result differs from the measurement points"), 2000),
 )
 OUTCOME_NAMES = tuple(field.name for field in OUTCOME_FIELDS)
 TEXT_LIMITS = {field.name: field.max_length for field in OUTCOME_FIELDS if field.max_length is not None}

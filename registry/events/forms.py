@@ -24,6 +24,7 @@ from wtforms import (
 from registry.auth.forms import one_time_code, your_password
 from registry.core.errors import ServiceError
 from registry.core.forms import date_text, hint
+from registry.events.decision import RULE_LABELS
 from registry.events.fields import LABELS, OUTCOME_NAMES, TEXT_LIMITS
 from registry.events.labels import KIND_LABELS, RESULT_LABELS
 from registry.events.models import EventKind
@@ -81,10 +82,26 @@ class OutcomeFields(FlaskForm):
         ),
     )
     points = FieldList(FormField(PointForm), min_entries=POINT_ROWS, max_entries=MAX_POINTS)
+    decision_rule = SelectField(
+        LABELS["decision_rule"],
+        validate_choice=False,
+        description=_l(
+            "How the measurement points are judged: simple acceptance unless the lab's rule guards the "
+            "limits by the expanded uncertainty U (ILAC-G8:2019)."
+        ),
+    )
+    result_reason = TextAreaField(
+        LABELS["result_reason"],
+        description=_l("Only when the stated result is not what the measurement points give by the rule."),
+        render_kw=hint(max_length=TEXT_LIMITS["result_reason"]),
+    )
 
     def set_choices(self, standards: list[Item]) -> None:
         self.result.choices = [
             SelectChoice(result.value, str(text)) for result, text in RESULT_LABELS.items()
+        ]
+        self.decision_rule.choices = [
+            SelectChoice(rule.value, str(text)) for rule, text in RULE_LABELS.items()
         ]
         self.standards_used.choices = [
             SelectChoice(str(item.id), f"{item.name} ({item.serial_number or item.lot})")

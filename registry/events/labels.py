@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from registry.events.decision import RULE_LABELS
 from registry.events.models import EventKind, EventState, SignatureMeaning
 from registry.items.labels import RESULT_LABELS
 
@@ -31,6 +32,7 @@ def revision_label(revision: int) -> str:
 __all__ = [
     "KIND_LABELS",
     "RESULT_LABELS",
+    "RULE_LABELS",
     "SIGNATURE_LABELS",
     "SIGN_BUTTONS",
     "STATE_CLASSES",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +40,7 @@ from registry.auth.principals import (
     lab_staff,
 )
 from registry.core.models import Audited, UTCDateTime, Versioned, utcnow
+from registry.events.decision import tur as test_uncertainty_ratio
 from registry.extensions import db
 from registry.items.models import Item
 from registry.organisations.models import Organisation, Verifier
@@ -119,10 +121,17 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     # [{"nominal", "as_found", "as_left", "error", "mpe", "uncertainty", "unit"}, …]
     measurement_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     outside_accredited_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A calibration point whose stated uncertainty is below the accredited CMC, with the scope entry it
+    # was compared with (events.cmc.below_cmc); None when none is.
+    below_cmc: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     override_reason: Mapped[str | None] = mapped_column(Text)
     suspect: Mapped[bool] = mapped_column(Boolean, default=False)
     # Recorded: the item was out of tolerance as found (stated by the lab, or read from the points).
     as_found_out_of_tolerance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The decision rule the points were judged by (decision.DecisionRule), and why the stated result
+    # differs from what they give, when it does.
+    decision_rule: Mapped[str | None] = mapped_column(String(24))
+    result_reason: Mapped[str | None] = mapped_column(Text)
     state_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -151,6 +160,11 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
             (principal, {Permission.RECORD})
             for principal in (DEPARTMENT_ADMIN, LAB_STAFF, ENTERPRISE_MANAGER)
         ]
+
+    @property
+    def tur(self) -> Decimal | None:
+        """The test uncertainty ratio of its measurement points (decision.tur)."""
+        return test_uncertainty_ratio(self.measurement_points or [])
 
     def __acl__(self) -> ACL:
         """Amend or void: the organisation that recorded it (the owner's people for in-house kinds, the

@@ -29,6 +29,8 @@ from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.services import MAX_REASON_LENGTH, require_reason
 from registry.core.validation import clean_identifier, clean_text, code_or_none
 from registry.events import rules
+from registry.events.cmc import below_cmc
+from registry.events.decision import DecisionRule, check_stated_result, parse_rule, rule_for
 from registry.events.fields import IDENTIFIERS, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
 from registry.events.labels import KIND_LABELS
@@ -143,6 +145,7 @@ class Outcome:
     measurement_points: list[dict[str, str]]
     # Stated by the lab, or read from the measurement points (suspects.tolerance).
     as_found_out_of_tolerance: bool = False
+    decision_rule: DecisionRule | None = None
 
 
 def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any]) -> Outcome | None:
@@ -163,6 +166,9 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
     }
     points = errors.run(clean_points, values.get("measurement_points"))
     stated = errors.run(clean_flag, values.get("as_found_out_of_tolerance"), "as_found_out_of_tolerance")
+    rule = rule_for(points or [], errors.run(parse_rule, values.get("decision_rule")))
+    if result and points and "decision_rule" not in errors.fields:
+        errors.run(check_stated_result, result, points, rule, texts["result_reason"])
     standards = values.get("standards_used") or []
     if not isinstance(standards, list | tuple):
         errors.add("standards_used", _l("Send a list."))
@@ -186,6 +192,7 @@ def clean_outcome(item: Item, kind: EventKind | None, values: Mapping[str, Any])
         list(standards),
         points or [],
         as_found_out_of_tolerance=bool(stated) or out_of_tolerance_as_found(points or []),
+        decision_rule=rule,
     )
 
 
@@ -243,8 +250,11 @@ def _build_event(
         outside_accredited_scope=rules.outside_accredited_scope(
             item, outcome.kind, provider, outcome.performed_on
         ),
+        below_cmc=below_cmc(item, outcome.kind, provider, outcome.performed_on, outcome.measurement_points),
         override_reason=outcome.texts["override_reason"] or None,
         as_found_out_of_tolerance=outcome.as_found_out_of_tolerance,
+        decision_rule=None if outcome.decision_rule is None else outcome.decision_rule.value,
+        result_reason=outcome.texts["result_reason"] or None,
         revision=_next_revision(provider, number, original),
         original_id=None if original is None else (original.original_id or original.id),
     )

@@ -20,6 +20,7 @@ from registry.core.models import MAX_ID
 from registry.core.services import check_version, require_reason
 from registry.core.validation import clean_identifier, clean_text
 from registry.events import rules
+from registry.events.decision import DecisionRule, parse_rule
 from registry.events.fields import IDENTIFIERS, OUTCOME_NAMES, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
 from registry.events.models import Event, EventKind, EventState
@@ -70,6 +71,9 @@ def _differs(name: str, new: Any, old: Any) -> bool:
             )
         if name == "measurement_points":
             return clean_points(new) != old
+        if name == "decision_rule":
+            # Points with no rule named are judged by simple acceptance: naming it changes nothing.
+            return (parse_rule(new) or DecisionRule.SIMPLE) != (parse_rule(old) or DecisionRule.SIMPLE)
         if name in ("performed_on", "valid_until"):
             return clean_date(new, field=name, required=False) != old
         if name in TEXT_LIMITS:

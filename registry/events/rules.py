@@ -17,6 +17,7 @@ from registry.core.errors import FieldErrors, ForbiddenError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.validation import clean_identifier, clean_whole_number, code_or_none
 from registry.events import controls
+from registry.events.cmc import quantity_of
 from registry.events.item_validity import status_on
 from registry.events.models import EventKind
 from registry.events.validity import calibration_valid_until, limited, verification_valid_until
@@ -262,12 +263,7 @@ def outside_accredited_scope(item: Item, kind: EventKind, provider: Organisation
     but marked (it may not carry the accreditation mark)."""
     if kind != EventKind.CALIBRATION:
         return False
-    quantity = (
-        item.instrument_type.quantity
-        if isinstance(item, Instrument) and item.instrument_type
-        else item.quantity
-    )
-    return find_accreditation(provider, quantity or "", on) is None
+    return find_accreditation(provider, quantity_of(item), on) is None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import itertools
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -20,6 +21,7 @@ from registry.core.forms import form_status, submitted
 from registry.core.pagination import page_of
 from registry.events import labels
 from registry.events.changes import changes_between
+from registry.events.decision import points_result
 from registry.events.forms import AmendForm, EventForm, RepairForm, SignForm, VoidForm
 from registry.events.item_validity import report_repair
 from registry.events.models import Event, EventState, SignatureMeaning
@@ -131,6 +133,8 @@ def detail(event_id: int) -> str:
         can_see_item=policy.can_see(current_user, event.item),
         to_sign=signatures_due(current_user, event),
         traceability=chain_of_event(current_user, event),
+        points_result=points_result(event),
+        tur=None if event.tur is None else format_decimal(event.tur, format="#,##0.00"),
     )
 
 

@@ -13,6 +13,7 @@ from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import FieldErrors, ServiceError
+from registry.core.pagination import Page, page_of
 from registry.core.services import require_reason
 from registry.events.models import Event, EventState
 from registry.events.recording import events_visible
@@ -139,12 +140,21 @@ def rows_for(actor: Actor, suspicions: list[Suspicion]) -> list[SuspectRow]:
     return rows_of([(s, by_root[s.event_id]) for s in suspicions if s.event_id in by_root])
 
 
+REPORT_ORDER = (Suspicion.standard_id, Suspicion.cause_id, Suspicion.depth, Suspicion.id)
+
+
 def report(actor: Actor, *, open_only: bool | None = None) -> list[SuspectRow]:
     """Every row of the report ``actor`` may see, by standard, bad result and the affected event's date."""
-    stmt = report_query(actor, open_only=open_only).order_by(
-        Suspicion.standard_id, Suspicion.cause_id, Suspicion.depth, Suspicion.id
-    )
+    stmt = report_query(actor, open_only=open_only).order_by(*REPORT_ORDER)
     return rows_of([tuple(row) for row in db.session.execute(stmt)])
+
+
+def report_page(
+    actor: Actor, *, open_only: bool | None = None, page: object = None, per_page: int
+) -> tuple[Page[Suspicion], list[SuspectRow]]:
+    """Page ``page`` of the report (in the order of :func:`report`), and its rows."""
+    result = page_of(report_query(actor, open_only=open_only).order_by(*REPORT_ORDER), page, per_page)
+    return result, rows_for(actor, result.items)
 
 
 def suspicions_of(event: Event) -> list[SuspectRow]:

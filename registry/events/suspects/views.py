@@ -21,11 +21,12 @@ from registry.events.revisions import get_event
 from registry.events.suspects import labels
 from registry.events.suspects.export import COLUMNS, item_name
 from registry.events.suspects.forms import AssessForm
-from registry.events.suspects.services import assess_event, report, suspicions_of
+from registry.events.suspects.services import assess_event, report, report_page, suspicions_of
 from registry.extensions import db
 from registry.items.models import Item
 
 bp = Blueprint("suspects", __name__)
+PER_PAGE = 100  # rows (an event for one reason) per page of the report
 
 
 def _may_assess(event: Event) -> bool:
@@ -59,10 +60,20 @@ def index() -> Response | str:
     if fmt and fmt not in FORMATS:
         abort(400)
     show_all = request.args.get("all") == "1"
-    rows = report(current_user, open_only=None if show_all else True)
-    if fmt:
+    open_only = None if show_all else True
+    if fmt:  # the download holds every row
+        rows = report(current_user, open_only=open_only)
         return export_response(fmt, f"suspects-{local_today().isoformat()}", COLUMNS, rows)
-    return render_template("suspects/report.html", rows=rows, show_all=show_all)
+    result, rows = report_page(
+        current_user, open_only=open_only, page=request.args.get("page"), per_page=PER_PAGE
+    )
+    return render_template(
+        "suspects/report.html",
+        rows=rows,
+        result=result,
+        show_all=show_all,
+        page_url=lambda number: url_for("suspects.index", page=number, all="1" if show_all else None),
+    )
 
 
 @bp.route("/events/<int:event_id>/assess", methods=["GET", "POST"])

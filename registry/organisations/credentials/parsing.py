@@ -12,6 +12,7 @@ from registry.catalogue.services import get_instrument_type
 from registry.core.dates import clean_date
 from registry.core.errors import FieldErrors, ServiceError
 from registry.core.validation import CODE_PATTERN, clean_identifier, clean_text
+from registry.organisations.credentials.scope import read_amount, read_range
 from registry.organisations.credentials.state import Suspension
 from registry.organisations.parsing import clean_choices
 
@@ -108,6 +109,31 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], *, number: int, fie
         )
 
 
+def _check_scope_reads(entry: Mapping[str, str], number: int) -> None:
+    """A range and a CMC that read as numbers with units (credentials.scope), so that a calibration's stated
+    uncertainty can be checked against the CMC."""
+    if entry["range"] and read_range(entry["range"]) is None:
+        raise ServiceError(
+            {
+                "scope": _l(
+                    "Entry %(n)d: write the range as low – high with its unit, "
+                    "e.g. 1 mg – 50 kg or 0 – 700 bar.",
+                    n=number,
+                )
+            }
+        )
+    if entry["cmc"] and read_amount(entry["cmc"]) is None:
+        raise ServiceError(
+            {
+                "scope": _l(
+                    "Entry %(n)d: write the CMC as a number and its unit, e.g. 0.1 mg, or a percentage "
+                    "of the value measured, e.g. 0.05 %%.",
+                    n=number,
+                )
+            }
+        )
+
+
 def clean_registration(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
     issued_on = errors.run(clean_date, raw.get("issued_on"), field="issued_on", past=True)
     revoked_on = errors.run(clean_date, raw.get("revoked_on"), field="revoked_on", required=False)
@@ -140,6 +166,7 @@ def clean_accreditation(raw: Mapping[str, Any], errors: FieldErrors) -> dict[str
                     "cmc": _scope_text(entry, "cmc", 120, number=number, field="scope", required=False),
                 }
             )
+            _check_scope_reads(scope[-1], number)
         except ServiceError as error:
             for name, message in error.fields.items():
                 errors.add(name, message)

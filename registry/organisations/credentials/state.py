@@ -141,16 +141,26 @@ def find_accreditation(
 ) -> Accreditation | None:
     """A confirmed accreditation of ``provider`` under ``scheme`` in force on ``on`` whose scope names
     ``quantity`` (compared without case or diacritics): a calibration outside it is marked so."""
+    found = accreditations_covering(provider, quantity, on, scheme=scheme)
+    return found[0][0] if found else None
+
+
+def accreditations_covering(
+    provider: Organisation, quantity: str, on: date, *, scheme: str = "ISO/IEC 17025"
+) -> list[tuple[Accreditation, dict[str, Any]]]:
+    """Each scope entry for ``quantity`` (compared without case or diacritics) of the confirmed
+    accreditations of ``provider`` under ``scheme`` in force on ``on``, with its accreditation."""
     wanted = fold(quantity)
     stmt = _confirmed(Accreditation, provider).where(
         Accreditation.scheme == scheme, Accreditation.valid_from <= on, Accreditation.valid_to >= on
     )
-    for accreditation in db.session.scalars(stmt):
-        if any(fold(str(entry.get("quantity", ""))) == wanted for entry in accreditation.scope) and in_force(
-            accreditation, on
-        ):
-            return accreditation
-    return None
+    return [
+        (accreditation, entry)
+        for accreditation in db.session.scalars(stmt)
+        if in_force(accreditation, on)
+        for entry in accreditation.scope
+        if fold(str(entry.get("quantity", ""))) == wanted
+    ]
 
 
 def visible_credentials(
