@@ -1,0 +1,106 @@
+"""Public verification: every event that carries a certificate or a stamp number gets an opaque token
+(128 random bits, unique) for its QR code and public page; the events recorded before are given one here.
+A given token never changes (``events_keep_token``). The public lookups are counted per certificate and day
+(``certificate_lookups``: counts only, nothing about who looked).
+
+Revision ID: 0014_public_verification
+Revises: 0011_suspects
+Create Date: 2026-12-01 20:30:00
+
+"""
+
+import secrets
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0014_public_verification"
+down_revision = "0011_suspects"
+branch_labels = None
+depends_on = None
+
+MESSAGE = "events are immutable: amend or void instead"
+# A token may be given once (to a row that had none), never changed nor taken away.
+SQLITE = [
+    f"""CREATE TRIGGER events_keep_token BEFORE UPDATE OF verification_token ON events
+        WHEN OLD.verification_token IS NOT NULL
+            AND NEW.verification_token IS NOT OLD.verification_token
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+]
+POSTGRESQL = [
+    "CREATE TRIGGER events_keep_token BEFORE UPDATE OF verification_token ON events "
+    "FOR EACH ROW WHEN (OLD.verification_token IS NOT NULL "
+    "AND OLD.verification_token IS DISTINCT FROM NEW.verification_token) "
+    "EXECUTE FUNCTION events_immutable()",
+]
+BATCH = 1000
+
+
+def _give_tokens():
+    """A token for each event with a certificate or stamp number and none yet (the same generator as
+    registry.events.models.new_verification_token, written out: a revision never imports the app)."""
+    bind = op.get_bind()
+    events = sa.table(
+        "events",
+        sa.column("id", sa.Integer),
+        sa.column("certificate_number", sa.String),
+        sa.column("stamp_number", sa.String),
+        sa.column("verification_token", sa.String),
+    )
+    ids = (
+        bind.execute(
+            sa.select(events.c.id).where(
+                events.c.verification_token.is_(None),
+                sa.or_(events.c.certificate_number.isnot(None), events.c.stamp_number.isnot(None)),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    update = (
+        events.update()
+        .where(events.c.id == sa.bindparam("event_id"))
+        .values(verification_token=sa.bindparam("token"))
+    )
+    for start in range(0, len(ids), BATCH):
+        rows = [{"event_id": id_, "token": secrets.token_urlsafe(16)} for id_ in ids[start : start + BATCH]]
+        bind.execute(update, rows)
+
+
+def upgrade():
+    # Adding a column alters events in place on both databases (no re-created table, no lost trigger).
+    op.add_column("events", sa.Column("verification_token", sa.String(length=32), nullable=True))
+    _give_tokens()
+    op.create_index("uq_events_verification_token", "events", ["verification_token"], unique=True)
+    for statement in POSTGRESQL if op.get_bind().dialect.name == "postgresql" else SQLITE:
+        op.execute(statement)
+    op.create_table(
+        "certificate_lookups",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("lookups", sa.Integer(), nullable=False),
+        sa.Column("flagged", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name=op.f("fk_certificate_lookups_event_id_events")
+        ),
+        sa.PrimaryKeyConstraint("event_id", "day", name=op.f("pk_certificate_lookups")),
+    )
+    op.create_index("ix_certificate_lookups_day", "certificate_lookups", ["day"], unique=False)
+
+
+def downgrade():
+    op.drop_index("ix_certificate_lookups_day", table_name="certificate_lookups")
+    op.drop_table("certificate_lookups")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER events_keep_token ON events")
+        op.drop_index("uq_events_verification_token", table_name="events")
+        op.drop_column("events", "verification_token")
+    else:
+        op.execute("DROP TRIGGER events_keep_token")
+        op.drop_index("uq_events_verification_token", table_name="events")
+        import schema_triggers
+
+        with schema_triggers.batch_alter_table("events") as batch_op:
+            batch_op.drop_column("verification_token")

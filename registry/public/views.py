@@ -1,0 +1,80 @@
+"""The public pages (no login): a certificate by the token of its QR code, the lookup by lab and number,
+and the public link and QR code that the pages of events show to those who may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, make_response, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from registry.api import limits
+from registry.auth.login import client_address
+from registry.core.errors import NotFoundError, ServiceError
+from registry.core.forms import apply_service_error
+from registry.core.models import utcnow
+from registry.events.models import Event
+from registry.items.labels import type_name
+from registry.public.forms import LookupForm
+from registry.public.labels import VERDICT_CLASSES, VERDICT_LABELS, VERDICT_NOTES
+from registry.public.qr import qr_svg
+from registry.public.services import PublicCertificate, by_number, by_token, is_public
+
+bp = Blueprint("public", __name__)
+
+
+def public_url(event: Event) -> str | None:
+    """The address a certificate's QR code carries, absolute (it is printed), or None when not public."""
+    if not is_public(event):
+        return None
+    return url_for("public.verify", token=event.verification_token, _external=True)
+
+
+@bp.app_context_processor
+def _public_helpers() -> dict[str, Any]:
+    return {"public_url": public_url, "qr_svg": qr_svg}
+
+
+def _certificate_page(certificate: PublicCertificate) -> str:
+    return render_template(
+        "public/certificate.html",
+        certificate=certificate,
+        verdict_label=VERDICT_LABELS[certificate.verdict],
+        verdict_note=VERDICT_NOTES[certificate.verdict],
+        verdict_class=VERDICT_CLASSES[certificate.verdict],
+        type_name=type_name,
+    )
+
+
+@bp.route("/verify/<token>")
+def verify(token: str) -> Response | str:
+    try:
+        certificate = by_token(token)
+    except NotFoundError:
+        page = render_template("public/not_found.html", form=LookupForm(formdata=None))
+        return make_response(page, 404)
+    return _certificate_page(certificate)
+
+
+@bp.route("/verify")
+def lookup() -> Response | str:
+    """The form, and its answer: counted against the client's address with the API's public lookups (one
+    limit, kept in the database, whichever worker answers)."""
+    form = LookupForm(request.args)
+    if not request.args:
+        return render_template("public/lookup.html", form=form)
+    allowance = limits.count_request("", client_address(), utcnow())
+    if allowance is not None and allowance.exceeded:
+        response = make_response(render_template("public/lookup.html", form=form, too_many=True), 429)
+        response.headers["Retry-After"] = str(allowance.reset)
+        return response
+    try:
+        certificate = by_number(
+            form.provider.data or "", number=form.number.data or "", stamp=form.stamp.data or ""
+        )
+    except NotFoundError:
+        return make_response(render_template("public/lookup.html", form=form, not_found=True), 404)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return make_response(render_template("public/lookup.html", form=form), 422)
+    return _certificate_page(certificate)

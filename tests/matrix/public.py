@@ -1,0 +1,31 @@
+"""Permission rows of the public pages (see tests/test_permissions.py): anyone, logged in or not, sees a
+certificate by its token, looks one up by lab and number on the page or through the API (no token), and
+gets the same answer whoever asks (the lookups themselves, the 404s and the limit: tests/test_public.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.organisations.models import Organisation
+from tests.matrix.base import NONE, OTHER, OWN, Row
+from tests.matrix.events import record_calibration
+
+ANYONE: Row = (200,) * 7
+NO_QUERY: Row = (422,) * 7  # no lab nor number asked for: the fields are named, to anyone
+
+
+def _certificate(organisation: Organisation) -> dict[str, Any]:
+    event = record_calibration(organisation, "PERM-PUB-1")
+    return {"token": event.verification_token}
+
+
+# fmt: off
+ROWS: dict[tuple[str, str, str], Row] = {
+    ("public.verify", "GET", OWN):                   ANYONE,
+    ("public.verify", "GET", OTHER):                 ANYONE,
+    ("public.lookup", "GET", NONE):                  ANYONE,
+    ("public_api.Certificates", "GET", NONE):        NO_QUERY,
+}
+# fmt: on
+
+URL_VALUES = {"public.verify": _certificate}
