@@ -59,6 +59,7 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
     from registry.public.api import blp as public_api
+    from registry.public.printing import bp as printing_bp
     from registry.public.views import bp as public_bp
 
     for blueprint in (
@@ -71,6 +72,7 @@ def _init_blueprints(app: Flask) -> None:
         events_bp,
         suspects_bp,
         public_bp,
+        printing_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)
