@@ -7,19 +7,21 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from registry.api import limits
 from registry.audit import services as audit
 from registry.core.dates import local_today
 from registry.events.models import Event, new_verification_token
 from registry.events.revisions import amend_event, void_event
 from registry.extensions import db
 from registry.organisations.models import Organisation
+from registry.public import views as public_views
 from registry.public.models import CertificateLookup
 from tests.factories import InstrumentFactory, OrganisationFactory, record_verification
 from tests.helpers import post_form
@@ -245,6 +247,10 @@ def test_the_lookup_form_names_what_is_missing(client):
 )
 def test_lookups_are_limited_per_client_address(client, app, path, monkeypatch):
     monkeypatch.setitem(app.config, "API_PUBLIC_RATE_LIMIT_PER_MINUTE", 3)
+    # One moment for all the requests: four requests across a minute's boundary fall in two windows.
+    moment = datetime(2026, 12, 1, 8, 30, 15, tzinfo=UTC)
+    monkeypatch.setattr(limits, "utcnow", lambda: moment)
+    monkeypatch.setattr(public_views, "utcnow", lambda: moment)
     answers = [client.get(path, environ_base={"REMOTE_ADDR": "203.0.113.7"}) for _ in range(4)]
     assert [answer.status_code for answer in answers] == [404, 404, 404, 429]
     assert int(answers[-1].headers["Retry-After"]) >= 1

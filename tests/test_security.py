@@ -373,8 +373,8 @@ def _html_pages(pages: list[tuple[str, Any]]) -> list[tuple[str, str]]:
         if response.mimetype == "text/html":
             html.append((label, response.get_data(as_text=True)))
         else:
-            # The health check and the OpenAPI document (JSON), security.txt (text)
-            assert response.mimetype in {"application/json", "text/plain"}, (
+            # The health check and the OpenAPI document (JSON), security.txt (text), a certificate's PDF
+            assert response.mimetype in {"application/json", "text/plain", "application/pdf"}, (
                 f"{label}: unexpected {response.mimetype}"
             )
     return html

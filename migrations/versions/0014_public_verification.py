@@ -1,7 +1,8 @@
 """Public verification: every event that carries a certificate or a stamp number gets an opaque token
 (128 random bits, unique) for its QR code and public page; the events recorded before are given one here.
 A given token never changes (``events_keep_token``). The public lookups are counted per certificate and day
-(``certificate_lookups``: counts only, nothing about who looked).
+(``certificate_lookups``: counts only, nothing about who looked). The PDFs labs attach are listed in
+``certificate_files`` (their bytes lie outside the database).
 
 Revision ID: 0014_public_verification
 Revises: 0011_suspects
@@ -88,9 +89,29 @@ def upgrade():
         sa.PrimaryKeyConstraint("event_id", "day", name=op.f("pk_certificate_lookups")),
     )
     op.create_index("ix_certificate_lookups_day", "certificate_lookups", ["day"], unique=False)
+    op.create_table(
+        "certificate_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("uploaded_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_certificate_files_event_id_events")),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["users.id"], name=op.f("fk_certificate_files_uploaded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_files")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_certificate_files_stored_name")),
+    )
+    op.create_index("ix_certificate_files_event_id", "certificate_files", ["event_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_certificate_files_event_id", table_name="certificate_files")
+    op.drop_table("certificate_files")
     op.drop_index("ix_certificate_lookups_day", table_name="certificate_lookups")
     op.drop_table("certificate_lookups")
     if op.get_bind().dialect.name == "postgresql":

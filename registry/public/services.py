@@ -26,7 +26,7 @@ from registry.extensions import db
 from registry.items.labels import type_name
 from registry.organisations.credentials.state import find_designation, find_registration
 from registry.organisations.models import Organisation
-from registry.public.models import CertificateLookup
+from registry.public.models import CertificateFile, CertificateLookup
 
 NOT_FOUND = _l("No certificate matches. Check the lab's code and the number as printed.")
 TOKEN_LENGTH = 22  # secrets.token_urlsafe(16)
@@ -129,6 +129,12 @@ def _public_view(asked: Event) -> PublicCertificate:
         registration_number=registration.certificate_number if registration else "",
         designation_number=designation.decision_number if designation else "",
         verdict=verdict_of(event, local_today()),
+        file_sha256=db.session.scalar(
+            select(CertificateFile.sha256)
+            .where(CertificateFile.event_id == event.id)
+            .order_by(CertificateFile.id.desc())
+            .limit(1)
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from registry.core.forms import apply_service_error
 from registry.core.models import utcnow
 from registry.events.models import Event
 from registry.items.labels import type_name
+from registry.public.certificate_files import files_of
 from registry.public.forms import LookupForm
 from registry.public.labels import VERDICT_CLASSES, VERDICT_LABELS, VERDICT_NOTES
 from registry.public.qr import qr_svg
@@ -32,7 +33,7 @@ def public_url(event: Event) -> str | None:
 
 @bp.app_context_processor
 def _public_helpers() -> dict[str, Any]:
-    return {"public_url": public_url, "qr_svg": qr_svg}
+    return {"public_url": public_url, "qr_svg": qr_svg, "certificate_files_of": files_of}
 
 
 def _certificate_page(certificate: PublicCertificate) -> str:

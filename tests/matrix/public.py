@@ -5,14 +5,22 @@ What is printed (summary, labels) is seen by those who see the event, as its pag
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from registry.auth.models import User
+from registry.events.models import Event
+from registry.extensions import db
 from registry.organisations.models import Organisation
-from tests.matrix.base import DEPARTMENT_SEES, EVERYONE, NONE, OTHER, OWN, Row
+from registry.public.certificate_files import attach_file
+from tests.helpers import SYSTEM
+from tests.matrix.base import DEPARTMENT_SEES, EVERYONE, NONE, OTHER, OWN, Redirect, Row
+from tests.matrix.events import CHANGER_OF_OTHERS, CHANGERS, _changed, _changed_other, record_calibration
 from tests.matrix.events import URL_VALUES as EVENT_URL_VALUES
-from tests.matrix.events import record_calibration
 
 ANYONE: Row = (200,) * 7
+ATTACHED = Redirect("/events/{event_id}")
+PDF = b"%PDF-1.7\n%%EOF\n"
 NO_QUERY: Row = (422,) * 7  # no lab nor number asked for: the fields are named, to anyone
 
 
@@ -34,10 +42,35 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("printing.label", "GET", OTHER):                DEPARTMENT_SEES,
     ("printing.selection", "GET", NONE):             EVERYONE,
     ("printing.day", "GET", NONE):                   EVERYONE,
+    # The certificate's PDF: attached by the lab that recorded the event (or the Department's admin),
+    # downloaded by whoever sees the event.
+    ("certificate_files.attach", "GET", OWN):        CHANGERS,
+    ("certificate_files.attach", "GET", OTHER):      CHANGER_OF_OTHERS,
+    ("certificate_files.attach", "POST", OWN):       _changed(ATTACHED),
+    ("certificate_files.attach", "POST", OTHER):     _changed_other(ATTACHED),
+    ("certificate_files.download", "GET", OWN):      EVERYONE,
+    ("certificate_files.download", "GET", OTHER):    DEPARTMENT_SEES,
 }
 # fmt: on
 
+
+def _file(organisation: Organisation) -> dict[str, Any]:
+    """A PDF attached to the event of the target organisation (see tests/matrix/events.py)."""
+    values = EVENT_URL_VALUES["events.detail"](organisation)
+    event = db.session.get(Event, values["event_id"])
+    assert event is not None
+    return values | {"file_id": attach_file(SYSTEM, event, filename="gcn.pdf", data=PDF).id}
+
+
+def _pdf(user: User, organisation: Organisation | None) -> dict[str, Any]:
+    return {"file": (io.BytesIO(PDF), "gcn.pdf")}
+
+
+FORM_BODIES = {("certificate_files.attach", "POST"): _pdf}
+
 URL_VALUES = {
+    "certificate_files.attach": EVENT_URL_VALUES["events.detail"],
+    "certificate_files.download": _file,
     "public.verify": _certificate,
     "printing.summary": EVENT_URL_VALUES["events.detail"],
     "printing.label": EVENT_URL_VALUES["events.detail"],
