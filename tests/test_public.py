@@ -24,7 +24,7 @@ from registry.organisations.models import Organisation
 from registry.public import views as public_views
 from registry.public.models import CertificateLookup
 from tests.factories import InstrumentFactory, OrganisationFactory, record_verification
-from tests.helpers import post_form
+from tests.helpers import logged_in, post_form
 
 OWNER_NAME = "Cây xăng Bà Tám Nhận Diện"
 OWNER_ADDRESS = "Số 77 Đường Bí Mật, Kon Tum"
@@ -268,3 +268,34 @@ def test_each_lookup_is_counted_per_certificate_and_day_and_flagged_when_void(
     client.get(f"/verify/{certified.verification_token}")
     row = db.session.get(CertificateLookup, (certified.id, local_today()))
     assert row is not None and (row.lookups, row.flagged) == (3, 1)
+
+
+def test_the_department_sees_the_lookups_per_certificate_and_day_flagged_first(
+    app, client, auth, lab_technician, department_officer, enterprise_manager, certified, owner
+):
+    other = record_verification(lab_technician, InstrumentFactory(owner=owner))
+    db.session.commit()
+    passer_by = app.test_client()
+    for _ in range(3):
+        passer_by.get(f"/verify/{other.verification_token}")
+    void_event(lab_technician, certified, reason="Hủy", version=None)
+    db.session.commit()
+    passer_by.get(f"/verify/{certified.verification_token}")
+
+    department = logged_in(client, auth, department_officer)
+    page = department.get("/verify/lookups")
+    assert page.status_code == 200
+    html = _text(page)
+    body = html.split("<tbody>")[1]
+    rows = re.findall(r"<tr( class=\"table-warning\" data-flagged=\"1\")?>(.*?)</tr>", body, flags=re.DOTALL)
+    assert [(bool(flag), certified.certificate_number in row) for flag, row in rows] == [
+        (True, True),
+        (False, False),
+    ]
+    assert re.search(r'data-label="[^"]*">3</td>', rows[1][1])  # three lookups of the other one
+    for mark in OWNER_MARKS:
+        assert mark not in html
+
+    owner_client = app.test_client()
+    logged_in(owner_client, type(auth)(owner_client), enterprise_manager)
+    assert owner_client.get("/verify/lookups").status_code == 404

@@ -3,13 +3,16 @@ and the public link and QR code that the pages of events show to those who may s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, make_response, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from registry.api import limits
 from registry.auth.login import client_address
+from registry.core.dates import clean_date
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.forms import apply_service_error
 from registry.core.models import utcnow
@@ -19,6 +22,7 @@ from registry.public.certificate_files import files_of
 from registry.public.forms import LookupForm
 from registry.public.labels import VERDICT_CLASSES, VERDICT_LABELS, VERDICT_NOTES
 from registry.public.qr import qr_svg
+from registry.public.report import lookup_report
 from registry.public.services import PublicCertificate, by_number, by_token, is_public
 
 bp = Blueprint("public", __name__)
@@ -79,3 +83,15 @@ def lookup() -> Response | str:
         apply_service_error(form, error)
         return make_response(render_template("public/lookup.html", form=form), 422)
     return _certificate_page(certificate)
+
+
+@bp.route("/verify/lookups")
+@login_required
+def lookups() -> str:
+    """The Department's view of the public lookups (counts per certificate and day)."""
+    try:
+        since = clean_date(request.args.get("since"), field="since", required=False)
+    except ServiceError:
+        since = None
+    rows = lookup_report(current_user, since if isinstance(since, date) else None)
+    return render_template("public/lookups.html", rows=rows)

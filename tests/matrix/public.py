@@ -35,6 +35,7 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("public.verify", "GET", OTHER):                 ANYONE,
     ("public.lookup", "GET", NONE):                  ANYONE,
     ("public_api.Certificates", "GET", NONE):        NO_QUERY,
+    ("public.lookups", "GET", NONE):                 DEPARTMENT_SEES,
     # Printed for those who see the event: its summary and label, a selection's and a day's sheet.
     ("printing.summary", "GET", OWN):                EVERYONE,
     ("printing.summary", "GET", OTHER):              DEPARTMENT_SEES,
