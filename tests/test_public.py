@@ -12,10 +12,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 
+from registry import create_app
 from registry.api import limits
 from registry.audit import services as audit
+from registry.auth.models import RateLimitCounter
 from registry.core.dates import local_today
 from registry.events.models import Event, new_verification_token
 from registry.events.revisions import amend_event, void_event
@@ -24,7 +28,7 @@ from registry.organisations.models import Organisation
 from registry.public import views as public_views
 from registry.public.models import CertificateLookup
 from tests.factories import InstrumentFactory, OrganisationFactory, record_verification
-from tests.helpers import logged_in, post_form
+from tests.helpers import IsolatedClient, logged_in, post_form
 
 OWNER_NAME = "Cây xăng Bà Tám Nhận Diện"
 OWNER_ADDRESS = "Số 77 Đường Bí Mật, Kon Tum"
@@ -299,3 +303,39 @@ def test_the_department_sees_the_lookups_per_certificate_and_day_flagged_first(
     owner_client = app.test_client()
     logged_in(owner_client, type(auth)(owner_client), enterprise_manager)
     assert owner_client.get("/verify/lookups").status_code == 404
+
+
+# --- Real workers: two applications, each with its own engine, counting in their own transactions ----------
+
+
+@pytest.fixture
+def workers(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
+    monkeypatch.setattr(limits, "counter_transaction", limits.own_transaction)
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "API_PUBLIC_RATE_LIMIT_PER_MINUTE": 3}
+    pair = [create_app(settings), create_app(settings)]
+    yield pair
+    with pair[0].app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.delete(RateLimitCounter).where(RateLimitCounter.subject.like("address:198.51.100.%"))
+        )
+    for application in pair:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.mark.real_commits
+def test_the_lookup_limit_is_shared_by_two_workers_serving_the_page_and_the_api(workers):
+    moment = datetime(2026, 12, 1, 8, 30, 15, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
+        clients = []
+        for application in workers:
+            application.test_client_class = IsolatedClient
+            client = application.test_client()
+            client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+            clients.append(client)
+        paths = [
+            "/verify?provider=TTKT-X&number=N-1",
+            "/api/v1/public/certificates?provider=TTKT-X&number=N-1",
+        ]
+        statuses = [clients[n % 2].get(paths[n % 2]).status_code for n in range(5)]
+    assert statuses == [404, 404, 404, 429, 429]
