@@ -59,7 +59,6 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
     from registry.public.api import blp as public_api
-    from registry.public.file_views import bp as certificate_files_bp
     from registry.public.printing import bp as printing_bp
     from registry.public.views import bp as public_bp
 
@@ -74,7 +73,6 @@ def _init_blueprints(app: Flask) -> None:
         suspects_bp,
         public_bp,
         printing_bp,
-        certificate_files_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)

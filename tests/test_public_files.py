@@ -128,3 +128,10 @@ def test_an_amendment_gets_its_own_file_and_the_old_one_stays(
     assert all((files_dir / file.stored_name).exists() for file in files)
     public = app.test_client().get(f"/verify/{verified.verification_token}").get_data(as_text=True)
     assert hashlib.sha256(second).hexdigest() in public and hashlib.sha256(PDF).hexdigest() not in public
+
+
+def test_sending_no_file_names_the_field(client, auth, lab_technician, verified, files_dir):
+    lab = logged_in(client, auth, lab_technician)
+    token = csrf_token_from(lab.get(f"/events/{verified.id}/file").get_data(as_text=True))
+    answer = lab.post(f"/events/{verified.id}/file", data={"csrf_token": token})
+    assert answer.status_code == 422 and field_errors(answer.get_data(as_text=True)) == {"file"}

@@ -1,25 +1,31 @@
 """The public pages (no login): a certificate by the token of its QR code, the lookup by lab and number,
-and the public link and QR code that the pages of events show to those who may see them."""
+and the public link and QR code that the pages of events show to those who may see them; the Department's
+view of the lookups; attaching a certificate's PDF (its lab) and downloading it (those who see the event)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, make_response, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from registry.api import limits
 from registry.auth.login import client_address
+from registry.auth.policy import Permission
 from registry.core.dates import clean_date
 from registry.core.errors import NotFoundError, ServiceError
-from registry.core.forms import apply_service_error
+from registry.core.forms import apply_service_error, form_status
 from registry.core.models import utcnow
 from registry.events.models import Event
+from registry.events.revisions import get_event
 from registry.items.labels import type_name
-from registry.public.certificate_files import files_of
-from registry.public.forms import LookupForm
+from registry.public import certificate_files
+from registry.public.certificate_files import TooLargeError, files_of, get_file
+from registry.public.forms import CertificateFileForm, LookupForm
 from registry.public.labels import VERDICT_CLASSES, VERDICT_LABELS, VERDICT_NOTES
 from registry.public.qr import qr_svg
 from registry.public.report import lookup_report
@@ -95,3 +101,45 @@ def lookups() -> str:
         since = None
     rows = lookup_report(current_user, since if isinstance(since, date) else None)
     return render_template("public/lookups.html", rows=rows)
+
+
+@bp.route("/events/<int:event_id>/file", methods=["GET", "POST"])
+@login_required
+def attach_file(event_id: int) -> Response:
+    event = get_event(current_user, event_id, Permission.CHANGE)
+    form = CertificateFileForm()
+    status = 200
+    if form.is_submitted() and not form.validate():
+        status = form_status(form)
+    elif form.is_submitted():
+        upload = form.file.data
+        try:
+            certificate_files.attach_file(
+                current_user,
+                event,
+                filename=upload.filename if upload else "",
+                data=upload.read() if upload else b"",
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+            status = 413 if isinstance(error, TooLargeError) else 422
+        else:
+            flash(_("The certificate file is attached."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    page = render_template("public/attach.html", form=form, event=event, files=files_of(event))
+    return make_response(page, status)
+
+
+@bp.route("/events/<int:event_id>/file/<int:file_id>")
+@login_required
+def download_file(event_id: int, file_id: int) -> Response:
+    event = get_event(current_user, event_id)
+    record, path = get_file(event, file_id)
+    # Read whole (at most CERTIFICATE_FILE_MAX_BYTES): no file handle left open to a response not read.
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=record.original_name,
+        max_age=0,
+    )

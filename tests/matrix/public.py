@@ -45,12 +45,12 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("printing.day", "GET", NONE):                   EVERYONE,
     # The certificate's PDF: attached by the lab that recorded the event (or the Department's admin),
     # downloaded by whoever sees the event.
-    ("certificate_files.attach", "GET", OWN):        CHANGERS,
-    ("certificate_files.attach", "GET", OTHER):      CHANGER_OF_OTHERS,
-    ("certificate_files.attach", "POST", OWN):       _changed(ATTACHED),
-    ("certificate_files.attach", "POST", OTHER):     _changed_other(ATTACHED),
-    ("certificate_files.download", "GET", OWN):      EVERYONE,
-    ("certificate_files.download", "GET", OTHER):    DEPARTMENT_SEES,
+    ("public.attach_file", "GET", OWN):        CHANGERS,
+    ("public.attach_file", "GET", OTHER):      CHANGER_OF_OTHERS,
+    ("public.attach_file", "POST", OWN):       _changed(ATTACHED),
+    ("public.attach_file", "POST", OTHER):     _changed_other(ATTACHED),
+    ("public.download_file", "GET", OWN):      EVERYONE,
+    ("public.download_file", "GET", OTHER):    DEPARTMENT_SEES,
 }
 # fmt: on
 
@@ -67,11 +67,11 @@ def _pdf(user: User, organisation: Organisation | None) -> dict[str, Any]:
     return {"file": (io.BytesIO(PDF), "gcn.pdf")}
 
 
-FORM_BODIES = {("certificate_files.attach", "POST"): _pdf}
+FORM_BODIES = {("public.attach_file", "POST"): _pdf}
 
 URL_VALUES = {
-    "certificate_files.attach": EVENT_URL_VALUES["events.detail"],
-    "certificate_files.download": _file,
+    "public.attach_file": EVENT_URL_VALUES["events.detail"],
+    "public.download_file": _file,
     "public.verify": _certificate,
     "printing.summary": EVENT_URL_VALUES["events.detail"],
     "printing.label": EVENT_URL_VALUES["events.detail"],
