@@ -37,6 +37,14 @@ def test_a_passer_by_opens_the_scanned_code_sees_the_certificate_and_switches_la
     decoded = decode_qr(artifacts / "public-qr-as-drawn.png")
     assert len(decoded) == 1 and re.fullmatch(re.escape(live_server("/verify/")) + r"[\w-]{22}", decoded[0])
     expect(page.get_by_test_id("public-link")).to_have_text(decoded[0])
+    # Its label, as printed: the QR code on it leads to the same page.
+    page.get_by_test_id("public-section").get_by_role("link", name="Nhãn").click()
+    label = page.get_by_test_id("label").first
+    expect(label).to_contain_text(serial)
+    page.emulate_media(media="print")
+    label.screenshot(path=artifacts / "public-label-print.png")
+    page.emulate_media(media="screen")
+    assert decode_qr(artifacts / "public-label-print.png") == decoded
 
     passer_by = browser.new_context(viewport=PHONE)
     phone = passer_by.new_page()
