@@ -7,6 +7,7 @@ Default runs on SQLite under ``instance/`` for a first look; Production refuses 
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -96,6 +97,11 @@ class Default:
     API_RATE_LIMIT_PER_MINUTE = _env_int("API_RATE_LIMIT_PER_MINUTE", 600)
     API_PUBLIC_RATE_LIMIT_PER_MINUTE = _env_int("API_PUBLIC_RATE_LIMIT_PER_MINUTE", 60)
 
+    # The PDF certificates labs attach to events: stored outside static/, under generated names, in this
+    # folder (empty: "certificate-files" in the instance folder); each at most this many bytes.
+    CERTIFICATE_FILES_DIR = os.environ.get("CERTIFICATE_FILES_DIR", "")
+    CERTIFICATE_FILE_MAX_BYTES = _env_int("CERTIFICATE_FILE_MAX_BYTES", 10 * 1024 * 1024)
+
     API_PAGE_DEFAULT = 50
     API_PAGE_MAX = 500
 
@@ -131,6 +137,10 @@ class Test(Default):
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     PASSWORD_MIN_LENGTH = 10
+    # Uploaded certificate files of the tests: never in the checkout's instance folder.
+    CERTIFICATE_FILES_DIR = os.environ.get(
+        "CERTIFICATE_FILES_DIR", str(Path(tempfile.gettempdir()) / "registry-test-certificate-files")
+    )
 
 
 class Production(Default):

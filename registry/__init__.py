@@ -58,6 +58,9 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.api import blp as credentials_api
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
+    from registry.public.api import blp as public_api
+    from registry.public.printing import bp as printing_bp
+    from registry.public.views import bp as public_bp
 
     for blueprint in (
         auth_bp,
@@ -68,6 +71,8 @@ def _init_blueprints(app: Flask) -> None:
         credentials_bp,
         events_bp,
         suspects_bp,
+        public_bp,
+        printing_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)
@@ -82,6 +87,7 @@ def _init_blueprints(app: Flask) -> None:
             reference_materials_blp,
             events_api,
             suspects_api,
+            public_api,
         ],
     )
 

@@ -8,12 +8,15 @@ from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
+from registry.public.models import CertificateFile, CertificateLookup
 
 __all__ = [
     "Accreditation",
     "AdminUnit",
     "ApiToken",
     "AuditEvent",
+    "CertificateFile",
+    "CertificateLookup",
     "Designation",
     "Event",
     "EventSignature",

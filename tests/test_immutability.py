@@ -40,6 +40,7 @@ SQLITE_TRIGGERS = {
         "events_no_edit",
         "events_no_edit_computed",
         "events_keep_id",
+        "events_keep_token",
         "events_no_replace",
     },
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
@@ -57,7 +58,13 @@ SQLITE_TRIGGERS = {
 }
 POSTGRESQL_TRIGGERS = {
     "audit_events": {"audit_events_no_change", "audit_events_no_truncate"},
-    "events": {"events_no_delete", "events_no_edit", "events_no_edit_computed", "events_keep_id"},
+    "events": {
+        "events_no_delete",
+        "events_no_edit",
+        "events_no_edit_computed",
+        "events_keep_id",
+        "events_keep_token",
+    },
     "event_standards": {"event_standards_no_delete", "event_standards_no_update"},
     "event_signatures": {"event_signatures_no_change"},
     "suspicions": {"suspicions_no_change"},

@@ -335,6 +335,10 @@ def _render_every_page(app: Flask, department_admin: User) -> list[tuple[str, An
     wrong_code = {"code": "000000", "csrf_token": csrf_token(second_step)}
     pages.append(("wrong login code", second_step.post("/login/code", data=wrong_code)))
     pages.append(("CSRF 400, logged in", client.post("/language", data={"lang": "en"})))
+    # The public pages, as someone who scanned a code or typed an address: the form, and a wrong token.
+    passer_by = new_client(app)
+    pages.append(("public lookup form", passer_by.get("/verify")))
+    pages.append(("unknown certificate token", passer_by.get("/verify/no-such-token")))
 
     for rule in web_rules(app, "GET"):
         url = build_url(app, rule, organisation)
@@ -369,8 +373,8 @@ def _html_pages(pages: list[tuple[str, Any]]) -> list[tuple[str, str]]:
         if response.mimetype == "text/html":
             html.append((label, response.get_data(as_text=True)))
         else:
-            # The health check and the OpenAPI document (JSON), security.txt (text)
-            assert response.mimetype in {"application/json", "text/plain"}, (
+            # The health check and the OpenAPI document (JSON), security.txt (text), a certificate's PDF
+            assert response.mimetype in {"application/json", "text/plain", "application/pdf"}, (
                 f"{label}: unexpected {response.mimetype}"
             )
     return html

@@ -6,6 +6,7 @@ a void keeps the row with its reason (ISO/IEC 17025 §7.8.8)."""
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -83,6 +84,18 @@ class EventState(enum.StrEnum):
     VOID = "void"
 
 
+def new_verification_token() -> str:
+    """128 bits from the operating system's generator, URL-safe (22 characters): one certificate's token
+    tells nothing about another's, so nobody can walk a lab's certificates by guessing."""
+    return secrets.token_urlsafe(16)
+
+
+def _token_if_certified(context: Any) -> str | None:
+    """A token for an event that carries a certificate or a stamp number (what a holder can check)."""
+    row = context.get_current_parameters()
+    return new_verification_token() if row.get("certificate_number") or row.get("stamp_number") else None
+
+
 event_standards = Table(
     "event_standards",
     db.metadata,
@@ -98,6 +111,7 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         # Certificate identity: (provider, number, revision).
         Index("uq_events_certificate", "provider_id", "certificate_number", "revision", unique=True),
         Index("ix_events_item_performed", "item_id", "performed_on"),
+        Index("uq_events_verification_token", "verification_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +148,9 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     result_reason: Mapped[str | None] = mapped_column(Text)
     state_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The opaque token of the public verification page (QR code), given by the insert itself so that
+    # every path that stores an event (the service, the demo's bulk loader) gives one; see registry.public.
+    verification_token: Mapped[str | None] = mapped_column(String(32), default=_token_if_certified)
 
     item: Mapped[Item] = relationship(lazy="joined")
     provider: Mapped[Organisation] = relationship(lazy="joined")

@@ -1,0 +1,92 @@
+"""What is printed for a certificate, for those who may see its event: a certificate summary with its QR
+code, and labels (one, or an A4 sheet of 3 × 8 labels of 70 × 37 mm, the common Avery 3474 / Tanex
+sheet): the instrument's serial number and type, valid until, the lab, the stamp number and the QR code.
+
+A sheet holds an owner's selection (``?event=`` repeated: the events it may see) or the events a lab
+recorded on one day (``/labels/day?on=``); only public certificates get a label (nothing else has a page to
+lead to)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from registry.core.dates import clean_date, local_today
+from registry.core.errors import ServiceError
+from registry.core.models import MAX_ID
+from registry.events.models import Event, EventState
+from registry.events.recording import events_visible
+from registry.events.revisions import get_event
+from registry.extensions import db
+from registry.items.labels import type_name
+from registry.public.services import current_revision, is_public
+
+bp = Blueprint("printing", __name__)
+
+PER_SHEET = 24
+MAX_SELECTION = 240  # ten sheets
+
+
+@bp.route("/events/<int:event_id>/summary")
+@login_required
+def summary(event_id: int) -> str:
+    event = current_revision(get_event(current_user, event_id))
+    return render_template("public/summary.html", event=event, type_name=type_name)
+
+
+@bp.route("/events/<int:event_id>/label")
+@login_required
+def label(event_id: int) -> str:
+    event = current_revision(get_event(current_user, event_id))
+    return _sheet([event] if is_public(event) else [], title=_l("Label"))
+
+
+@bp.route("/labels")
+@login_required
+def selection() -> str:
+    """The labels of the events asked for (ids the user may see; others are left out, as unknown)."""
+    ids = [
+        int(value) for value in request.args.getlist("event") if value.isdigit() and 0 < int(value) <= MAX_ID
+    ]
+    events: list[Event] = []
+    if ids:
+        stmt = events_visible(current_user).where(Event.id.in_(ids[:MAX_SELECTION]))
+        events = [current_revision(event) for event in db.session.scalars(stmt.order_by(Event.id))]
+    return _sheet(_printable(events), title=_l("Labels"))
+
+
+@bp.route("/labels/day")
+@login_required
+def day() -> str:
+    """The labels of the certificates the user's organisation issued on one day (today unless ``on``)."""
+    try:
+        on = clean_date(request.args.get("on") or local_today(), field="on")
+    except ServiceError:
+        on = None
+    events: list[Event] = []
+    if isinstance(on, date):
+        stmt = events_visible(current_user).where(
+            Event.provider_id == current_user.organisation_id,
+            Event.performed_on == on,
+            Event.state == EventState.CURRENT.value,
+        )
+        events = list(db.session.scalars(stmt.order_by(Event.id).limit(MAX_SELECTION)))
+    return _sheet(_printable(events), title=_l("Labels of a day"), on=on)
+
+
+def _printable(events: list[Event]) -> list[Event]:
+    seen: set[int] = set()
+    kept = []
+    for event in events:
+        if is_public(event) and event.id not in seen:
+            seen.add(event.id)
+            kept.append(event)
+    return kept
+
+
+def _sheet(events: list[Event], *, title: object, on: date | None = None) -> str:
+    sheets = [events[start : start + PER_SHEET] for start in range(0, len(events), PER_SHEET)]
+    return render_template("public/labels.html", sheets=sheets, title=title, on=on, type_name=type_name)
