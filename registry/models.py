@@ -8,9 +8,11 @@ from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
+from registry.plan.models import Activity, Indicator, Participant, Phase, Plan
 
 __all__ = [
     "Accreditation",
+    "Activity",
     "AdminUnit",
     "ApiToken",
     "AuditEvent",
@@ -19,6 +21,7 @@ __all__ = [
     "EventSignature",
     "IdempotencyKey",
     "ImpactAssessment",
+    "Indicator",
     "Instrument",
     "InstrumentType",
     "Item",
@@ -26,6 +29,9 @@ __all__ = [
     "LoginAttempt",
     "MeasurementStandard",
     "Organisation",
+    "Participant",
+    "Phase",
+    "Plan",
     "RateLimitCounter",
     "ReferenceMaterial",
     "Registration",
