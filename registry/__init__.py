@@ -58,6 +58,9 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.api import blp as credentials_api
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
+    from registry.plan.api import blp as activities_api
+    from registry.plan.api import indicators_blp as indicators_api
+    from registry.plan.views import bp as plan_bp
 
     for blueprint in (
         auth_bp,
@@ -68,6 +71,7 @@ def _init_blueprints(app: Flask) -> None:
         credentials_bp,
         events_bp,
         suspects_bp,
+        plan_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)
@@ -82,6 +86,8 @@ def _init_blueprints(app: Flask) -> None:
             reference_materials_blp,
             events_api,
             suspects_api,
+            activities_api,
+            indicators_api,
         ],
     )
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from registry.audit import services as audit
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
-from registry.core.dates import clean_date
+from registry.core.dates import EARLIEST, LATEST, clean_date
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
 from registry.core.models import MAX_ID
 from registry.core.services import check_version, require_reason
@@ -204,7 +204,9 @@ def visible_activities(
     stmt = select(Activity)
     if kind:
         stmt = stmt.where(Activity.kind == clean_kind(kind))
-    if year:
+    if year is not None:
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise ServiceError({"year": _l("Enter a year from 1900 to 2200.")})
         stmt = stmt.where(Activity.held_on >= date(year, 1, 1), Activity.held_on <= date(year, 12, 31))
     if not include_void:
         stmt = stmt.where(Activity.state == ActivityState.CURRENT.value)
