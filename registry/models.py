@@ -8,7 +8,7 @@ from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
-from registry.plan.models import Activity, Indicator, Participant, Phase, Plan
+from registry.plan.models import Activity, Indicator, IndicatorSnapshot, Participant, Phase, Plan
 
 __all__ = [
     "Accreditation",
@@ -22,6 +22,7 @@ __all__ = [
     "IdempotencyKey",
     "ImpactAssessment",
     "Indicator",
+    "IndicatorSnapshot",
     "Instrument",
     "InstrumentType",
     "Item",

@@ -293,3 +293,21 @@ def test_changing_a_target_is_the_department_admins_and_audited():
     services.change_target(SYSTEM, row, "8", reason="UBND tỉnh điều chỉnh chỉ tiêu")
     assert tally(row, TODAY).target == 8
     assert history("plan_indicators", row.id)[-1].reason == "UBND tỉnh điều chỉnh chỉ tiêu"
+
+
+def test_the_nightly_snapshot_keeps_each_indicator_once_a_day(app):
+    from registry.plan.models import IndicatorSnapshot
+    from scheduler.jobs import run_job
+
+    record("article", date(2026, 3, 1))
+    db.session.commit()
+    first = run_job(app, "indicator_snapshot", date(2026, 11, 30))
+    # Every row of the Kon Tum plan has begun by 2026 (phase-two rows started on 2026-01-01).
+    assert first == {"job": "indicator_snapshot", "snapshots_created": 30}
+    assert run_job(app, "indicator_snapshot", date(2026, 11, 30))["snapshots_created"] == 0
+    snapshot = db.session.scalar(
+        select(IndicatorSnapshot).where(IndicatorSnapshot.indicator_id == indicator("I", "2026-2030").id)
+    )
+    assert snapshot is not None and (snapshot.taken_on, snapshot.actual) == (date(2026, 11, 30), 1)
+    # On 2025-06-30 the seven rows of phase two have not begun.
+    assert run_job(app, "indicator_snapshot", date(2025, 6, 30))["snapshots_created"] == 23

@@ -137,6 +137,20 @@ class Indicator(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         return [(DEPARTMENT_ADMIN, {Permission.CHANGE})]
 
 
+class IndicatorSnapshot(db.Model):  # type: ignore[name-defined]
+    """An indicator's achieved value as counted one night (the ``indicator_snapshot`` job), for trends:
+    one row per indicator and day, whatever how often the job runs."""
+
+    __tablename__ = "indicator_snapshots"
+    __table_args__ = (UniqueConstraint("indicator_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("plan_indicators.id"))
+    taken_on: Mapped[date] = mapped_column(Date)
+    actual: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 activity_organisations = db.Table(
     "activity_organisations",
     db.metadata,

@@ -19,7 +19,7 @@ from registry.core.services import check_version, require_reason
 from registry.core.validation import clean_whole_number
 from registry.extensions import db
 from registry.plan import reference
-from registry.plan.models import Indicator, Phase, Plan
+from registry.plan.models import Indicator, IndicatorSnapshot, Phase, Plan
 from registry.plan.tallies import Tally, tally
 
 DEFAULT_PLAN = "kontum-2021"
@@ -104,3 +104,23 @@ def indicators_json(actor: Actor, plan_code: object, as_of_text: object) -> dict
         "as_of": as_of.isoformat(),
         "indicators": [row.as_json() for row in tallies(actor, plan, as_of)],
     }
+
+
+def take_snapshots(actor: Actor, today: date) -> dict[str, int]:
+    """The ``indicator_snapshot`` job: each indicator of each plan whose window has begun, counted on
+    ``today`` and kept, once per day (running the job again that day adds nothing)."""
+    policy.require(actor, Plan, Permission.CREATE)
+    taken = set(
+        db.session.scalars(select(IndicatorSnapshot.indicator_id).where(IndicatorSnapshot.taken_on == today))
+    )
+    created = 0
+    for indicator in db.session.scalars(select(Indicator).where(Indicator.starts_on <= today)):
+        if indicator.id not in taken:
+            db.session.add(
+                IndicatorSnapshot(
+                    indicator_id=indicator.id, taken_on=today, actual=tally(indicator, today).actual
+                )
+            )
+            created += 1
+    db.session.flush()
+    return {"snapshots_created": created}
