@@ -58,6 +58,9 @@ def _init_blueprints(app: Flask) -> None:
     from registry.organisations.credentials.api import blp as credentials_api
     from registry.organisations.credentials.views import bp as credentials_bp
     from registry.organisations.views import bp as organisations_bp
+    from registry.plan.api import blp as activities_api
+    from registry.plan.api import indicators_blp as indicators_api
+    from registry.plan.views import bp as plan_bp
     from registry.public.api import blp as public_api
     from registry.public.printing import bp as printing_bp
     from registry.public.views import bp as public_bp
@@ -73,6 +76,7 @@ def _init_blueprints(app: Flask) -> None:
         suspects_bp,
         public_bp,
         printing_bp,
+        plan_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)
@@ -88,6 +92,8 @@ def _init_blueprints(app: Flask) -> None:
             events_api,
             suspects_api,
             public_api,
+            activities_api,
+            indicators_api,
         ],
     )
 

@@ -22,6 +22,7 @@ from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty,
 from registry.extensions import db
 from registry.organisations import services as org_services
 from registry.organisations.models import OrgKind
+from registry.plan.commands import indicators_command, plan_group
 from scheduler.jobs import JOBS, run_job
 
 
@@ -170,6 +171,8 @@ COMMANDS: list[Callable[..., Any]] = [
     catalogue_group,
     backup_command,
     restore_command,
+    indicators_command,
+    plan_group,
 ]
 
 

@@ -8,10 +8,12 @@ from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
+from registry.plan.models import Activity, Indicator, IndicatorSnapshot, Participant, Phase, Plan
 from registry.public.models import CertificateFile, CertificateLookup
 
 __all__ = [
     "Accreditation",
+    "Activity",
     "AdminUnit",
     "ApiToken",
     "AuditEvent",
@@ -22,6 +24,8 @@ __all__ = [
     "EventSignature",
     "IdempotencyKey",
     "ImpactAssessment",
+    "Indicator",
+    "IndicatorSnapshot",
     "Instrument",
     "InstrumentType",
     "Item",
@@ -29,6 +33,9 @@ __all__ = [
     "LoginAttempt",
     "MeasurementStandard",
     "Organisation",
+    "Participant",
+    "Phase",
+    "Plan",
     "RateLimitCounter",
     "ReferenceMaterial",
     "Registration",

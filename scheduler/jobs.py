@@ -19,6 +19,7 @@ from registry.auth.services import purge_stale_login_data
 from registry.auth.system import system_transaction
 from registry.core.dates import local_timezone, today_is
 from registry.extensions import db
+from registry.plan.services import take_snapshots
 
 JobResult = dict[str, Any]
 
@@ -33,6 +34,7 @@ def housekeeping(actor: Actor, today: date) -> JobResult:
 # name -> (the job, its daily (hour, minute) in Asia/Ho_Chi_Minh)
 JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int, int]]] = {
     "housekeeping": (housekeeping, (3, 30)),
+    "indicator_snapshot": (take_snapshots, (2, 0)),
 }
 
 

@@ -18,6 +18,7 @@ from registry.auth.models import Role, User
 from registry.auth.policy import Actor
 from registry.auth.services import create_user
 from registry.core.dates import today_is
+from registry.demo.activities import load_activities
 from registry.demo.data import INSTRUMENT_PROFILES, ORGANISATIONS, REFERENCE_MATERIALS, STANDARDS
 from registry.demo.events import ENERGY_TYPES, load_history
 from registry.extensions import db
@@ -250,6 +251,7 @@ def load_demo(actor: Actor) -> dict[str, int]:
         instruments = _instruments(actor, organisations, rng)
         _standards_and_materials(actor)
         events = load_history(actor, rng, DESIGNATED_TYPES)
+        activities = load_activities(actor)
     db.session.flush()
     return {
         "organisations": len(organisations),
@@ -258,4 +260,5 @@ def load_demo(actor: Actor) -> dict[str, int]:
         "standards": len(STANDARDS),
         "reference_materials": len(REFERENCE_MATERIALS),
         "events": events,
+        "activities": activities,
     }

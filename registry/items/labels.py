@@ -42,6 +42,7 @@ FUNDING_LABELS = {
 PURPOSE_LABELS = {
     Purpose.STATE_INSPECTION: _l("State inspection"),
     Purpose.MEASUREMENT_ASSURANCE: _l("Measurement assurance"),
+    Purpose.TESTING: _l("Testing"),
     Purpose.SERVICE: _l("Verification or calibration service"),
     Purpose.PRODUCTION: _l("Production"),
     Purpose.OTHER: _l("Other"),

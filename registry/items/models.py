@@ -57,6 +57,7 @@ class Funding(enum.StrEnum):
 class Purpose(enum.StrEnum):
     STATE_INSPECTION = "state_inspection"
     MEASUREMENT_ASSURANCE = "measurement_assurance"
+    TESTING = "testing"  # the plan's II.3.a: "phục vụ công tác thử nghiệm"
     SERVICE = "service"
     PRODUCTION = "production"
     OTHER = "other"

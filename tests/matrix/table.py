@@ -6,10 +6,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from tests.matrix import catalogue, events, items, organisations, public, site, suspects
+from tests.matrix import catalogue, events, items, organisations, plan, public, site, suspects
 from tests.matrix.base import Body, Row, UrlValues
 
-DOMAINS: tuple[ModuleType, ...] = (site, organisations, catalogue, items, events, suspects, public)
+DOMAINS: tuple[ModuleType, ...] = (site, organisations, catalogue, items, events, suspects, public, plan)
 
 
 def _merged(name: str) -> dict[Any, Any]:
