@@ -6,10 +6,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from tests.matrix import catalogue, events, items, organisations, site, suspects
+from tests.matrix import catalogue, events, items, notifications, organisations, site, suspects
 from tests.matrix.base import Body, Row, UrlValues
 
-DOMAINS: tuple[ModuleType, ...] = (site, organisations, catalogue, items, events, suspects)
+DOMAINS: tuple[ModuleType, ...] = (site, organisations, catalogue, items, events, suspects, notifications)
 
 
 def _merged(name: str) -> dict[Any, Any]:
