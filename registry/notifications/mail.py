@@ -19,8 +19,8 @@ from registry.auth.models import User, UserRole
 from registry.auth.policy import Actor, Permission
 from registry.extensions import db
 from registry.items.status import STATUS_LABELS
-from registry.notifications.digest import digest_rows
-from registry.notifications.entries import entries, external_url
+from registry.notifications.digest import DigestRow, digest_rows
+from registry.notifications.entries import Entry, entries, external_url
 from registry.notifications.models import (
     Notification,
     NotificationKind,
@@ -81,23 +81,36 @@ def queue_digests(actor: Actor, notifications: Sequence[Notification], today: da
     with current_app.test_request_context("/"):
         for organisation_id, users in recipients(set(by_organisation)).items():
             own = by_organisation[organisation_id]
+            # The subjects are described once per language, not once per recipient.
+            described: dict[str, tuple[list[Entry], list[tuple[DigestRow, str]]]] = {}
             for user in users:
-                db.session.add(_message(user, own, today))
+                language = language_of(user)
+                if language not in described:
+                    with force_locale(language):
+                        described[language] = _describe(own, today)
+                db.session.add(_message(user, own, today, *described[language]))
                 queued += 1
     db.session.flush()
     return queued
 
 
-def _message(user: User, notifications: list[Notification], today: date) -> OutboxMessage:
+def _describe(
+    notifications: list[Notification], today: date
+) -> tuple[list[Entry], list[tuple[DigestRow, str]]]:
+    listed = entries(notifications, today, external=True)
+    with_digest = any(n.kind == NotificationKind.DIGEST for n in notifications)
+    return listed, [(row, external_url(row.url())) for row in (digest_rows(today) if with_digest else [])]
+
+
+def _message(
+    user: User,
+    notifications: list[Notification],
+    today: date,
+    listed: list[Entry],
+    digest: list[tuple[DigestRow, str]],
+) -> OutboxMessage:
     language = language_of(user)
     with force_locale(language):
-        listed = entries(notifications, today, external=True)
-        digest = [
-            (row, external_url(row.url()))
-            for row in (
-                digest_rows(today) if any(n.kind == NotificationKind.DIGEST for n in notifications) else []
-            )
-        ]
         values = {
             "entries": listed,
             "digest": digest,
