@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 # Two workers: the machines have two cores. Override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint translations messages install install-dev bench clean
+.PHONY: run test lint translations messages install install-dev bench bench-reminders clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ BENCH_ARGS ?=
 bench: install-dev
 	@test -n "$(BENCH_DATABASE_URL)" || { echo "make bench BENCH_DATABASE_URL=... (its schema is dropped)"; exit 2; }
 	$(BIN)/python -m bench.suspects --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
+
+# The reminders job over 1,000,000 items (PostgreSQL only; its schema is dropped too).
+bench-reminders: install-dev
+	@test -n "$(BENCH_DATABASE_URL)" || { echo "make bench-reminders BENCH_DATABASE_URL=... (its schema is dropped)"; exit 2; }
+	$(BIN)/python -m bench.reminders --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

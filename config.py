@@ -61,7 +61,8 @@ class Default:
     LANGUAGES = ("vi", "en")
     # The day the registry works on: None is today in BABEL_DEFAULT_TIMEZONE; a date freezes it (a demo site
     # shown on one day). Commands and tests replay a day with registry.core.dates.today_is instead.
-    TODAY = None
+    # REGISTRY_TODAY (YYYY-MM-DD) sets it from the environment: the scheduler's clock injected by a test.
+    TODAY = os.environ.get("REGISTRY_TODAY") or None
     # An item whose validity ends within this many days is "due soon".
     DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)
 
@@ -112,6 +113,20 @@ class Default:
 
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 
+    # E-mail (README, "E-mail"): the outbox job sends over SMTP; with no SMTP_HOST the messages wait in the
+    # outbox. SMTP_SECURITY is none, starttls or ssl. Links in the messages start with PUBLIC_URL.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "none")
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 30)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Metrology registry <registry@localhost>")
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "registry.localhost")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Messages sent per outbox run (each run commits once).
+    OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 500)
+
     # /.well-known/security.txt (RFC 9116): where to report a vulnerability — e-mail addresses or mailto:,
     # https: or tel: URIs, separated by commas; mailto:security@ the site's host name when empty — and the
     # day (YYYY-MM-DD) that stops holding; 364 days ahead of each reading of the file when empty.
@@ -121,6 +136,8 @@ class Default:
     @classmethod
     def check(cls) -> None:
         """Raise :class:`ConfigError` when the configuration cannot run."""
+        if cls.SMTP_SECURITY.strip().lower() not in {"none", "starttls", "ssl"}:
+            raise ConfigError(f"SMTP_SECURITY must be none, starttls or ssl, not {cls.SMTP_SECURITY!r}")
         expires = cls.SECURITY_TXT_EXPIRES.strip()
         if expires:
             try:

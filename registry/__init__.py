@@ -54,6 +54,8 @@ def _init_blueprints(app: Flask) -> None:
     from registry.home.views import bp as home_bp
     from registry.items.api import instruments_blp, reference_materials_blp, standards_blp
     from registry.items.views import bp as items_bp
+    from registry.notifications.api import blp as notifications_api
+    from registry.notifications.views import bp as notifications_bp
     from registry.organisations.api import blp as organisations_api
     from registry.organisations.credentials.api import blp as credentials_api
     from registry.organisations.credentials.views import bp as credentials_bp
@@ -77,6 +79,7 @@ def _init_blueprints(app: Flask) -> None:
         public_bp,
         printing_bp,
         plan_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)
@@ -94,6 +97,7 @@ def _init_blueprints(app: Flask) -> None:
             public_api,
             activities_api,
             indicators_api,
+            notifications_api,
         ],
     )
 

@@ -7,6 +7,13 @@ from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
+from registry.notifications.models import (
+    Notification,
+    NotificationSettings,
+    OutboxMessage,
+    RecipientChoice,
+    ReminderStage,
+)
 from registry.organisations.models import Accreditation, Designation, Organisation, Registration, Verifier
 from registry.plan.models import Activity, Indicator, IndicatorSnapshot, Participant, Phase, Plan
 from registry.public.models import CertificateFile, CertificateLookup
@@ -32,13 +39,18 @@ __all__ = [
     "LegalRule",
     "LoginAttempt",
     "MeasurementStandard",
+    "Notification",
+    "NotificationSettings",
     "Organisation",
+    "OutboxMessage",
     "Participant",
     "Phase",
     "Plan",
     "RateLimitCounter",
+    "RecipientChoice",
     "ReferenceMaterial",
     "Registration",
+    "ReminderStage",
     "Suspicion",
     "User",
     "UserRole",

@@ -19,6 +19,7 @@ from registry.auth.services import purge_stale_login_data
 from registry.auth.system import system_transaction
 from registry.core.dates import local_timezone, today_is
 from registry.extensions import db
+from registry.notifications import services as notifications
 from registry.plan.services import take_snapshots
 
 JobResult = dict[str, Any]
@@ -31,10 +32,15 @@ def housekeeping(actor: Actor, today: date) -> JobResult:
     return {**purge_stale_login_data(actor, start_of_day), "idempotency_keys_deleted": forgotten}
 
 
-# name -> (the job, its daily (hour, minute) in Asia/Ho_Chi_Minh)
-JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int, int]]] = {
+# name -> (the job, its (hour, minute) in Asia/Ho_Chi_Minh; hour "*" is every hour)
+JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int | str, int]]] = {
     "housekeeping": (housekeeping, (3, 30)),
     "indicator_snapshot": (take_snapshots, (2, 0)),
+    "reminders": (notifications.run_reminders, (7, 0)),
+    "expiry": (notifications.run_expiry, (7, 5)),
+    "overdue_digest": (notifications.run_overdue_digest, (7, 10)),
+    # Every hour, after the jobs that queue e-mail: what waits for an SMTP server that was down goes soon.
+    "outbox": (notifications.run_outbox, ("*", 15)),
 }
 
 

@@ -6,10 +6,20 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from tests.matrix import catalogue, events, items, organisations, plan, public, site, suspects
+from tests.matrix import catalogue, events, items, notifications, organisations, plan, public, site, suspects
 from tests.matrix.base import Body, Row, UrlValues
 
-DOMAINS: tuple[ModuleType, ...] = (site, organisations, catalogue, items, events, suspects, public, plan)
+DOMAINS: tuple[ModuleType, ...] = (
+    site,
+    organisations,
+    catalogue,
+    items,
+    events,
+    suspects,
+    public,
+    plan,
+    notifications,
+)
 
 
 def _merged(name: str) -> dict[Any, Any]:

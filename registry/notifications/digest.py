@@ -1,0 +1,90 @@
+"""The Department's daily digest: overdue and never-verified Group 2 instruments in legal use, counted by
+administrative unit (the 2021 districts are kept: abolished units keep their rows) and instrument type,
+each count linked to the instrument list filtered to exactly those instruments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import url_for
+from flask_babel import get_locale
+from sqlalchemy import and_, exists, func, or_, select
+
+from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.extensions import db
+from registry.items.models import Item, ItemKind, ItemState, Use
+from registry.items.status import Status, status_expression
+
+DIGEST_STATUSES = (Status.OVERDUE, Status.NEVER)
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    admin_unit_code: str
+    admin_unit_name: str
+    type_code: str
+    type_name: str
+    status: Status
+    count: int
+
+    def url(self) -> str:
+        return url_for(
+            "items.instruments",
+            status=self.status.value,
+            type_code=self.type_code,
+            admin_unit=self.admin_unit_code or None,
+        )
+
+
+def group2_on(today: date) -> object:
+    """In legal use, of a type with a legal rule in force on ``today`` (never a fixed flag)."""
+    return and_(
+        Item.use == Use.LEGAL.value,
+        exists().where(
+            LegalRule.instrument_type_id == Item.type_id,
+            LegalRule.effective_from <= today,
+            or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= today),
+        ),
+    )
+
+
+def digest_rows(today: date) -> list[DigestRow]:
+    status = status_expression(today)
+    stmt = (
+        select(
+            AdminUnit.code,
+            AdminUnit.name,
+            InstrumentType.code,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+            status,
+            func.count(),
+        )
+        .select_from(Item)
+        .join(InstrumentType, InstrumentType.id == Item.type_id)
+        .outerjoin(AdminUnit, AdminUnit.id == Item.site_admin_unit_id)
+        .where(
+            Item.kind == ItemKind.INSTRUMENT.value,
+            Item.state == ItemState.IN_SERVICE.value,
+            group2_on(today),  # type: ignore[arg-type]
+            status.in_([s.value for s in DIGEST_STATUSES]),
+        )
+        .group_by(
+            AdminUnit.code,
+            AdminUnit.name,
+            InstrumentType.code,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+            status,
+        )
+    )
+    locale = get_locale()
+    english = locale is not None and locale.language == "en"
+    rows = [
+        DigestRow(
+            unit_code or "", unit_name or "", code, name_en if english else name_vi, Status(state), count
+        )
+        for unit_code, unit_name, code, name_vi, name_en, state, count in db.session.execute(stmt)
+    ]
+    return sorted(rows, key=lambda row: (row.admin_unit_name, row.type_name, row.status.value))

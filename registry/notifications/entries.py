@@ -1,0 +1,127 @@
+"""What a notification says: its subject's name, status, end date and link — for the notifications page,
+the API and the e-mails alike. Subjects are loaded in one query per kind, never one per notification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.i18n import format_day
+from registry.items.labels import type_name
+from registry.items.models import Instrument, Item
+from registry.items.status import describe
+from registry.items.urls import item_url
+from registry.notifications.models import Notification, NotificationKind, Subject
+from registry.organisations.models import Accreditation, Designation, Verifier
+
+KIND_LABELS = {
+    NotificationKind.REMINDER: _l("Reminder"),
+    NotificationKind.EXPIRY: _l("Expiry"),
+    NotificationKind.DIGEST: _l("Daily digest"),
+}
+CREDENTIALS: dict[Subject, Any] = {
+    Subject.ACCREDITATION: Accreditation,
+    Subject.DESIGNATION: Designation,
+    Subject.VERIFIER: Verifier,
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    notification: Notification
+    title: str
+    status: str
+    valid_until: date
+    stage_text: str
+    url: str
+
+
+def stage_text(notification: Notification) -> str:
+    if notification.kind == NotificationKind.DIGEST:
+        return _(
+            "Overdue and never-verified Group 2 instruments on %(date)s",
+            date=format_day(notification.valid_until),
+        )
+    if notification.stage > 0:
+        return _(
+            "Due in %(days)d days, on %(date)s",
+            days=notification.stage,
+            date=format_day(notification.valid_until),
+        )
+    if notification.stage == 0:
+        return _("Ends today, %(date)s", date=format_day(notification.valid_until))
+    return _(
+        "Overdue since %(date)s (%(days)d days)",
+        date=format_day(notification.valid_until),
+        days=-notification.stage,
+    )
+
+
+def _item_title(item: Item) -> str:
+    if isinstance(item, Instrument):
+        return f"{type_name(item.instrument_type)} · {item.serial_number}"
+    return item.name or item.serial_number
+
+
+def _credential_title(subject: Subject, credential: Any) -> str:
+    if subject == Subject.ACCREDITATION:
+        return _("Accreditation %(number)s", number=credential.number)
+    if subject == Subject.DESIGNATION:
+        return _("Designation %(number)s", number=credential.decision_number)
+    return _("Verifier card %(number)s (%(name)s)", number=credential.card_number, name=credential.name)
+
+
+def _credential_url(subject: Subject, credential: Any) -> str:
+    return url_for(
+        f"credentials.{subject.value}", code=credential.organisation.code, credential_id=credential.id
+    )
+
+
+def entries(notifications: Sequence[Notification], today: date, *, external: bool = False) -> list[Entry]:
+    """Each notification with its subject described (``external``: absolute links, for e-mail)."""
+    ids: dict[str, set[int]] = {}
+    for notification in notifications:
+        ids.setdefault(notification.subject_type, set()).add(notification.subject_id)
+    items = {
+        item.id: item
+        for item in db.session.scalars(select(Item).where(Item.id.in_(ids.get(Subject.ITEM.value, set()))))
+    }
+    credentials: dict[tuple[str, int], Any] = {}
+    for subject, model in CREDENTIALS.items():
+        for row in db.session.scalars(select(model).where(model.id.in_(ids.get(subject.value, set())))):
+            credentials[subject.value, row.id] = row
+    result = []
+    for notification in notifications:
+        title, status, url = "", "", ""
+        if notification.subject_type == Subject.ITEM and notification.subject_id in items:
+            item = items[notification.subject_id]
+            title, status = _item_title(item), describe(item, today).text
+            url = item_url(item)
+        elif (notification.subject_type, notification.subject_id) in credentials:
+            credential = credentials[notification.subject_type, notification.subject_id]
+            subject = Subject(notification.subject_type)
+            title, url = _credential_title(subject, credential), _credential_url(subject, credential)
+            status = _("Valid until %(date)s", date=format_day(credential.valid_to))
+        elif notification.subject_type == Subject.DIGEST:
+            title = _("Overdue Group 2 instruments")
+            url = url_for("notifications.digest", day=notification.valid_until.isoformat())
+        if external and url:
+            url = external_url(url)
+        result.append(
+            Entry(notification, title, status, notification.valid_until, stage_text(notification), url)
+        )
+    return result
+
+
+def external_url(path: str) -> str:
+    from flask import current_app
+
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + path
