@@ -140,3 +140,18 @@ def test_a_row_taken_out_of_its_parents_list_is_audited_as_deleted(enterprise):
     ).all()
     assert [(event.row_id, event.reason) for event in deleted] == [(str(removed.id), "viewer role withdrawn")]
     assert deleted[0].old_values is not None and deleted[0].old_values["role"] == removed.role
+
+
+def test_a_request_s_author_does_not_outlive_the_request(app, department_officer):
+    """A request run in this thread (as Flask's own test client runs it, or as a worker runs its next
+    request) leaves no author behind to be named for what is written after it."""
+    from flask.testing import FlaskClient
+
+    from registry.audit.services import _author
+    from registry.auth.services import create_api_token
+
+    token = create_api_token(department_officer, department_officer)
+    in_thread = FlaskClient(app, app.response_class, use_cookies=True)
+    response = in_thread.get("/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert _author.get() is None

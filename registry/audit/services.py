@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
@@ -47,9 +47,26 @@ def acting_as(author: Author) -> Iterator[None]:
         _author.reset(token)
 
 
+_REQUEST_AUTHOR_RESET = "_audit_author_reset"
+
+
 def set_author(author: Author | None) -> None:
-    """Attribute the rest of this context's changes (a request) to ``author``."""
-    _author.set(author)
+    """Attribute the rest of this request's changes to ``author``, until :func:`forget_request_author`."""
+    token = _author.set(author)
+    if has_request_context() and _REQUEST_AUTHOR_RESET not in g:
+        setattr(g, _REQUEST_AUTHOR_RESET, token)
+
+
+def forget_request_author() -> None:
+    """The request is over: its author no longer names anything written afterwards in the same thread
+    (a worker's next request, or a test's next step when the test client ran the request in-thread)."""
+    token = g.pop(_REQUEST_AUTHOR_RESET, None)
+    if token is None:
+        return
+    try:
+        _author.reset(token)
+    except ValueError:  # torn down in another context than it was set in
+        _author.set(None)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.audit.services import Author, set_author
+from registry.audit.services import Author, forget_request_author, set_author
 from registry.auth.models import User
 from registry.auth.sessions import load_session_user
 from registry.extensions import login_manager
@@ -34,3 +34,7 @@ def init_login(app: Flask) -> None:
             set_author(Author(current_user.id, current_user.email))
         else:
             set_author(None)
+
+    @app.teardown_request
+    def _forget_audit_author(error: BaseException | None) -> None:
+        forget_request_author()
