@@ -294,3 +294,21 @@ def test_the_event_list_pages(client, auth, lab_technician, monkeypatch):
     assert f'data-event="{second.id}"' in page and f'data-event="{first.id}"' not in page
     assert 'href="/events/?page=2"' in page and "Page 1 of 2" in page
     assert f'data-event="{first.id}"' in client.get("/events/?page=2").get_data(as_text=True)
+
+
+def test_an_items_earlier_results_read_superseded_and_its_standing_one_current(client, auth, lab_technician):
+    dispenser = InstrumentFactory()
+    first = record_verification(lab_technician, dispenser, performed_on=local_today() - timedelta(days=400))
+    latest = record_verification(
+        lab_technician,
+        dispenser,
+        performed_on=local_today() - timedelta(days=10),
+        kind="verification_periodic",
+    )
+    logged_in(
+        client, auth, user_with_role(Role.ENTERPRISE_MANAGER, organisation=dispenser.owner), language="vi"
+    )
+    page = client.get(f"/instruments/{dispenser.id}").text
+    rows = dict(re.findall(r'<tr data-event="(\d+)">(.*?)</tr>', page, re.S))
+    assert 'data-state="superseded"' in rows[str(first.id)] and "Đã có kết quả mới hơn" in rows[str(first.id)]
+    assert 'data-state="superseded"' not in rows[str(latest.id)] and "Hiện hành" in rows[str(latest.id)]

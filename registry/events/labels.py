@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from registry.events.decision import RULE_LABELS
-from registry.events.models import EventKind, EventState, SignatureMeaning
+from registry.events.models import VALIDITY_KINDS, EventKind, EventState, SignatureMeaning
 from registry.items.labels import RESULT_LABELS
 
 KIND_LABELS = {
@@ -37,6 +37,7 @@ __all__ = [
     "SIGN_BUTTONS",
     "STATE_CLASSES",
     "STATE_LABELS",
+    "VALIDITY_KINDS",
     "revision_label",
 ]
 

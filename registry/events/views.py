@@ -23,7 +23,7 @@ from registry.events import labels
 from registry.events.changes import changes_between
 from registry.events.decision import points_result
 from registry.events.forms import AmendForm, EventForm, RepairForm, SignForm, VoidForm
-from registry.events.item_validity import report_repair
+from registry.events.item_validity import latest_result, report_repair
 from registry.events.models import Event, EventState, SignatureMeaning
 from registry.events.recording import (
     check_may_record,
@@ -66,6 +66,7 @@ def _event_helpers() -> dict[str, Any]:
         "event_labels": labels,
         "item_url": item_url,
         "events_of": _events_of,
+        "standing_result": latest_result,
         "may_record_on": _may_record_on,
         "chain_of": _chain_of,
     }
