@@ -14,7 +14,8 @@ from registry.auth.models import Role
 from registry.core.dates import local_today
 from registry.core.errors import ConflictError, ForbiddenError, NotFoundError, ServiceError
 from registry.events.item_validity import report_repair
-from registry.events.recording import find_item, record_event
+from registry.events.naming import find_item
+from registry.events.recording import record_event
 from registry.events.revisions import amend_event, get_event, revisions, void_event
 from registry.extensions import db
 from registry.items.models import Item

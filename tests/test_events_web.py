@@ -135,12 +135,9 @@ def test_an_enterprise_records_an_internal_calibration_from_its_items_page(clien
     assert balance.valid_until is not None
 
 
-def test_the_event_page_shows_every_revision_and_what_changed(client, auth, lab_technician):
-    event = record_verification(lab_technician, InstrumentFactory())
-    logged_in(client, auth, lab_technician)
-    page = client.get(f"/events/{event.id}/amend").get_data(as_text=True)
-    assert f'value="{event.certificate_number}"' in page
-    response = post_form(
+def amend_stamp_number(client, event):
+    """The lab corrects the stamp number of ``event`` on the amendment form."""
+    return post_form(
         client,
         f"/events/{event.id}/amend",
         {"performed_on": event.performed_on.isoformat(), "result": "pass",
@@ -148,6 +145,14 @@ def test_the_event_page_shows_every_revision_and_what_changed(client, auth, lab_
          "verifier_card": event.verifier.card_number, "reason": "Số tem ghi sai",
          "version": str(event.version)},
     )  # fmt: skip
+
+
+def test_the_event_page_shows_every_revision_and_what_changed(client, auth, lab_technician):
+    event = record_verification(lab_technician, InstrumentFactory())
+    logged_in(client, auth, lab_technician)
+    page = client.get(f"/events/{event.id}/amend").get_data(as_text=True)
+    assert f'value="{event.certificate_number}"' in page
+    response = amend_stamp_number(client, event)
     assert response.status_code == 302, field_errors(response.get_data(as_text=True))
     revision = db.session.scalars(select(Event).where(Event.original_id == event.id)).one()
     page = client.get(f"/events/{revision.id}").get_data(as_text=True)
@@ -199,14 +204,7 @@ def test_the_void_page_tells_its_two_buttons_apart_in_vietnamese(client, auth, l
 def test_revisions_read_as_the_original_issue_and_numbered_amendments(client, auth, lab_technician):
     event = record_verification(lab_technician, InstrumentFactory())
     logged_in(client, auth, lab_technician, language="vi")
-    response = post_form(
-        client,
-        f"/events/{event.id}/amend",
-        {"performed_on": event.performed_on.isoformat(), "result": "pass",
-         "certificate_number": event.certificate_number, "stamp_number": "T-99",
-         "verifier_card": event.verifier.card_number, "reason": "Số tem ghi sai",
-         "version": str(event.version)},
-    )  # fmt: skip
+    response = amend_stamp_number(client, event)
     assert response.status_code == 302, field_errors(response.get_data(as_text=True))
     amended = db.session.scalars(select(Event).where(Event.original_id == event.id)).one()
     page = client.get(f"/events/{amended.id}").get_data(as_text=True)

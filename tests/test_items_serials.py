@@ -15,7 +15,7 @@ from registry.auth.models import Role
 from registry.catalogue.models import InstrumentType
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
-from registry.events.recording import find_item
+from registry.events.naming import find_item
 from registry.extensions import db
 from registry.items.models import ItemKind
 from registry.items.search import ItemFilters, filter_conditions

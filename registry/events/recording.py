@@ -1,6 +1,6 @@
 """Recording an event, as one pipeline whose steps each live in one place and run once (DESIGN §2):
 
-    the item (resolve_item) → what was found (clean_outcome) → who performed it (rules.provider_of)
+    the item (naming.resolve_item) → what was found (clean_outcome) → who performed it (rules.provider_of)
     → who may record it, the standards, the certificate number, the validity (_build_event)
     → store it, and the item's validity (issue)
 
@@ -25,9 +25,9 @@ from registry.auth import policy
 from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.dates import clean_date
-from registry.core.errors import FieldErrors, NotFoundError, ServiceError
+from registry.core.errors import FieldErrors, ServiceError
 from registry.core.services import MAX_REASON_LENGTH, require_reason
-from registry.core.validation import clean_identifier, clean_text, code_or_none
+from registry.core.validation import clean_identifier, clean_text
 from registry.events import rules
 from registry.events.cmc import below_cmc
 from registry.events.decision import DecisionRule, check_stated_result, parse_rule, rule_for
@@ -35,42 +35,14 @@ from registry.events.fields import IDENTIFIERS, TEXT_LIMITS
 from registry.events.item_validity import refresh_item
 from registry.events.labels import KIND_LABELS
 from registry.events.models import Event, EventKind, EventState
+from registry.events.naming import resolve_item
 from registry.events.points import clean_points
 from registry.events.suspects.flagging import flag_suspects
 from registry.events.suspects.tolerance import clean_flag, out_of_tolerance_as_found
 from registry.extensions import db
 from registry.i18n import format_day
-from registry.items.models import Instrument, Item, ItemKind, ItemState, Result
-from registry.items.search import serial_key
-from registry.items.services import get_item
+from registry.items.models import Item, ItemKind, ItemState, Result
 from registry.organisations.models import Organisation
-from registry.organisations.services import find_by_code
-
-# --- The item -------------------------------------------------------------------------------------------
-
-
-def resolve_item(actor: Actor, values: Mapping[str, Any]) -> Item:
-    """The item an event is about: ``item``, an id the actor may see; or ``owner`` (an organisation code)
-    + ``serial_number`` (+ ``type_code`` when the owner has several items with that serial number)."""
-    naming = any(values.get(name) not in (None, "") for name in ("owner", "serial_number", "type_code"))
-    if isinstance(values.get("item"), Item):  # a caller in Python (the demo) hands the row itself
-        item: Item = values["item"]
-        if not (policy.can_see(actor, item) or policy.permits(actor, Instrument, Permission.LOOK_UP)):
-            raise NotFoundError({"item": _l("No such item.")})
-        return item
-    if values.get("item") is not None:
-        if naming:
-            raise ServiceError({"item": _l("Give either item or owner and serial_number, not both.")})
-        item_id = values["item"]
-        if not isinstance(item_id, int) or isinstance(item_id, bool):
-            raise ServiceError({"item": _l("Enter a whole number.")})
-        return get_item(actor, item_id, Item)
-    return find_item(
-        actor,
-        owner=values.get("owner"),
-        serial_number=values.get("serial_number"),
-        type_code=values.get("type_code"),
-    )
 
 
 def _text(value: object, field: str, limit: int, *, required: bool = True) -> str:
@@ -79,54 +51,6 @@ def _text(value: object, field: str, limit: int, *, required: bool = True) -> st
 
 def _identifier(value: object, field: str, limit: int, *, required: bool = True) -> str:
     return clean_identifier(value, field=field, max_length=limit, required=required)
-
-
-def find_item(actor: Actor, *, owner: object, serial_number: object, type_code: object = None) -> Item:
-    """The item named by its owner's code, its serial number and (when the owner has several items with
-    that serial number) its instrument type. A lab may name any owner's instrument (as in the lookup);
-    others only their own organisation's."""
-    errors = FieldErrors()
-    code = errors.run(_identifier, owner, "owner", 40)
-    serial = errors.run(_identifier, serial_number, "serial_number", 80)
-    wanted_type = errors.run(_identifier, type_code, "type_code", 40, required=False)
-    errors.raise_if_any()
-    own = actor.organisation.code if isinstance(actor, User) else None
-    if code_or_none(code) != own and not policy.permits(actor, Instrument, Permission.LOOK_UP):
-        # Checked before the code is looked up, so that it never tells which organisations exist.
-        raise ServiceError({"owner": _l("You may record events on your own organisation's items only.")})
-    organisation = find_by_code(code)
-    if organisation is None:
-        raise ServiceError({"owner": _l("No organisation with code %(code)s.", code=code)})
-    stmt = (
-        select(Item)
-        .where(Item.owner_id == organisation.id, Item.serial_key == serial_key(serial))
-        .order_by(Item.id)
-    )
-    found = [
-        item
-        for item in db.session.scalars(stmt)
-        if not wanted_type
-        or (
-            isinstance(item, Instrument)
-            and item.instrument_type
-            and item.instrument_type.code == code_or_none(wanted_type)
-        )
-    ]
-    if not found:
-        raise ServiceError(
-            {
-                "serial_number": _l(
-                    "%(code)s has no item with serial number %(serial)s: register it first.",
-                    code=organisation.code,
-                    serial=serial,
-                )
-            }
-        )
-    if len(found) > 1:
-        raise ServiceError(
-            {"type_code": _l("Several items have this serial number: give the instrument type.")}
-        )
-    return found[0]
 
 
 # --- What was found -------------------------------------------------------------------------------------
