@@ -111,6 +111,12 @@ def test_demo_load_fills_an_empty_database_once_and_prints_the_logins(cli):
     # A standard found out of tolerance in 2025: the demo's suspect report lists its customers' instruments.
     suspects = select(func.count(Event.id)).where(Event.suspect.is_(True))
     assert db.session.scalar(suspects) > 10
+    # Every certificate or stamp of the demo can be checked publicly: each has its verification token.
+    documented = select(func.count(Event.id)).where(
+        (Event.certificate_number != "") | (Event.stamp_number != "")
+    )
+    untokened = documented.where(Event.verification_token.is_(None))
+    assert db.session.scalar(documented) > 100 and db.session.scalar(untokened) == 0
     second = cli.invoke(args=["demo", "load", "--if-empty"])
     assert second.exit_code == 0
     assert "not loaded again" in second.output
