@@ -75,8 +75,15 @@ def bearer():
     return {"Authorization": f"Bearer {token}"}
 
 
+# derandomize: the same examples on every run, so that a red run is reproducible and CI does not turn red by
+# chance; widen max_examples (or drop derandomize locally) to explore further.
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 def test_the_api_keeps_to_its_openapi_document(case, bearer, client):
     # A negative case may have dropped the Authorization header on purpose (the document requires it):
     # then send none, so that the refusal it expects is what the API is asked for.

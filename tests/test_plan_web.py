@@ -230,3 +230,9 @@ def test_the_command_line_reports_match_the_json(cli, tmp_path):
     _check_against_json(files["xlsx"], files["docx"], expected)
     refused = cli.invoke(args=["indicators", "--plan", "nowhere"])
     assert refused.exit_code != 0 and "No such plan." in refused.output
+
+
+def test_the_activities_api_names_an_empty_or_unknown_kind_filter(department_admin_api):
+    for kind in ("", "party"):
+        answer = department_admin_api.get("/api/v1/activities", query_string={"kind": kind})
+        assert answer.status_code == 422 and set(answer.get_json()["error"]["fields"]) == {"kind"}

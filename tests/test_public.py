@@ -339,3 +339,11 @@ def test_the_lookup_limit_is_shared_by_two_workers_serving_the_page_and_the_api(
         ]
         statuses = [clients[n % 2].get(paths[n % 2]).status_code for n in range(5)]
     assert statuses == [404, 404, 404, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [({"stamp": "T-\x001"}, "stamp"), ({"number": "GCN\x00"}, "number")]
+)
+def test_a_control_character_in_a_lookup_is_named_not_sent_to_the_database(client, query, field):
+    answer = client.get("/api/v1/public/certificates", query_string={"provider": "TTKT", **query})
+    assert answer.status_code == 422 and field in answer.get_json()["error"]["fields"]

@@ -202,7 +202,7 @@ def visible_activities(
 ) -> Select[Any]:
     check_may_record(actor)
     stmt = select(Activity)
-    if kind:
+    if kind is not None:  # an empty kind names no kind: refused, as an unknown one is
         stmt = stmt.where(Activity.kind == clean_kind(kind))
     if year is not None:
         if not EARLIEST.year <= year <= LATEST.year:

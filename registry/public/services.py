@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from registry.api import limits
 from registry.core.dates import local_today
 from registry.core.errors import FieldErrors, NotFoundError
+from registry.core.validation import clean_identifier
 from registry.events.models import Event, EventKind, EventState
 from registry.extensions import db
 from registry.items.labels import type_name
@@ -151,11 +152,17 @@ def by_token(token: str) -> PublicCertificate:
 def by_number(provider_code: str, *, number: str = "", stamp: str = "") -> PublicCertificate:
     """The certificate of the lab ``provider_code`` with certificate ``number``, or with ``stamp`` number
     (the latest certificate bearing it when a stamp was used again)."""
-    provider_code, number, stamp = provider_code.strip().upper(), number.strip(), stamp.strip()
     errors = FieldErrors()
-    if not provider_code:
+    # As every identifier is read: composed, and a control or invisible character refused by name (a NUL
+    # would otherwise reach the database, which PostgreSQL refuses with an error).
+    provider_code, number, stamp = (
+        errors.run(clean_identifier, value, field=field, max_length=None, required=False) or ""
+        for field, value in (("provider", provider_code), ("number", number), ("stamp", stamp))
+    )
+    provider_code = provider_code.upper()
+    if not provider_code and "provider" not in errors.fields:
         errors.add("provider", _l("Enter the lab's code, as printed on the certificate or the stamp."))
-    if not number and not stamp:
+    if not number and not stamp and not {"number", "stamp"} & set(errors.fields):
         errors.add("number", _l("Enter the certificate number or the stamp number."))
     errors.raise_if_any()
     event = None
