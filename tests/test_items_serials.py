@@ -133,3 +133,4 @@ def test_the_migration_fills_the_serial_key_and_the_wider_search_text_of_existin
         assert row.serial_key == "duc-7"
         assert row.search_text == "duc-7 cot do xang dau fuel dispenser qua19 cua hang quang trung"
         db.session.remove()
+        db.engine.dispose()  # before the database is dropped: no connection left open behind it
