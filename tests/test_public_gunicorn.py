@@ -1,5 +1,5 @@
 """The public lookup's limit per client address holds across gunicorn's worker processes: the counts live in
-the database, not in a worker's memory, so two workers serving one address answer the limit once."""
+the database, not in a worker's memory, so the workers serving one address answer the limit once."""
 
 from __future__ import annotations
 
@@ -56,8 +56,12 @@ def gunicorn(
     env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
     env |= {"DATABASE_URL": url, "API_PUBLIC_RATE_LIMIT_PER_MINUTE": str(LIMIT), "SMTP_HOST": ""}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "-", "--access-logformat", "worker=%(p)s status=%(s)s", "wsgi:app"],
+        # --max-requests: each worker process is replaced after three requests, so that many processes
+        # answer (a busy machine may otherwise leave one worker to answer them all) and none could keep a
+        # count of its own in memory.
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--max-requests", "3",
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+         "--access-logformat", "worker=%(p)s status=%(s)s", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -81,7 +85,7 @@ def gunicorn(
 def test_two_gunicorn_workers_answer_one_address_s_limit_once(gunicorn):
     base, server = gunicorn
     # The limit counts per minute: start early in one, so that the burst cannot straddle two.
-    while datetime.now(UTC).second > 45:
+    while datetime.now(UTC).second > 30:
         time.sleep(1)
     lookup = f"{base}/api/v1/public/certificates?provider=NOBODY&number=1"
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -91,4 +95,4 @@ def test_two_gunicorn_workers_answer_one_address_s_limit_once(gunicorn):
     server.terminate()
     log = server.communicate(timeout=DEADLINE)[0]
     workers = set(re.findall(r"worker=<?(\d+)>? status=(?:404|429)", log))
-    assert len(workers) == 2, log  # both workers answered, and still only LIMIT got through
+    assert len(workers) >= 3, log  # several worker processes answered, and still only LIMIT got through
