@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +24,7 @@ from registry.api.errors import ErrorSchema
 from registry.api.fields import Schema, String
 from registry.api.schemas import documents_errors
 from registry.audit.models import AuditEvent
-from registry.auth.models import User
+from registry.auth.models import RateLimitCounter, User
 from registry.auth.policy import SystemActor
 from registry.catalogue.models import AdminUnit
 from registry.core.dates import local_today
@@ -242,3 +244,25 @@ def ping_api(**settings: Any) -> Flask:
     init_babel(application)
     init_api(application, [public, private])
     return application
+
+
+@contextmanager
+def two_workers(database_url: str, *, public_limit: int, addresses: str) -> Iterator[list[Flask]]:
+    """Two applications on the test database, each with its own engine and pool (as two gunicorn workers
+    have), counting requests in transactions of their own as in production (the caller patches
+    ``limits.counter_transaction``); the counts they commit for ``addresses`` (a LIKE prefix such as
+    "192.0.2.") are deleted after."""
+    from registry import create_app
+
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "API_PUBLIC_RATE_LIMIT_PER_MINUTE": public_limit}
+    pair = [create_app(settings), create_app(settings)]
+    try:
+        yield pair
+    finally:
+        with pair[0].app_context(), db.engine.begin() as connection:
+            connection.execute(
+                sa.delete(RateLimitCounter).where(RateLimitCounter.subject.like(f"address:{addresses}%"))
+            )
+        for application in pair:
+            with application.app_context():
+                db.engine.dispose()

@@ -16,12 +16,11 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry import create_app
 from registry.api import limits
 from registry.auth.models import RateLimitCounter
 from registry.auth.services import create_api_token
 from registry.extensions import db
-from tests.helpers import IsolatedClient, assert_error, ping_api
+from tests.helpers import IsolatedClient, assert_error, ping_api, two_workers
 
 # Ten seconds into a minute: the window ends in 50 s.
 MOMENT = datetime(2026, 11, 24, 8, 0, 10, tzinfo=UTC)
@@ -197,16 +196,8 @@ def workers(database_url, monkeypatch) -> Iterator[list[Flask]]:
     """Two applications on the test database, each with its own engine and pool (as two gunicorn workers
     have), counting in transactions of their own as in production: what they commit is deleted after."""
     monkeypatch.setattr(limits, "counter_transaction", limits.own_transaction)
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "API_PUBLIC_RATE_LIMIT_PER_MINUTE": 5}
-    pair = [create_app(settings), create_app(settings)]
-    yield pair
-    with pair[0].app_context(), db.engine.begin() as connection:
-        connection.execute(
-            sa.delete(RateLimitCounter).where(RateLimitCounter.subject.like("address:192.0.2.%"))
-        )
-    for application in pair:
-        with application.app_context():
-            db.engine.dispose()
+    with two_workers(database_url, public_limit=5, addresses="192.0.2.") as pair:
+        yield pair
 
 
 def _count_seen_from_outside(application: Flask, subject: str) -> int | None:

@@ -16,10 +16,8 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry import create_app
 from registry.api import limits
 from registry.audit import services as audit
-from registry.auth.models import RateLimitCounter
 from registry.core.dates import local_today
 from registry.events.models import Event, new_verification_token
 from registry.events.revisions import amend_event, void_event
@@ -28,7 +26,7 @@ from registry.organisations.models import Organisation
 from registry.public import views as public_views
 from registry.public.models import CertificateLookup
 from tests.factories import InstrumentFactory, OrganisationFactory, record_verification
-from tests.helpers import IsolatedClient, logged_in, post_form
+from tests.helpers import IsolatedClient, logged_in, post_form, two_workers
 
 OWNER_NAME = "Cây xăng Bà Tám Nhận Diện"
 OWNER_ADDRESS = "Số 77 Đường Bí Mật, Kon Tum"
@@ -311,16 +309,8 @@ def test_the_department_sees_the_lookups_per_certificate_and_day_flagged_first(
 @pytest.fixture
 def workers(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
     monkeypatch.setattr(limits, "counter_transaction", limits.own_transaction)
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "API_PUBLIC_RATE_LIMIT_PER_MINUTE": 3}
-    pair = [create_app(settings), create_app(settings)]
-    yield pair
-    with pair[0].app_context(), db.engine.begin() as connection:
-        connection.execute(
-            sa.delete(RateLimitCounter).where(RateLimitCounter.subject.like("address:198.51.100.%"))
-        )
-    for application in pair:
-        with application.app_context():
-            db.engine.dispose()
+    with two_workers(database_url, public_limit=3, addresses="198.51.100.") as pair:
+        yield pair
 
 
 @pytest.mark.real_commits
