@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.items.models import Item
-from registry.items.status import Status, describe, status_counts, status_expression, status_of
+from registry.items.status import (
+    Status,
+    describe,
+    describe_many,
+    status_counts,
+    status_expression,
+    status_of,
+)
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory
 
 TODAY = date(2025, 2, 10)
@@ -172,3 +179,21 @@ def test_the_words_and_colours_say_the_date_that_matters(app):
         for_life = InstrumentFactory(type_code="TAPE_MEASURE", last_result="pass")
         assert describe(for_life, TODAY).text == "Valid (initial verification only)"
         assert describe(InstrumentFactory(), TODAY).label == "No valid result"
+
+
+def test_describing_many_items_at_once_says_what_describing_each_says(every_combination):
+    """A reminders run describes its items together; each must read as on its own page, including the
+    dates of a failure and of a repair."""
+    try:
+        with db.session.no_autoflush, force_locale("vi"):
+            # One of the two dates of its own on each item (or neither), the other shared: two items
+            # alike but for one date must not read alike.
+            for own in ("last_event_on", "repaired_on", None):
+                for item in every_combination:
+                    item.last_event_on = item.repaired_on = TODAY - timedelta(days=1)
+                    if own:
+                        setattr(item, own, TODAY - timedelta(days=item.id))
+                together = describe_many(every_combination, TODAY)
+                assert together == {item.id: describe(item, TODAY) for item in every_combination}, own
+    finally:
+        db.session.expire_all()  # the dates were set for describing only, never to be saved

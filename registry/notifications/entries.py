@@ -17,7 +17,7 @@ from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.labels import type_name
 from registry.items.models import Instrument, Item
-from registry.items.status import describe
+from registry.items.status import describe_many
 from registry.items.urls import item_url
 from registry.notifications.models import Notification, NotificationKind, Subject
 from registry.organisations.models import Accreditation, Designation, Verifier
@@ -45,6 +45,7 @@ class Entry:
 
 
 def stage_text(notification: Notification) -> str:
+    """Reads the notification's kind, stage and valid_until only (:func:`entries` words each once)."""
     if notification.kind == NotificationKind.DIGEST:
         return _(
             "Overdue and never-verified Group 2 instruments on %(date)s",
@@ -85,25 +86,39 @@ def _credential_url(subject: Subject, credential: Any) -> str:
     )
 
 
+# Below both databases' limits on the parameters of one statement (SQLite 32,766, PostgreSQL 65,535).
+IDS_PER_QUERY = 10_000
+
+
+def _load(model: Any, ids: set[int]) -> list[Any]:
+    """The rows of ``model`` with these ids, a bounded number of ids per query (a run may announce
+    hundreds of thousands)."""
+    ordered = sorted(ids)
+    rows: list[Any] = []
+    for start in range(0, len(ordered), IDS_PER_QUERY):
+        chunk = ordered[start : start + IDS_PER_QUERY]
+        rows.extend(db.session.scalars(select(model).where(model.id.in_(chunk))))
+    return rows
+
+
 def entries(notifications: Sequence[Notification], today: date, *, external: bool = False) -> list[Entry]:
     """Each notification with its subject described (``external``: absolute links, for e-mail)."""
     ids: dict[str, set[int]] = {}
     for notification in notifications:
         ids.setdefault(notification.subject_type, set()).add(notification.subject_id)
-    items = {
-        item.id: item
-        for item in db.session.scalars(select(Item).where(Item.id.in_(ids.get(Subject.ITEM.value, set()))))
-    }
+    items = {item.id: item for item in _load(Item, ids.get(Subject.ITEM.value, set()))}
     credentials: dict[tuple[str, int], Any] = {}
     for subject, model in CREDENTIALS.items():
-        for row in db.session.scalars(select(model).where(model.id.in_(ids.get(subject.value, set())))):
+        for row in _load(model, ids.get(subject.value, set())):
             credentials[subject.value, row.id] = row
+    statuses = describe_many(items.values(), today)
+    stages: dict[tuple[str, int, date], str] = {}
     result = []
     for notification in notifications:
         title, status, url = "", "", ""
         if notification.subject_type == Subject.ITEM and notification.subject_id in items:
             item = items[notification.subject_id]
-            title, status = _item_title(item), describe(item, today).text
+            title, status = _item_title(item), statuses[item.id].text
             url = item_url(item)
         elif (notification.subject_type, notification.subject_id) in credentials:
             credential = credentials[notification.subject_type, notification.subject_id]
@@ -115,9 +130,10 @@ def entries(notifications: Sequence[Notification], today: date, *, external: boo
             url = url_for("notifications.digest", day=notification.valid_until.isoformat())
         if external and url:
             url = external_url(url)
-        result.append(
-            Entry(notification, title, status, notification.valid_until, stage_text(notification), url)
-        )
+        stage_key = (notification.kind, notification.stage, notification.valid_until)
+        if stage_key not in stages:
+            stages[stage_key] = stage_text(notification)
+        result.append(Entry(notification, title, status, notification.valid_until, stages[stage_key], url))
     return result
 
 
