@@ -165,26 +165,43 @@ def _until_started(process: subprocess.Popen[str]) -> str:
     raise AssertionError("the scheduler stopped before starting: " + "".join(seen))
 
 
-@pytest.mark.parametrize("point", ["ledger:after_insert", "ledger:after_queue"])
+@pytest.mark.parametrize("point", ["ledger:after_insert", "ledger:after_queue", "outbox:after_send"])
 def test_a_scheduler_killed_mid_run_then_restarted_sends_each_reminder_exactly_once(world, tmp_path, point):
+    """Killed while writing the ledger, or after the SMTP server accepted the e-mail and before the run
+    committed: the restarts leave every reminder once, and the one e-mail reaches the server (again, with
+    the same Message-ID, when the kill came after the server accepted it)."""
     marker = tmp_path / "paused"
-    paused = _scheduler(world, tmp_path, REGISTRY_PAUSE_AT=point, REGISTRY_PAUSE_FILE=str(marker))
-    try:
-        _wait_for(marker, paused)
-    finally:
-        _kill(paused)
-    # The run died before its commit: nothing of it is kept, nothing half-done.
-    assert world.count(Notification) == 0 and world.count(OutboxMessage) == 0
-
-    for _restart in range(2):
-        restarted = _scheduler(world, tmp_path)
+    with smtp_server() as (sink, port):
+        smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port)}
+        paused = _scheduler(world, tmp_path, REGISTRY_PAUSE_AT=point, REGISTRY_PAUSE_FILE=str(marker), **smtp)
         try:
-            _until_started(restarted)
+            _wait_for(marker, paused)
         finally:
-            _kill(restarted)
-        assert world.count(Notification) == ITEMS
-        assert len(set(world.ledger_keys())) == ITEMS
-        assert world.count(OutboxMessage) == 1
+            _kill(paused)
+        if point.startswith("ledger:"):
+            # The run died before its commit: nothing of it is kept, nothing half-done, nothing sent.
+            assert world.count(Notification) == 0 and world.count(OutboxMessage) == 0
+            assert sink.messages == []
+        else:
+            assert len(sink.messages) == 1
+
+        for _restart in range(2):
+            restarted = _scheduler(world, tmp_path, **smtp)
+            try:
+                _until_started(restarted)
+            finally:
+                _kill(restarted)
+            assert world.count(Notification) == ITEMS
+            assert len(set(world.ledger_keys())) == ITEMS
+            assert world.count(OutboxMessage) == 1
+        with world.app.app_context():
+            message_id, sent_at = db.session.execute(
+                select(OutboxMessage.message_id, OutboxMessage.sent_at)
+            ).one()
+            db.session.remove()
+    assert sent_at is not None
+    expected = 2 if point == "outbox:after_send" else 1
+    assert [message["Message-ID"] for message in sink.messages] == [message_id] * expected
 
 
 def test_a_crash_after_the_smtp_server_accepted_resends_the_same_message_id(world):
