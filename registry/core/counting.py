@@ -41,7 +41,7 @@ def estimated_rows(stmt: Select[Any]) -> int | None:
         return None
     compiled = stmt.order_by(None).compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
     plan = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-    value = plan.scalar()
+    value: Any = plan.scalar()
     document = json.loads(value) if isinstance(value, str) else value
     return int(document[0]["Plan"]["Plan Rows"])
 
