@@ -104,7 +104,7 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
                 select(MODELS[kind]).where(*conditions), kind, form.sort.data or DEFAULT_SORT
             )
             if form.start.data is not None and order.column is not Item.valid_until:
-                raise ServiceError({"start": _("Sort by valid until to jump to a due date.")})
+                raise ServiceError({"start": _("Sort by “Valid until” to jump to a due date.")})
             unfiltered_status = filter_conditions(current_user, kind, replace(filters, status=None), today)
         except ServiceError as error:
             apply_service_error(form, error)
