@@ -8,6 +8,7 @@ Create Date: 2026-12-02 00:20:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -26,6 +27,13 @@ def upgrade():
         )
         batch_op.create_index(
             'ix_items_status_columns', ['kind', 'state', 'last_result', 'needs_reverification'], unique=False
+        )
+        batch_op.create_index(
+            'ix_items_awaiting_reverification',
+            ['kind', 'state'],
+            unique=False,
+            postgresql_where=sa.text('needs_reverification'),
+            sqlite_where=sa.text('needs_reverification'),
         )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_performed_id', ['performed_on', 'id'], unique=False)
@@ -58,6 +66,7 @@ def downgrade():
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_performed_id')
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_awaiting_reverification')
         batch_op.drop_index('ix_items_status_columns')
         batch_op.drop_index('ix_items_owner_kind_valid_until_id')
         batch_op.drop_index('ix_items_kind_valid_until_id')

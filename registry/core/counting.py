@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, select
 
 from registry.extensions import db
 
-EXACT_UP_TO = 10_000
+EXACT_UP_TO = 2_000
 
 
 class Count(int):

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -87,6 +87,13 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         Index("ix_items_kind_valid_until_id", "kind", "valid_until", "id"),
         Index("ix_items_owner_kind_valid_until_id", "owner_id", "kind", "valid_until", "id"),
         Index("ix_items_status_columns", "kind", "state", "last_result", "needs_reverification"),
+        Index(
+            "ix_items_awaiting_reverification",
+            "kind",
+            "state",
+            postgresql_where=text("needs_reverification"),
+            sqlite_where=text("needs_reverification"),
+        ),
         # The search's LIKE '%…%' on PostgreSQL (SQLite scans: a single office's registry is small).
         Index(
             "ix_items_search_trgm",

@@ -19,14 +19,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.core.counting import Count, count_rows, estimated_rows
+from registry.core.counting import Count, count_rows
 from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.models import Item, ItemKind, ItemState, Result
@@ -85,11 +85,20 @@ def due_soon_days() -> int:
 @dataclass(frozen=True)
 class _Branch:
     """One branch of the rule: the rows it takes (``when``) and, written so that a NULL cannot hide a row,
-    the rows it lets through to the next branch (``unless``, the complement of ``when``)."""
+    the rows it lets through to the next branch (``unless``, the complement of ``when``). ``dated``: the
+    branch takes only rows with a ``valid_until``; ``unless_dated``: the complement among those rows
+    (None: they all go through), so that a dated status reads as a plain range the planner estimates
+    and an index serves."""
 
     status: Status
     when: ColumnElement[bool]
     unless: ColumnElement[bool]
+    dated: bool = False
+    unless_dated: ColumnElement[bool] | Literal["same"] | None = "same"
+
+
+def _other_states(state: ItemState) -> ColumnElement[bool]:
+    return Item.state.in_([other.value for other in ItemState if other != state])
 
 
 def _branches(today: date) -> list[_Branch]:
@@ -97,21 +106,24 @@ def _branches(today: date) -> list[_Branch]:
     soon = today + timedelta(days=due_soon_days())
     material = Item.kind == ItemKind.REFERENCE_MATERIAL.value
     return [
-        _Branch(Status.RETIRED, Item.state == ItemState.RETIRED.value, Item.state != ItemState.RETIRED.value),
+        # The state's complement is the other states (an IN list, which an index serves; ``!=`` is not).
+        _Branch(Status.RETIRED, Item.state == ItemState.RETIRED.value, _other_states(ItemState.RETIRED)),
         _Branch(
             Status.OUT_OF_SERVICE,
             Item.state == ItemState.OUT_OF_SERVICE.value,
-            Item.state != ItemState.OUT_OF_SERVICE.value,
+            _other_states(ItemState.OUT_OF_SERVICE),
         ),
         _Branch(
             Status.VALID,
             and_(material, Item.valid_until.is_(None)),
             or_(~material, Item.valid_until.is_not(None)),
+            unless_dated=None,
         ),
         _Branch(
             Status.NEVER,
             and_(Item.valid_until.is_(None), Item.last_result.is_(None)),
             or_(Item.valid_until.is_not(None), Item.last_result.is_not(None)),
+            unless_dated=None,
         ),
         _Branch(
             Status.FAILED,
@@ -127,13 +139,25 @@ def _branches(today: date) -> list[_Branch]:
             Status.OVERDUE,
             Item.valid_until < today,
             or_(Item.valid_until.is_(None), Item.valid_until >= today),
+            dated=True,
+            unless_dated=Item.valid_until >= today,
         ),
         _Branch(
             Status.DUE_SOON,
             Item.valid_until <= soon,
             or_(Item.valid_until.is_(None), Item.valid_until > soon),
+            dated=True,
+            unless_dated=Item.valid_until > soon,
         ),
     ]
+
+
+def _fall_through(branches: list[_Branch], *, dated: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the rows that ``branches`` let through (among the rows with a date: ``dated``)."""
+    if not dated:
+        return [branch.unless for branch in branches]
+    kept = [branch.unless if branch.unless_dated == "same" else branch.unless_dated for branch in branches]
+    return [condition for condition in kept if condition is not None and not isinstance(condition, str)]
 
 
 def status_expression(today: date) -> ColumnElement[str]:
@@ -150,7 +174,7 @@ def status_condition(status: Status, today: date) -> ColumnElement[bool]:
     before it, read off the same branches as the CASE expression."""
     branches = _branches(today)
     taken = [
-        and_(*(earlier.unless for earlier in branches[:index]), branch.when)
+        and_(*_fall_through(branches[:index], dated=branch.dated), branch.when)
         for index, branch in enumerate(branches)
         if branch.status == status
     ]
@@ -187,7 +211,7 @@ def status_counts(conditions: list[ColumnElement[bool]], today: date) -> dict[St
     million items reads the planner's statistics instead of every row."""
     rows = select(Item.id).where(*conditions)
     counts = dict.fromkeys(Status, Count(0))
-    if estimated_rows(rows) is None or count_rows(rows).exact:
+    if count_rows(rows).exact:
         expression = status_expression(today)
         grouped = db.session.execute(select(expression, func.count()).where(*conditions).group_by(expression))
         for value, count in grouped:
