@@ -16,19 +16,13 @@ from registry.auth.models import Role
 from registry.core.dates import local_today
 from registry.items.status import Status, status_of
 from tests.factories import InstrumentFactory, OrganisationFactory, user_with_role
-from tests.helpers import logged_in
+from tests.helpers import logged_in, page_link
 
 PER_PAGE = 50
 
 
 def rows(html: str) -> list[int]:
     return [int(found) for found in re.findall(r'<tr data-item="(\d+)"', html)]
-
-
-def link(html: str, testid: str) -> str | None:
-    match = re.search(rf'href="([^"]*)" data-testid="{testid}"', html)
-    assert match, testid
-    return None if match.group(1) == "#" else match.group(1).replace("&amp;", "&")
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ def walk(client, first: str, testid: str) -> list[list[int]]:
     while url:
         html = client.get(url).get_data(as_text=True)
         pages.append(rows(html))
-        url = link(html, testid)
+        url = page_link(html, testid)
         if url:
             assert "owner=PAGES" in url, "the filters stay on every page"
     return pages
@@ -79,8 +73,8 @@ def test_next_and_previous_walk_the_list_in_order_with_undated_items_last(client
 
     last_page = client.get(f"/instruments/?owner=PAGES&sort={sort}").get_data(as_text=True)
     for _ in range(2):
-        last_page = client.get(link(last_page, "next-page")).get_data(as_text=True)
-    backward = walk(client, link(last_page, "previous-page"), "previous-page")
+        last_page = client.get(page_link(last_page, "next-page")).get_data(as_text=True)
+    backward = walk(client, page_link(last_page, "previous-page"), "previous-page")
     assert backward == forward[:2][::-1], "Previous shows the same pages again"
 
 
@@ -94,7 +88,7 @@ def test_a_jump_to_a_due_date_lands_on_the_first_row_due_then(client, auth, list
     )
     assert rows(html)[0] == due[0].id
     assert all(by_id[row].valid_until is None or by_id[row].valid_until >= day for row in rows(html))
-    before = client.get(link(html, "previous-page")).get_data(as_text=True)
+    before = client.get(page_link(html, "previous-page")).get_data(as_text=True)
     assert by_id[rows(before)[-1]].valid_until < day, "Previous goes back before the date"
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from flask import request, url_for
 from sqlalchemy import Select, func, select, tuple_
 
 from registry.core.models import MAX_ID
@@ -91,9 +92,10 @@ class Order:
     def clauses(self) -> list[Any]:
         """The ORDER BY of the whole list (a download): NULLs last on SQLite and PostgreSQL alike."""
         column, key = self.column, self.id
+        nulls_last = [column.is_(None)] if self.nullable else []
         if self.descending:
-            return [column.is_(None), column.desc(), key.desc()]
-        return [column.is_(None), column.asc(), key.asc()]
+            return [*nulls_last, column.desc(), key.desc()]
+        return [*nulls_last, column.asc(), key.asc()]
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def _run(
     if limit <= 0:
         return []
     column, key = order.column, order.id
+    stmt = stmt.order_by(None)
     if nulls:
         stmt = stmt.where(column.is_(None))
         if bound is not None:
@@ -230,4 +233,23 @@ def _page(order: Order, rows: list[Any], *, more_before: bool, more_after: bool)
         [row[0] for row in rows],
         encode(order, _position(rows[-1])) if rows and more_after else None,
         encode(order, _position(rows[0])) if rows and more_before else None,
+    )
+
+
+PAGE_ARGS = ("after", "before", "start")
+
+
+def list_url(**cursor: str) -> str:
+    """This list's address with its filters and sort, at the page ``cursor`` names (``after=…`` or
+    ``before=…``; none: the first page). Bookmarkable: the position is in the address, not the session."""
+    args: dict[str, Any] = {
+        key: value for key, value in request.args.items() if key not in {*PAGE_ARGS, "format"} and value
+    }
+    return url_for(request.endpoint or "", **{**args, **cursor})
+
+
+def page_from_request(stmt: Select[Any], order: Order, per_page: int) -> KeysetPage[Any]:
+    """The page of ``stmt`` that this request's ``after`` or ``before`` names."""
+    return keyset_page(
+        stmt, order, per_page, after=request.args.get("after"), before=request.args.get("before")
     )

@@ -22,7 +22,7 @@ from registry.core.dates import local_today
 from registry.core.errors import ServiceError
 from registry.core.export import FORMATS, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
-from registry.core.pagination import jump_to, keyset_page
+from registry.core.pagination import PAGE_ARGS, jump_to, keyset_page, list_url
 from registry.extensions import db
 from registry.items import labels, services
 from registry.items.export import columns
@@ -67,18 +67,6 @@ def _item_helpers() -> dict[str, Any]:
         "create_endpoints": CREATE_ENDPOINTS,
         "edit_endpoints": EDIT_ENDPOINTS,
     }
-
-
-def list_url(**cursor: str) -> str:
-    """This list's address with its filters and sort, at the page ``cursor`` names (``after=…`` or
-    ``before=…``; none: the first page). Bookmarkable: the position is in the address, not the session."""
-    args: dict[str, Any] = {
-        key: value for key, value in request.args.items() if key not in {*PAGE_ARGS, "format"} and value
-    }
-    return url_for(request.endpoint or "", **{**args, **cursor})
-
-
-PAGE_ARGS = ("after", "before", "start")
 
 
 def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
