@@ -60,6 +60,7 @@ class Notification(db.Model):  # type: ignore[name-defined]
             name="uq_notifications_once",
         ),
         Index("ix_notifications_org_read", "organisation_id", "read_at"),
+        Index("ix_notifications_org_created_id", "organisation_id", "created_at", "id"),  # the inbox
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

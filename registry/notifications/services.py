@@ -17,6 +17,7 @@ from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import NotFoundError, ServiceError
 from registry.core.models import MAX_ID, utcnow
+from registry.core.pagination import KeysetPage, Order, page_from_request, parse_moment
 from registry.extensions import db
 from registry.notifications import ledger
 from registry.notifications.faults import fault_point
@@ -169,9 +170,18 @@ def notifications_visible(actor: Actor, kind: str | None = None) -> Select[tuple
     return stmt
 
 
-def inbox(actor: Actor, kind: str | None = None, *, limit: int = 200) -> Sequence[Notification]:
-    stmt = notifications_visible(actor, kind).order_by(Notification.created_at.desc(), Notification.id.desc())
-    return list(db.session.scalars(stmt.limit(limit)))
+# The inbox, newest first, a page at a time (the index on organisation_id, created_at, id serves it).
+INBOX_ORDER = Order(
+    "newest", Notification.created_at, Notification.id, descending=True, parse=parse_moment, nullable=False
+)
+
+
+INBOX_PER_PAGE = 50
+
+
+def inbox_page(actor: Actor, kind: str | None = None) -> KeysetPage[Notification]:
+    """The page of ``actor``'s notifications (of ``kind``) that this request's ``after``/``before`` names."""
+    return page_from_request(notifications_visible(actor, kind), INBOX_ORDER, INBOX_PER_PAGE)
 
 
 def unread_count(actor: Actor) -> int:
