@@ -11,6 +11,7 @@ from sqlalchemy import select
 from registry.auth.models import Role
 from registry.core.dates import local_today
 from registry.events.recording import record_event
+from registry.events.revisions import void_event
 from registry.events.suspects.services import assess_event
 from registry.extensions import db
 from registry.notifications.models import Notification, OutboxMessage
@@ -123,6 +124,17 @@ def test_a_suspicion_the_lab_closed_tells_no_one_now_or_later(app, world, lab_te
     db.session.commit()
     assert run(app)["notifications_created"] == 0
     assert len(notices(managers[1].organisation_id)) == 1
+
+
+def test_a_bad_result_voided_before_the_run_tells_no_one(app, world):
+    standard, managers, results, _bystander = world
+    bad = found_out_of_tolerance(standard)
+    assert all(result.suspect for result in results)
+    void_event(SYSTEM, bad, reason="Ghi nhầm chuẩn", version=None)
+    db.session.commit()
+
+    assert run(app)["notifications_created"] == 0
+    assert notices(managers[0].organisation_id) == notices(managers[1].organisation_id) == []
 
 
 def test_the_owner_reads_it_in_the_inbox_and_the_api_and_no_one_else_sees_it(app, client, auth, api, world):
