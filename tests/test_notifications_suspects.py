@@ -126,6 +126,27 @@ def test_a_suspicion_the_lab_closed_tells_no_one_now_or_later(app, world, lab_te
     assert len(notices(managers[1].organisation_id)) == 1
 
 
+def test_a_result_made_with_an_overdue_standard_tells_its_owner_why(
+    app, client, auth, lab, lab_technician, world
+):
+    _standard, managers, _results, _bystander = world
+    never_calibrated = StandardFactory(owner=lab)
+    made = record_verification(
+        lab_technician,
+        InstrumentFactory(owner=managers[0].organisation, serial_number="CAN-OD"),
+        standards_used=[never_calibrated],
+        override_reason="Chuẩn dự phòng, chưa kịp hiệu chuẩn",
+    )
+    db.session.commit()
+    assert made.suspect
+
+    assert run(app)["notifications_created"] == 1
+    [notice] = notices(managers[0].organisation_id)
+    assert notice.subject_id == notice.stage == made.id
+    page = logged_in(client, auth, managers[0]).get("/notifications/").get_data(as_text=True)
+    assert "CAN-OD" in page and "Made with a standard that was overdue on" in page
+
+
 def test_a_bad_result_voided_before_the_run_tells_no_one(app, world):
     standard, managers, results, _bystander = world
     bad = found_out_of_tolerance(standard)

@@ -80,10 +80,13 @@ def _current_revisions(roots: set[int]) -> dict[int, Event]:
     return {first: event for first, event in db.session.execute(stmt)}
 
 
-def _suspect_text(event: Event, cause: Event | None) -> str:
-    """Why the owner's result is in doubt: the standard's bad result, or a standard used while overdue."""
-    if cause is None or cause.item_id == event.item_id:
+def _suspect_text(notification: Notification, event: Event, cause: Event | None) -> str:
+    """Why the owner's result is in doubt: the standard's bad result, or a standard used while overdue
+    (a suspicion whose cause is the event itself)."""
+    if notification.stage == notification.subject_id:
         return _("Made with a standard that was overdue on %(date)s", date=format_day(event.performed_on))
+    if cause is None:  # the bad result was voided since
+        return _("A standard used for this result was found out of tolerance or failed")
     standard = _item_title(cause.item)
     if cause.result == "fail":
         return _(
@@ -109,7 +112,7 @@ def _suspect_entry(notification: Notification, events: dict[int, Event], today: 
         title,
         _("Result in doubt since %(date)s", date=format_day(notification.valid_until)),
         event.valid_until,
-        _suspect_text(event, events.get(notification.stage)),
+        _suspect_text(notification, event, events.get(notification.stage)),
         url_for("events.detail", event_id=event.id),
     )
 
