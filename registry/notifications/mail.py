@@ -125,7 +125,10 @@ def _message(
             "user": user,
             "status_word": lambda status: str(STATUS_LABELS[status]),
         }
-        subject = _("Metrology registry: %(count)d reminder(s)", count=len(listed))
+        if all(n.kind == NotificationKind.SUSPECT for n in notifications):
+            subject = _("Metrology registry: %(count)d result(s) in doubt", count=len(listed))
+        else:
+            subject = _("Metrology registry: %(count)d reminder(s)", count=len(listed))
         text = render_template("notifications/email.txt", **values)
         html = render_template("notifications/email.html", **values)
     return OutboxMessage(

@@ -60,6 +60,15 @@ def run_expiry(actor: Actor, today: date) -> dict[str, Any]:
     return _announce(actor, today, batch, ledger.insert_expiry_notices(today, batch))
 
 
+def run_suspects(actor: Actor, today: date) -> dict[str, Any]:
+    """A job of its own, not a step of flagging: flagging lives in ``events``, below this domain, and runs
+    inside the request that records a result (one bad result can flag 80,000 events); the owners' notices
+    and their e-mails are this job's work, within the hour, whatever made the event suspect."""
+    policy.require(actor, Notification, Permission.CREATE)
+    batch = uuid.uuid4().hex
+    return _announce(actor, today, batch, ledger.insert_suspect_notices(today, batch))
+
+
 def run_overdue_digest(actor: Actor, today: date) -> dict[str, Any]:
     policy.require(actor, Notification, Permission.CREATE)
     batch = uuid.uuid4().hex
@@ -165,7 +174,7 @@ def notifications_visible(actor: Actor, kind: str | None = None) -> Select[tuple
         stmt = stmt.where(condition)
     if kind:
         if kind not in {k.value for k in NotificationKind}:
-            raise ServiceError({"kind": _l("Choose reminder, expiry or digest.")})
+            raise ServiceError({"kind": _l("Choose reminder, expiry, digest or suspect.")})
         stmt = stmt.where(Notification.kind == kind)
     return stmt
 
