@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from registry.auth.policy import SystemActor
 from registry.catalogue.models import AdminUnit, InstrumentType
@@ -60,6 +60,10 @@ PROFILE_NAMES = {
 PROFILE_WEIGHTS = {"market": 6, "fuel_small": 5, "clinic": 4, "retail": 3, "coffee": 3, "gold": 2}
 
 
+RuleKey = tuple[int, str, int | None]
+MISSING = object()
+
+
 @dataclass
 class Model:
     """What one instrument type comes as: its make, its use, and a transient instrument of that kind on
@@ -72,6 +76,11 @@ class Model:
     interval: int | None
     template: Instrument = field(init=False)
     words: str = field(init=False)  # the folded search words after the serial number
+
+    @property
+    def rule_key(self) -> RuleKey:
+        """What the domain's rules read of an instrument of this model."""
+        return (self.type.id, self.use, self.interval)
 
     def __post_init__(self) -> None:
         self.template = Instrument(use=self.use, interval_months=self.interval)
@@ -118,6 +127,8 @@ class Generator:
         self.events = BulkWriter(Event.__table__)
         self.item_defaults = self.items.defaults()
         self.event_defaults = self.events.defaults()
+        self._cycles: dict[RuleKey, tuple[int, bool]] = {}
+        self._outcomes: dict[tuple[RuleKey, date, Result], Any] = {}
 
     # Organisations -------------------------------------------------------------------------------------
     def organisations(self, count: int) -> list[Owner]:
@@ -216,6 +227,7 @@ class Generator:
         organisation = owner.organisation
         acquired = self.today - timedelta(days=rng.randint(0, 15 * 365))
         serial = f"{model.model.split()[0][:3].upper()}{acquired.year % 100:02d}-{item_id:07d}"
+        key = serial_key(serial)  # the serial number folded: also its first search words
         fate, outcome = rng.random(), ""
         for name, bound in FATES:
             if fate < bound:
@@ -227,8 +239,8 @@ class Generator:
             id=item_id, kind=ItemKind.INSTRUMENT.value, owner_id=organisation.id, type_id=model.type.id,
             serial_number=serial, manufacturer=model.manufacturer, model=model.model, use=model.use,
             interval_months=model.interval, acquired_on=acquired, site_address=organisation.address,
-            site_admin_unit_id=organisation.admin_unit_id, serial_key=serial_key(serial),
-            search_text=" ".join(w for w in (fold(serial), model.words, owner.words) if w),
+            site_admin_unit_id=organisation.admin_unit_id, serial_key=key,
+            search_text=" ".join(w for w in (key, model.words, owner.words) if w),
             state={"retired": ItemState.RETIRED, "out_of_service": ItemState.OUT_OF_SERVICE}.get(
                 outcome, ItemState.IN_SERVICE
             ).value,
@@ -258,12 +270,7 @@ class Generator:
         """About three results, one cycle apart, the latest spread over the last cycle and a bit (so that
         some are due soon and some overdue); each with the validity the domain's rule gives it."""
         rng = self.rng
-        rule = controls.rule_of(model.template, self.today)
-        cycle = rule.cycle_months if rule is not None else model.interval
-        only_initial = rule is not None and (
-            cycle is None or controls.allowed_kinds(rule) <= {EventKind.VERIFICATION_INITIAL}
-        )
-        cycle_days = (cycle or 12) * 365 // 12
+        cycle_days, only_initial = self._cycle(model)
         latest = self.today - timedelta(days=rng.randint(0, cycle_days + 75))
         days = (
             [latest]
@@ -274,12 +281,11 @@ class Generator:
         provider = rng.choice(self.providers).id
         history = []
         for position, day in enumerate(days):
-            kind = self._kind(model, position, day)
             result = Result.FAIL if failed and position == len(days) - 1 else Result.PASS
-            try:
-                validity = rules.validity(model.template, kind, result, day, None)
-            except ServiceError:  # not Group 2 that day and no interval: no result recorded then
+            outcome = self._outcome(model, position == 0, day, result)
+            if outcome is None:
                 continue
+            kind, validity = outcome
             event = dict(self.event_defaults)
             event.update(
                 provider_id=provider, kind=kind.value, performed_on=day, result=result.value,
@@ -289,10 +295,39 @@ class Generator:
             history.append(event)
         return history
 
-    def _kind(self, model: Model, position: int, day: date) -> EventKind:
-        if controls.rule_of(model.template, day) is None:
-            return EventKind.CALIBRATION
-        return EventKind.VERIFICATION_INITIAL if position == 0 else EventKind.VERIFICATION_PERIODIC
+    def _cycle(self, model: Model) -> tuple[int, bool]:
+        """The model's cycle in days today, and whether its rule has an initial verification only."""
+        key = model.rule_key
+        if key not in self._cycles:
+            rule = controls.rule_of(model.template, self.today)
+            cycle = rule.cycle_months if rule is not None else model.interval
+            only_initial = rule is not None and (
+                cycle is None or controls.allowed_kinds(rule) <= {EventKind.VERIFICATION_INITIAL}
+            )
+            self._cycles[key] = ((cycle or 12) * 365 // 12, only_initial)
+        return self._cycles[key]
+
+    def _outcome(
+        self, model: Model, first: bool, day: date, result: Result
+    ) -> tuple[EventKind, rules.Validity] | None:
+        """The kind of a result on ``day`` (a verification while the instrument is Group 2 that day, else a
+        calibration) and the validity the domain's rule gives it; None when it may not be recorded."""
+        key = (model.rule_key, day, result)
+        known = self._outcomes.get(key, MISSING)
+        if known is MISSING:
+            group2 = controls.rule_of(model.template, day) is not None
+            kind = EventKind.VERIFICATION_PERIODIC if group2 else EventKind.CALIBRATION
+            try:
+                known = (group2, rules.validity(model.template, kind, result, day, None))
+            except ServiceError:  # not Group 2 that day and no interval: no result recorded then
+                known = None
+            self._outcomes[key] = known
+        if known is None:
+            return None
+        group2, validity = known
+        if not group2:
+            return EventKind.CALIBRATION, validity
+        return EventKind.VERIFICATION_INITIAL if first else EventKind.VERIFICATION_PERIODIC, validity
 
 
 def generate(
@@ -315,6 +350,10 @@ def generate(
         generator.batch(owners, cumulative, size, counts)
         if progress is not None:
             progress(size)
+    # The planner's statistics, as autovacuum would refresh them later: the pages are planned for the new
+    # sizes at once.
+    for table in ("organisations", "items", "events"):
+        db.session.execute(text(f"ANALYZE {table}"))
     return counts
 
 
