@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -191,34 +192,41 @@ class Generator:
         return Model(instrument_type, manufacturer, model, use, 12 if group1 else None)
 
     # Instruments and their events ----------------------------------------------------------------------
-    def batch(self, owners: list[Owner], cumulative: list[float], count: int, counts: Counts) -> None:
-        item_ids = self.items.ids(count)
+    def prepare(
+        self, owners: list[Owner], cumulative: list[float], item_ids: list[int]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of a batch of instruments and of their events (without the events' ids). Reads no
+        database, so that it runs in a thread while the previous batch is written."""
         items: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
-        chosen = self.rng.choices(owners, cum_weights=cumulative, k=count)
+        chosen = self.rng.choices(owners, cum_weights=cumulative, k=len(item_ids))
         for item_id, owner in zip(item_ids, chosen, strict=True):
             model = self.rng.choices(owner.models, owner.weights)[0]
             item, history = self._instrument(item_id, owner, model)
             items.append(item)
+            for position, event in enumerate(history):
+                year = event["performed_on"].year
+                number = f"{item_id}-{position + 1}"  # unique for the lab: the item's id and the event's rank
+                if event["result"] != Result.FAIL:
+                    event["certificate_number"] = f"{year}/GCN-{number}"
+                    event["verification_token"] = new_verification_token()
+                    if event["kind"].startswith("verification_"):
+                        event["stamp_number"] = f"T{year % 100}-{number}"
+                else:
+                    event["record_number"] = f"{year}/BB-{number}"
             events.extend(history)
+        return items, events
+
+    def write(self, item_ids: list[int], items: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
         event_ids = self.events.ids(len(events))
         for event_id, event in zip(event_ids, events, strict=True):
             event["id"] = event_id
-            if event["result"] != Result.FAIL:
-                event["certificate_number"] = f"{event['performed_on'].year}/GCN-{event_id}"
-                event["verification_token"] = new_verification_token()
-                if event["kind"].startswith("verification_"):
-                    event["stamp_number"] = f"T{event['performed_on'].year % 100}-{event_id}"
-            else:
-                event["record_number"] = f"{event['performed_on'].year}/BB-{event_id}"
         self.items.write(items)
         self.events.write(events)
         parameters = {"seed": self.seed, "today": self.today}
         label = str(self.actor)
         audit_batch(label, "items", item_ids, "demo generate: synthetic instruments", parameters)
         audit_batch(label, "events", event_ids, "demo generate: synthetic events", parameters)
-        counts.instruments += len(items)
-        counts.events += len(events)
 
     def _instrument(
         self, item_id: int, owner: Owner, model: Model
@@ -346,10 +354,23 @@ def generate(
     counts.organisations = len(owners)
     cumulative = list(itertools.accumulate(owner.size for owner in owners))
     db.session.flush()
-    for size in _batches(instruments):
-        generator.batch(owners, cumulative, size, counts)
-        if progress is not None:
-            progress(size)
+    # The next batch is made (Python, in a thread) while this one is written (PostgreSQL, in its own
+    # process): on two cores, both at once. The ids are taken here, on the session's connection.
+    sizes = list(_batches(instruments))
+    with ThreadPoolExecutor(max_workers=1) as maker:
+        ids = generator.items.ids(sizes[0]) if sizes else []
+        pending = maker.submit(generator.prepare, owners, cumulative, ids)
+        for position, size in enumerate(sizes):
+            items, events = pending.result()
+            done = ids
+            if position + 1 < len(sizes):
+                ids = generator.items.ids(sizes[position + 1])
+                pending = maker.submit(generator.prepare, owners, cumulative, ids)
+            generator.write(done, items, events)
+            counts.instruments += len(items)
+            counts.events += len(events)
+            if progress is not None:
+                progress(size)
     # The planner's statistics, as autovacuum would refresh them later: the pages are planned for the new
     # sizes at once.
     for table in ("organisations", "items", "events"):
