@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from registry.auth.policy import SystemActor
+from registry.auth.policy import Actor, SystemActor
 from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
@@ -115,7 +115,7 @@ class Counts:
 
 
 class Generator:
-    def __init__(self, actor: SystemActor, *, seed: int, today: date) -> None:
+    def __init__(self, actor: Actor, *, seed: int, today: date) -> None:
         self.actor = actor
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
         self.seed = seed
@@ -339,7 +339,7 @@ class Generator:
 
 
 def generate(
-    actor: SystemActor,
+    actor: Actor,
     instruments: int,
     *,
     seed: int = 15,
@@ -347,7 +347,11 @@ def generate(
     progress: Callable[[int], None] | None = None,
 ) -> Counts:
     """Add ``instruments`` synthetic instruments (and their organisations and events) to the database;
-    flushes, the caller commits. ``progress`` is told how many instruments each batch wrote."""
+    flushes, the caller commits. ``progress`` is told how many instruments each batch wrote. Only the
+    system (the command line, the benchmark) generates: the rows are written past the services' checks."""
+    if not isinstance(actor, SystemActor):
+        # A programming error, not a user's: no page or API call reaches this function.
+        raise TypeError("generate() is run by the system (the command line, a benchmark), never by a user")
     generator = Generator(actor, seed=seed, today=today or local_today())
     counts = Counts()
     owners = generator.organisations(max(10, round(instruments / PER_ORGANISATION)))
