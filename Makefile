@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 # Two workers: the machines have two cores. Override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint translations messages install install-dev bench bench-reminders clean
+.PHONY: run test lint translations messages install install-dev bench bench-reminders bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: install-dev
 bench-reminders: install-dev
 	@test -n "$(BENCH_DATABASE_URL)" || { echo "make bench-reminders BENCH_DATABASE_URL=... (its schema is dropped)"; exit 2; }
 	$(BIN)/python -m bench.reminders --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
+
+# The registry at scale (issue 15): every page, the jobs and the API against the hand-written SQL floor, on
+# `demo generate` data; one JSON object per operation. BENCH_ARGS="--instruments 1000000" for the national size.
+bench-scale: install-dev
+	@test -n "$(BENCH_DATABASE_URL)" || { echo "make bench-scale BENCH_DATABASE_URL=... (its schema is dropped)"; exit 2; }
+	$(BIN)/python -m bench --url "$(BENCH_DATABASE_URL)" --json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from registry.backup.commands import backup_command, restore_command
 from registry.catalogue.commands import catalogue_group
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
+from registry.demo.generate import generate
 from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
 from registry.extensions import db
 from registry.organisations import services as org_services
@@ -140,6 +142,28 @@ def demo_load(if_empty: bool) -> None:
     for email, organisation, role, _name in DEMO_USERS:
         click.echo(f"  {email:<24} {role.value:<22} ({organisation})")
     click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+
+
+@demo_group.command("generate")
+@click.option("--instruments", type=click.IntRange(min=1), required=True, help="How many instruments to add.")
+@click.option("--seed", type=int, default=15, show_default=True, help="The same seed gives the same data.")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Generate as if on this day."
+)
+def demo_generate(instruments: int, seed: int, today: datetime | None) -> None:
+    """Add N synthetic instruments (with their organisations and about three events each) in bulk: for
+    measuring the registry at a province's or a country's size (bench/README.md)."""
+    day = today.date() if today else local_today()
+    started = time.perf_counter()
+    with (
+        command_transaction("demo-generate") as actor,
+        click.progressbar(length=instruments, label="Instruments", show_eta=True, show_pos=True) as bar,
+    ):
+        counts = generate(actor, instruments, seed=seed, today=day, progress=bar.update)
+    click.echo(
+        f"Generated {counts.instruments} instruments of {counts.organisations} new organisations and "
+        f"{counts.events} events in {time.perf_counter() - started:.0f} s."
+    )
 
 
 @click.group("jobs", help="Scheduler jobs.")
