@@ -27,6 +27,7 @@ def main() -> None:
     def run(name: str) -> None:
         with app.app_context():
             today = local_today()
+        log.info("job started: %s", name)
         log.info("job finished: %s", run_job(app, name, today))
 
     scheduler = BlockingScheduler(timezone=timezone)

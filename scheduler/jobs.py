@@ -39,6 +39,8 @@ JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int | str, int]]
     "reminders": (notifications.run_reminders, (7, 0)),
     "expiry": (notifications.run_expiry, (7, 5)),
     "overdue_digest": (notifications.run_overdue_digest, (7, 10)),
+    # Every hour, before the outbox: an owner hears of a result in doubt soon after the lab records why.
+    "suspects": (notifications.run_suspects, ("*", 10)),
     # Every hour, after the jobs that queue e-mail: what waits for an SMTP server that was down goes soon.
     "outbox": (notifications.run_outbox, ("*", 15)),
 }

@@ -266,3 +266,10 @@ def two_workers(database_url: str, *, public_limit: int, addresses: str) -> Iter
         for application in pair:
             with application.app_context():
                 db.engine.dispose()
+
+
+def page_link(html: str, testid: str) -> str | None:
+    """The address of a list's ``next-page``/``previous-page``/``first-page`` link, None when disabled."""
+    match = re.search(rf'href="([^"]*)" data-testid="{testid}"', html)
+    assert match, f"no {testid} link"
+    return None if match.group(1) == "#" else match.group(1).replace("&amp;", "&")

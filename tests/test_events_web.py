@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from registry.auth.models import Role
 from registry.core.dates import local_today
@@ -22,7 +22,7 @@ from tests.factories import (
     record_verification,
     user_with_role,
 )
-from tests.helpers import field_errors, logged_in, post_form
+from tests.helpers import field_errors, logged_in, page_link, post_form
 
 
 def count_events() -> int:
@@ -290,8 +290,24 @@ def test_the_event_list_pages(client, auth, lab_technician, monkeypatch):
     logged_in(client, auth, lab_technician)
     page = client.get("/events/").get_data(as_text=True)
     assert f'data-event="{second.id}"' in page and f'data-event="{first.id}"' not in page
-    assert 'href="/events/?page=2"' in page and "Page 1 of 2" in page
-    assert f'data-event="{first.id}"' in client.get("/events/?page=2").get_data(as_text=True)
+    second_page = client.get(page_link(page, "next-page")).get_data(as_text=True)
+    assert f'data-event="{first.id}"' in second_page and f'data-event="{second.id}"' not in second_page
+    assert f'data-event="{second.id}"' in client.get(page_link(second_page, "previous-page")).text
+
+
+def test_the_suspect_filter_stays_on_the_next_page(client, auth, lab_technician, monkeypatch):
+    from registry.events import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    events = [record_verification(lab_technician, InstrumentFactory()) for _ in range(3)]
+    db.session.execute(update(Event).where(Event.id.in_([e.id for e in events[:2]])).values(suspect=True))
+    logged_in(client, auth, lab_technician)
+    page = client.get("/events/?suspect=1").get_data(as_text=True)
+    following = page_link(page, "next-page")
+    assert following and "suspect=1" in following
+    second_page = client.get(following).get_data(as_text=True)
+    assert f'data-event="{events[0].id}"' in second_page
+    assert page_link(second_page, "next-page") is None, "the unflagged event is not listed"
 
 
 def test_an_items_earlier_results_read_superseded_and_its_standing_one_current(client, auth, lab_technician):

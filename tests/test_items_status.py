@@ -11,9 +11,18 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from registry.core import counting
 from registry.extensions import db
 from registry.items.models import Item
-from registry.items.status import Status, describe, status_counts, status_expression, status_of
+from registry.items.status import (
+    Status,
+    describe,
+    describe_many,
+    status_condition,
+    status_counts,
+    status_expression,
+    status_of,
+)
 from tests.factories import InstrumentFactory, OrganisationFactory, ReferenceMaterialFactory
 
 TODAY = date(2025, 2, 10)
@@ -75,10 +84,41 @@ def test_counts_and_filters_use_the_same_rule(every_combination):
     expected = Counter(status_of(item, TODAY) for item in every_combination)
     assert counts == {status: expected.get(status, 0) for status in Status}
     for status in Status:
+        expected_ids = {item.id for item in every_combination if status_of(item, TODAY) == status}
         stmt = select(Item.id).where(Item.id.in_(ids), status_expression(TODAY) == status.value)
+        assert set(db.session.scalars(stmt)) == expected_ids
+        # The plain conditions the lists filter with (an index serves them) take the same rows.
+        stmt = select(Item.id).where(Item.id.in_(ids), status_condition(status, TODAY))
+        assert set(db.session.scalars(stmt)) == expected_ids, status
+
+
+@pytest.mark.parametrize("due_soon_days", [30, 7, 0])
+def test_the_plain_status_conditions_split_the_rows_like_the_expression(
+    app, monkeypatch, every_combination, due_soon_days
+):
+    monkeypatch.setitem(app.config, "DUE_SOON_DAYS", due_soon_days)
+    ids = [item.id for item in every_combination]
+    for status in Status:
+        stmt = select(Item.id).where(Item.id.in_(ids), status_condition(status, TODAY))
         assert set(db.session.scalars(stmt)) == {
             item.id for item in every_combination if status_of(item, TODAY) == status
-        }
+        }, status
+
+
+def test_a_large_tally_counts_each_status_on_its_own_and_says_which_are_estimates(
+    monkeypatch, every_combination, is_postgres
+):
+    monkeypatch.setattr(counting, "EXACT_UP_TO", 5)
+    ids = [item.id for item in every_combination]
+    counts = status_counts([Item.id.in_(ids)], TODAY)
+    expected = Counter(status_of(item, TODAY) for item in every_combination)
+    for status, count in counts.items():
+        if count.exact:
+            assert count == expected.get(status, 0), status
+        else:
+            assert is_postgres, "SQLite has no estimate: it counts exactly"
+            assert count > counting.EXACT_UP_TO
+    assert not is_postgres or not all(count.exact for count in counts.values())
 
 
 @pytest.mark.parametrize(
@@ -172,3 +212,21 @@ def test_the_words_and_colours_say_the_date_that_matters(app):
         for_life = InstrumentFactory(type_code="TAPE_MEASURE", last_result="pass")
         assert describe(for_life, TODAY).text == "Valid (initial verification only)"
         assert describe(InstrumentFactory(), TODAY).label == "No valid result"
+
+
+def test_describing_many_items_at_once_says_what_describing_each_says(every_combination):
+    """A reminders run describes its items together; each must read as on its own page, including the
+    dates of a failure and of a repair."""
+    try:
+        with db.session.no_autoflush, force_locale("vi"):
+            # One of the two dates of its own on each item (or neither), the other shared: two items
+            # alike but for one date must not read alike.
+            for own in ("last_event_on", "repaired_on", None):
+                for item in every_combination:
+                    item.last_event_on = item.repaired_on = TODAY - timedelta(days=1)
+                    if own:
+                        setattr(item, own, TODAY - timedelta(days=item.id))
+                together = describe_many(every_combination, TODAY)
+                assert together == {item.id: describe(item, TODAY) for item in every_combination}, own
+    finally:
+        db.session.expire_all()  # the dates were set for describing only, never to be saved

@@ -14,11 +14,12 @@ from registry.auth.models import Role
 from registry.auth.policy import SystemActor
 from registry.core.errors import ServiceError
 from registry.extensions import db
+from registry.notifications import services
 from registry.notifications.models import Notification
 from registry.notifications.services import set_stages
 from scheduler.jobs import run_job
 from tests.factories import AccreditationFactory, InstrumentFactory, OrganisationFactory, user_with_role
-from tests.helpers import csrf_token_from, logged_in
+from tests.helpers import csrf_token_from, logged_in, page_link
 
 DAY = date(2026, 3, 1)
 
@@ -59,6 +60,23 @@ def test_the_header_counts_unread_and_the_inbox_marks_them_read(client, auth, re
     client.post("/notifications/read-all", data={"csrf_token": token})
     assert 'data-testid="unread-count"' not in client.get("/notifications/").get_data(as_text=True)
     assert "No notifications." in client.get("/notifications/?kind=expiry").get_data(as_text=True)
+
+
+def test_the_inbox_pages_with_next_and_previous_keeping_the_kind(client, auth, reminded, monkeypatch):
+    monkeypatch.setattr(services, "INBOX_PER_PAGE", 1)
+    manager, _other = reminded
+    logged_in(client, auth, manager)
+    first = client.get("/notifications/?kind=reminder").get_data(as_text=True)
+    following = page_link(first, "next-page")
+    assert following and "kind=reminder" in following
+    second = client.get(following).get_data(as_text=True)
+    shown = [re.findall(r'data-notification="(\d+)"', html) for html in (first, second)]
+    assert len(shown[0]) == len(shown[1]) == 1 and shown[0] != shown[1]
+    assert page_link(second, "next-page") is None
+    assert (
+        re.findall(r'data-notification="(\d+)"', client.get(page_link(second, "previous-page")).text)
+        == shown[0]
+    )
 
 
 def test_the_api_lists_own_notifications_and_another_organisations_is_not_found(api, reminded):

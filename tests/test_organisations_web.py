@@ -12,7 +12,7 @@ from registry.auth.models import Role
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.factories import OrganisationFactory, user_with_role
-from tests.helpers import csrf_token_from, logged_in, post_form, switch_language
+from tests.helpers import csrf_token_from, logged_in, page_link, post_form, switch_language
 
 
 def test_create_organisation_stores_vietnamese_in_nfc(department_officer_client):
@@ -205,9 +205,12 @@ def test_the_list_searches_filters_sorts_and_pages(department_officer_client):
     OrganisationFactory(code="DAKHA", name="Cửa hàng Đắk Hà", is_provider=True, admin_unit_id=_unit("615"))
     db.session.commit()
     first = department_officer_client.get("/organisations/?sort=code").get_data(as_text=True)
-    assert "?sort=code&amp;page=2" in first
-    second = department_officer_client.get("/organisations/?sort=code&page=2").get_data(as_text=True)
+    following = page_link(first, "next-page")
+    assert following and "sort=code" in following
+    second = department_officer_client.get(following).get_data(as_text=True)
     assert "LIST26" in second and "LIST00" not in second
+    back = department_officer_client.get(page_link(second, "previous-page")).get_data(as_text=True)
+    assert "LIST00" in back and "LIST26" not in back
     found = department_officer_client.get(
         "/organisations/", query_string={"q": unicodedata.normalize("NFD", "ĐẮK HÀ")}
     )
@@ -218,8 +221,20 @@ def test_the_list_searches_filters_sorts_and_pages(department_officer_client):
     assert "DAKHA" in by_unit and "LIST01" not in by_unit
     nothing = department_officer_client.get("/organisations/?q=zzzz")
     assert nothing.status_code == 200 and "LIST01" not in nothing.get_data(as_text=True)
-    # Far past the last page: a page, not an error.
-    assert department_officer_client.get("/organisations/?page=999999999999").status_code == 200
+    # A damaged page link: the first page, not an error.
+    damaged = department_officer_client.get("/organisations/?sort=newest&after=bm90LWEtY3Vyc29y")
+    assert damaged.status_code == 200 and 'data-testid="page-reset"' in damaged.get_data(as_text=True)
+
+
+def test_the_newest_first_list_pages_by_registration_time(department_officer_client, monkeypatch):
+    from registry.organisations import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    codes = [OrganisationFactory(code=f"NEW{n}").code for n in range(3)]
+    db.session.commit()
+    first = department_officer_client.get("/organisations/?sort=newest&q=new").get_data(as_text=True)
+    second = department_officer_client.get(page_link(first, "next-page")).get_data(as_text=True)
+    assert codes[2] in first and codes[1] in first and codes[0] in second and codes[1] not in second
 
 
 @pytest.mark.parametrize(

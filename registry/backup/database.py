@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from registry.audit.models import AuditEvent
+from registry.backup import files as certificate_files
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HEADER = b"PGDMP"
@@ -40,6 +41,7 @@ class Summary:
     revision: str | None
     rows: dict[str, int] = dataclasses.field(default_factory=dict)
     checks: list[str] = dataclasses.field(default_factory=list)
+    files: certificate_files.Listed = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -54,10 +56,12 @@ class Summary:
         )
 
 
-def backup(engine: Engine, path: Path, *, force: bool = False) -> Summary:
+def backup(engine: Engine, path: Path, *, force: bool = False, files_dir: Path | None = None) -> Summary:
     """Copy the whole database behind ``engine`` to ``path`` (refused if ``path`` exists, unless
-    ``force``). The file appears only once complete."""
-    if path.exists() and not force:
+    ``force``), and the certificate files its rows name from ``files_dir`` to ``PATH.files``. The file
+    appears only once complete, its files beside it."""
+    folder = certificate_files.files_folder(path)
+    if (path.exists() or folder.exists()) and not force:
         raise BackupError(f"{path} already exists: choose a new file, or give --force to replace it.")
     if path.is_dir():
         raise BackupError(f"{path} is a directory: give the backup file's name.")
@@ -73,16 +77,24 @@ def backup(engine: Engine, path: Path, *, force: bool = False) -> Summary:
             summary = _backup_postgresql(engine, partial)
         else:
             raise BackupError(f"No backup for {engine.dialect.name} databases.")
+        problems = []
+        if files_dir is not None:
+            problems = certificate_files.back_up(summary.files, files_dir, folder)
+            summary.checks.append(certificate_files.describe(len(summary.files) - len(problems), problems))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    return dataclasses.replace(summary, path=path, seconds=time.perf_counter() - started)
+    summary = dataclasses.replace(summary, path=path, seconds=time.perf_counter() - started)
+    if problems:
+        raise BackupError(summary.describe("Backed up to") + " Check the certificate files folder.")
+    return summary
 
 
-def restore(engine: Engine, path: Path, *, force: bool = False) -> Summary:
-    """Replace the database behind ``engine`` with the backup at ``path``, and check the result. A
-    database that holds data is replaced only with ``force``. The engine's connections are closed first;
-    stop the web workers and the scheduler before restoring."""
+def restore(engine: Engine, path: Path, *, force: bool = False, files_dir: Path | None = None) -> Summary:
+    """Replace the database behind ``engine`` with the backup at ``path``, and check the result; then put
+    the certificate files its rows name back from ``PATH.files`` into ``files_dir``. A database that holds
+    data is replaced only with ``force``. The engine's connections are closed first; stop the web workers
+    and the scheduler before restoring."""
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
     started = time.perf_counter()
@@ -104,6 +116,15 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> Summary:
         summary = _restore_postgresql(engine, path)
     else:
         raise BackupError(f"No restore for {engine.dialect.name} databases.")
+    if files_dir is not None:
+        with engine.connect() as connection:
+            wanted = certificate_files.listed(connection)
+        copied, problems = certificate_files.copy_listed(
+            wanted, certificate_files.files_folder(path), files_dir
+        )
+        summary.checks.append(certificate_files.describe(copied, problems))
+        if problems:
+            raise BackupError(summary.describe("Restored the database from") + " Files are missing.")
     return dataclasses.replace(summary, seconds=time.perf_counter() - started)
 
 
@@ -200,7 +221,9 @@ def _backup_sqlite(source_file: Path, partial: Path) -> Summary:
             problems = _integrity(copy)
             if problems:
                 raise BackupError(f"The copy fails its integrity check: {'; '.join(problems[:5])}")
-            summary = _sqlite_summary(copy, partial)
+            summary = dataclasses.replace(
+                _sqlite_summary(copy, partial), files=certificate_files.listed_sqlite(copy)
+            )
         finally:
             copy.close()
     finally:
@@ -288,7 +311,13 @@ def _backup_postgresql(engine: Engine, partial: Path) -> Summary:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
-            summary = Summary(partial, 0.0, _revision(connection), _row_counts(connection))
+            summary = Summary(
+                partial,
+                0.0,
+                _revision(connection),
+                _row_counts(connection),
+                files=certificate_files.listed(connection),
+            )
             _run(
                 [
                     pg_dump,

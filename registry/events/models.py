@@ -111,6 +111,7 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         # Certificate identity: (provider, number, revision).
         Index("uq_events_certificate", "provider_id", "certificate_number", "revision", unique=True),
         Index("ix_events_item_performed", "item_id", "performed_on"),
+        Index("ix_events_performed_id", "performed_on", "id"),  # the list, newest first
         Index("uq_events_verification_token", "verification_token", unique=True),
     )
 

@@ -16,9 +16,10 @@ from werkzeug.wrappers import Response
 from registry.auth import policy
 from registry.auth.login import client_address
 from registry.auth.policy import Permission
+from registry.core.counting import count_rows
 from registry.core.dates import local_today
 from registry.core.forms import form_status, submitted
-from registry.core.pagination import page_of
+from registry.core.pagination import Order, list_url, page_from_request, parse_day
 from registry.events import labels
 from registry.events.changes import changes_between
 from registry.events.decision import points_result
@@ -46,6 +47,8 @@ bp = Blueprint("events", __name__)
 Page = Response | str | tuple[str, int]
 PER_PAGE = 50
 NEWEST_FIRST = (Event.performed_on.desc(), Event.id.desc())
+# The list's keyset order, newest first (the index on performed_on, id serves it).
+LIST_ORDER = Order("newest", Event.performed_on, Event.id, descending=True, parse=parse_day, nullable=False)
 
 
 def _events_of(item: Item) -> list[Event]:
@@ -79,12 +82,12 @@ def index() -> str:
     stmt = events_visible(current_user)
     if suspect_only:
         stmt = stmt.where(Event.suspect.is_(True))
-    result = page_of(stmt.order_by(*NEWEST_FIRST), request.args.get("page"), PER_PAGE)
     return render_template(
         "events/index.html",
-        result=result,
+        result=page_from_request(stmt, LIST_ORDER, PER_PAGE),
+        total=count_rows(stmt),
         suspect_only=suspect_only,
-        page_url=lambda number: url_for("events.index", page=number, suspect="1" if suspect_only else None),
+        list_url=list_url,
         can_record=policy.permits(current_user, Event, Permission.RECORD),
     )
 

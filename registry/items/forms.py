@@ -15,12 +15,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange, Optional
 
 from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.core.forms import (
     DayField,
-    WholeNumberField,
     date_text,
     hint,
     max_length,
@@ -231,9 +229,10 @@ class ItemFilterForm(FlaskForm):
     admin_unit = SelectField(_l("Site administrative unit"), validate_choice=False)
     due_before = DayField(_l("Due before"))
     sort = SelectField(_l("Sort by"), validate_choice=False)
-    page = WholeNumberField(
-        validators=[Optional(), NumberRange(min=1, message=_l("Use a number of at least %(min)s."))]
-    )
+    # Keyset pages: the cursor of the page after or before this one, or a jump to a due date.
+    after = StringField()
+    before = StringField()
+    start = DayField(_l("Jump to due date"))
 
     def __init__(self, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

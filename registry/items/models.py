@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -81,8 +81,26 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         # Serial numbers are unique per owner and type (standards and reference materials have no type:
         # their uniqueness per owner and kind is checked by the service).
         UniqueConstraint("owner_id", "type_id", "serial_number"),
-        Index("ix_items_kind_owner", "kind", "owner_id"),
         Index("ix_items_valid_until", "valid_until"),
+        # The lists' order (valid_until NULLS LAST, id) for the Department, for one owner, and the
+        # columns of the rarer statuses (retired, failed, awaiting verification…), counted exactly.
+        Index("ix_items_kind_valid_until_id", "kind", "valid_until", "id"),
+        Index("ix_items_owner_kind_valid_until_id", "owner_id", "kind", "valid_until", "id"),
+        Index("ix_items_status_columns", "kind", "state", "last_result", "needs_reverification"),
+        Index(
+            "ix_items_awaiting_reverification",
+            "kind",
+            "state",
+            postgresql_where=text("needs_reverification"),
+            sqlite_where=text("needs_reverification"),
+        ),
+        # The search's LIKE '%…%' on PostgreSQL (SQLite scans: a single office's registry is small).
+        Index(
+            "ix_items_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         Index("ix_items_owner_serial_key", "owner_id", "serial_key"),
     )
 

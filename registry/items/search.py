@@ -8,6 +8,7 @@ whatever the normalisation (NFC or NFD) the query was typed in.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,10 +23,11 @@ from registry.auth.policy import Actor
 from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.core.dates import clean_date
 from registry.core.errors import ServiceError
+from registry.core.pagination import Order, parse_day, parse_text, parse_whole
 from registry.core.text import fold, fold_all
 from registry.core.validation import code_or_none
 from registry.items.models import Item, ItemKind
-from registry.items.status import Status, status_expression
+from registry.items.status import Status, status_condition
 from registry.organisations.models import Organisation
 
 MAX_QUERY_LENGTH = 200
@@ -147,7 +149,7 @@ def filter_conditions(
                     )
                 }
             )
-        conditions.append(status_expression(today) == filters.status)
+        conditions.append(status_condition(Status(filters.status), today))
     due_before = clean_date(filters.due_before, field="due_before", required=False)
     if due_before is not None:
         conditions.append(Item.valid_until < due_before)
@@ -180,13 +182,15 @@ SORT_KEYS: dict[ItemKind, tuple[str, ...]] = {
 DEFAULT_SORT = "valid_until"
 
 
-def sorted_items(stmt: Select[Any], kind: ItemKind, sort: str) -> Select[Any]:
-    """``stmt`` (a select of items) ordered by the whitelisted ``sort`` key, ties broken by id."""
+def item_order(stmt: Select[Any], kind: ItemKind, sort: str) -> tuple[Select[Any], Order]:
+    """``stmt`` (a select of items) joined to what the whitelisted ``sort`` key needs, and that order:
+    the key's column (rows without a value last, whichever the direction), ties broken by the id."""
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     if key not in SORT_KEYS[kind]:
         raise ServiceError({"sort": _l("Unknown sort order %(sort)s.", sort=sort[:40])})
     column: Any
+    parse: Callable[[Any], Any] = parse_text
     if key == "owner":
         owner = aliased(Organisation)
         stmt = stmt.join(owner, Item.owner_id == owner.id)
@@ -200,10 +204,14 @@ def sorted_items(stmt: Select[Any], kind: ItemKind, sort: str) -> Select[Any]:
         stmt = stmt.outerjoin(unit, Item.site_admin_unit_id == unit.id)
         column = unit.name
     elif key == "created":
-        column = Item.id
+        column, parse = Item.id, parse_whole
     else:
         column = getattr(Item, key)
-    # Rows without a value last, whichever the direction (the same on SQLite and PostgreSQL).
-    order = [column.is_(None), column.desc() if descending else column.asc()]
-    tie = Item.id.desc() if descending else Item.id.asc()
-    return stmt.order_by(*order, tie)
+        parse = parse_day if key == "valid_until" else parse_text
+    return stmt, Order(sort, column, Item.id, descending, parse, nullable=key != "created")
+
+
+def sorted_items(stmt: Select[Any], kind: ItemKind, sort: str) -> Select[Any]:
+    """``stmt`` (a select of items) in the whitelisted ``sort`` order, whole (the downloads)."""
+    stmt, order = item_order(stmt, kind, sort)
+    return stmt.order_by(*order.clauses())

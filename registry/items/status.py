@@ -17,15 +17,17 @@ SQL, so the expression means the same on SQLite (dates as ISO text) and on Postg
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from registry.core.counting import Count, count_rows
 from registry.extensions import db
 from registry.i18n import format_day
 from registry.items.models import Item, ItemKind, ItemState, Result
@@ -81,23 +83,105 @@ def due_soon_days() -> int:
     return int(current_app.config["DUE_SOON_DAYS"])
 
 
-def status_expression(today: date) -> ColumnElement[str]:
-    """The status of each row of ``items`` on ``today``, as one CASE expression."""
+@dataclass(frozen=True)
+class _Branch:
+    """One branch of the rule: the rows it takes (``when``) and, written so that a NULL cannot hide a row,
+    the rows it lets through to the next branch (``unless``, the complement of ``when``). ``dated``: the
+    branch takes only rows with a ``valid_until``; ``unless_dated``: the complement among those rows
+    (None: they all go through), so that a dated status reads as a plain range the planner estimates
+    and an index serves."""
+
+    status: Status
+    when: ColumnElement[bool]
+    unless: ColumnElement[bool]
+    dated: bool = False
+    unless_dated: ColumnElement[bool] | Literal["same"] | None = "same"
+
+
+def _other_states(state: ItemState) -> ColumnElement[bool]:
+    return Item.state.in_([other.value for other in ItemState if other != state])
+
+
+def _branches(today: date) -> list[_Branch]:
+    """THE rule, branch by branch in order (rows that no branch takes are ``valid``)."""
     soon = today + timedelta(days=due_soon_days())
-    return case(
-        (Item.state == ItemState.RETIRED.value, Status.RETIRED.value),
-        (Item.state == ItemState.OUT_OF_SERVICE.value, Status.OUT_OF_SERVICE.value),
-        (
-            and_(Item.kind == ItemKind.REFERENCE_MATERIAL.value, Item.valid_until.is_(None)),
-            Status.VALID.value,
+    material = Item.kind == ItemKind.REFERENCE_MATERIAL.value
+    return [
+        # The state's complement is the other states (an IN list, which an index serves; ``!=`` is not).
+        _Branch(Status.RETIRED, Item.state == ItemState.RETIRED.value, _other_states(ItemState.RETIRED)),
+        _Branch(
+            Status.OUT_OF_SERVICE,
+            Item.state == ItemState.OUT_OF_SERVICE.value,
+            _other_states(ItemState.OUT_OF_SERVICE),
         ),
-        (and_(Item.valid_until.is_(None), Item.last_result.is_(None)), Status.NEVER.value),
-        (Item.last_result == Result.FAIL.value, Status.FAILED.value),
-        (Item.needs_reverification.is_(True), Status.AWAITING_REVERIFICATION.value),
-        (Item.valid_until < today, Status.OVERDUE.value),
-        (Item.valid_until <= soon, Status.DUE_SOON.value),
-        else_=Status.VALID.value,
+        _Branch(
+            Status.VALID,
+            and_(material, Item.valid_until.is_(None)),
+            or_(~material, Item.valid_until.is_not(None)),
+            unless_dated=None,
+        ),
+        _Branch(
+            Status.NEVER,
+            and_(Item.valid_until.is_(None), Item.last_result.is_(None)),
+            or_(Item.valid_until.is_not(None), Item.last_result.is_not(None)),
+            unless_dated=None,
+        ),
+        _Branch(
+            Status.FAILED,
+            Item.last_result == Result.FAIL.value,
+            or_(Item.last_result.is_(None), Item.last_result != Result.FAIL.value),
+        ),
+        _Branch(
+            Status.AWAITING_REVERIFICATION,
+            Item.needs_reverification == true(),
+            Item.needs_reverification == false(),
+        ),
+        _Branch(
+            Status.OVERDUE,
+            Item.valid_until < today,
+            or_(Item.valid_until.is_(None), Item.valid_until >= today),
+            dated=True,
+            unless_dated=Item.valid_until >= today,
+        ),
+        _Branch(
+            Status.DUE_SOON,
+            Item.valid_until <= soon,
+            or_(Item.valid_until.is_(None), Item.valid_until > soon),
+            dated=True,
+            unless_dated=Item.valid_until > soon,
+        ),
+    ]
+
+
+def _fall_through(branches: list[_Branch], *, dated: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the rows that ``branches`` let through (among the rows with a date: ``dated``)."""
+    if not dated:
+        return [branch.unless for branch in branches]
+    kept = [branch.unless if branch.unless_dated == "same" else branch.unless_dated for branch in branches]
+    return [condition for condition in kept if condition is not None and not isinstance(condition, str)]
+
+
+def status_expression(today: date) -> ColumnElement[str]:
+    """The status of each row of ``items`` on ``today``, as one CASE expression (to show or group by)."""
+    return case(
+        *((branch.when, branch.status.value) for branch in _branches(today)), else_=Status.VALID.value
     )
+
+
+def status_condition(status: Status, today: date) -> ColumnElement[bool]:
+    """The rows of ``items`` whose status on ``today`` is ``status``, as plain conditions on the columns
+    (``valid_until < :today AND state = …``) that an index on ``valid_until`` serves, which a comparison
+    with :func:`status_expression` cannot: each branch's own condition and the complements of those
+    before it, read off the same branches as the CASE expression."""
+    branches = _branches(today)
+    taken = [
+        and_(*_fall_through(branches[:index], dated=branch.dated), branch.when)
+        for index, branch in enumerate(branches)
+        if branch.status == status
+    ]
+    if status == Status.VALID:
+        taken.append(and_(*(branch.unless for branch in branches)))
+    return or_(*taken) if len(taken) > 1 else taken[0]
 
 
 def status_of(item: Item, today: date) -> Status:
@@ -121,14 +205,20 @@ def status_of(item: Item, today: date) -> Status:
     return Status.VALID
 
 
-def status_counts(conditions: list[ColumnElement[bool]], today: date) -> dict[Status, int]:
-    """How many rows meeting ``conditions`` have each status on ``today`` (zeros included)."""
-    expression = status_expression(today)
-    rows = db.session.execute(select(expression, func.count()).where(*conditions).group_by(expression))
-    counts = dict.fromkeys(Status, 0)
-    for value, count in rows:
-        counts[Status(value)] = count
-    return counts
+def status_counts(conditions: list[ColumnElement[bool]], today: date) -> dict[Status, Count]:
+    """How many rows meeting ``conditions`` have each status on ``today`` (zeros included): exact for a
+    small set (one GROUP BY), and for a large one each status on its own, estimated above
+    ``EXACT_UP_TO`` rows (:mod:`registry.core.counting` says why), so that the Department's tally over a
+    million items reads the planner's statistics instead of every row."""
+    rows = select(Item.id).where(*conditions)
+    counts = dict.fromkeys(Status, Count(0))
+    if count_rows(rows).exact:
+        expression = status_expression(today)
+        grouped = db.session.execute(select(expression, func.count()).where(*conditions).group_by(expression))
+        for value, count in grouped:
+            counts[Status(value)] = Count(count)
+        return counts
+    return {status: count_rows(rows.where(status_condition(status, today))) for status in Status}
 
 
 @dataclass(frozen=True)
@@ -143,6 +233,8 @@ class StatusView:
 
 
 def describe(item: Item, today: date) -> StatusView:
+    """Reads the item's status and kind, valid_until, last_event_on and repaired_on (and nothing else:
+    :func:`describe_many` keys its wording on them)."""
     status = status_of(item, today)
     day = format_day(item.valid_until)
     material = item.kind == ItemKind.REFERENCE_MATERIAL
@@ -187,3 +279,22 @@ def describe(item: Item, today: date) -> StatusView:
     return StatusView(
         status, str(label), str(texts[status]), str(details.get(status, "")), STATUS_CLASSES[status]
     )
+
+
+def describe_many(items: Iterable[Item], today: date) -> dict[int, StatusView]:
+    """:func:`describe` of many items by id, each distinct description worded once: a reminders run
+    describes hundreds of thousands of items, most of them sharing their status and dates."""
+    described: dict[tuple[Any, ...], StatusView] = {}
+    result = {}
+    for item in items:
+        key = (
+            status_of(item, today),
+            item.kind,
+            item.valid_until,
+            item.last_event_on,
+            item.repaired_on,
+        )
+        if key not in described:
+            described[key] = describe(item, today)
+        result[item.id] = described[key]
+    return result

@@ -17,11 +17,12 @@ from werkzeug.wrappers import Response
 
 from registry.auth import policy
 from registry.auth.policy import Permission
+from registry.core.counting import count_rows
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
 from registry.core.export import FORMATS, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
-from registry.core.pagination import page_of
+from registry.core.pagination import PAGE_ARGS, jump_to, keyset_page, list_url
 from registry.extensions import db
 from registry.items import labels, services
 from registry.items.export import columns
@@ -38,7 +39,7 @@ from registry.items.forms import (
 )
 from registry.items.history import item_history
 from registry.items.models import Instrument, Item, ItemKind
-from registry.items.search import DEFAULT_SORT, ItemFilters, filter_conditions, sorted_items
+from registry.items.search import DEFAULT_SORT, ItemFilters, filter_conditions, item_order
 from registry.items.services import MODELS, check_may_look_up, get_item, lookup_instruments
 from registry.items.status import Status, describe, status_counts, status_labels
 from registry.items.urls import CREATE_ENDPOINTS, EDIT_ENDPOINTS, LIST_ENDPOINTS, item_url
@@ -68,20 +69,13 @@ def _item_helpers() -> dict[str, Any]:
     }
 
 
-def _page_url(page: int) -> str:
-    args: dict[str, Any] = request.args.to_dict()
-    args.pop("format", None)
-    args["page"] = page
-    return url_for(request.endpoint or "", **args)
-
-
 def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
     fmt = request.args.get("format", "")
     if fmt and fmt not in FORMATS:
         abort(400)
     form = ItemFilterForm(kind, formdata=request.args)
     today = local_today()
-    context: dict[str, Any] = {"result": None, "counts": {}}
+    context: dict[str, Any] = {"result": None, "counts": {}, "total": None}
     status = 200
     if form.validate():
         filters = ItemFilters(
@@ -94,24 +88,36 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
         )
         try:
             conditions = filter_conditions(current_user, kind, filters, today)
-            stmt = sorted_items(select(MODELS[kind]).where(*conditions), kind, form.sort.data or DEFAULT_SORT)
+            stmt, order = item_order(
+                select(MODELS[kind]).where(*conditions), kind, form.sort.data or DEFAULT_SORT
+            )
+            if form.start.data is not None and order.column is not Item.valid_until:
+                raise ServiceError({"start": _("Sort by “Valid until” to jump to a due date.")})
             unfiltered_status = filter_conditions(current_user, kind, replace(filters, status=None), today)
         except ServiceError as error:
             apply_service_error(form, error)
             status = 422
         else:
             if fmt:
-                rows = db.session.scalars(stmt)
+                rows = db.session.scalars(stmt.order_by(*order.clauses()))
                 return export_response(
                     fmt, f"{EXPORT_NAMES[kind]}-{today.isoformat()}", columns(kind, today), rows
                 )
             context = {
-                "result": page_of(stmt, form.page.data, PER_PAGE),
+                "result": keyset_page(
+                    stmt,
+                    order,
+                    PER_PAGE,
+                    after=form.after.data or None,
+                    before=form.before.data or None,
+                    start=jump_to(order, form.start.data) if form.start.data else None,
+                ),
                 "counts": status_counts(unfiltered_status, today),
+                "total": count_rows(select(Item.id).where(*conditions)),
             }
     else:
         status = 422
-    export_args = {key: value for key, value in request.args.items() if key not in {"page", "format"}}
+    export_args = {key: value for key, value in request.args.items() if key not in {*PAGE_ARGS, "format"}}
     return render_template(
         "items/list.html",
         kind=kind,
@@ -120,7 +126,8 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
         statuses=list(Status),
         status_labels=status_labels(kind),
         export_args=export_args,
-        page_url=_page_url,
+        list_url=list_url,
+        can_jump=(form.sort.data or DEFAULT_SORT).removeprefix("-") == "valid_until",
         can_create=policy.permits(current_user, MODELS[kind], Permission.CREATE),
         can_look_up=kind == ItemKind.INSTRUMENT
         and policy.permits(current_user, Instrument, Permission.LOOK_UP),

@@ -9,31 +9,47 @@ from flask.views import MethodView
 
 from registry.api.auth import api_user
 from registry.api.blueprint import Blueprint
-from registry.api.fields import AwareDateTime, Day, Integer, Schema, String
+from registry.api.fields import AwareDateTime, Day, Integer, Schema, String, choice
 from registry.api.pagination import ListArgsSchema, page_schema, paginate
 from registry.api.schemas import documents_errors
 from registry.core.dates import local_today
 from registry.notifications import services
 from registry.notifications.entries import Entry, entries
-from registry.notifications.models import Notification
+from registry.notifications.models import Notification, NotificationKind, Subject
 
 blp = Blueprint(
     "notifications_api",
     __name__,
     url_prefix="/notifications",
-    description="Reminders, expiry notices and the Department's daily digest, for the caller's organisation.",
+    description="Reminders, expiry notices, suspect results and the Department's daily digest, for the "
+    "caller's organisation.",
 )
 
 
 class NotificationSchema(Schema):
     id = Integer()
-    kind = String(metadata={"description": "reminder, expiry or digest."})
-    subject_type = String(metadata={"description": "item, accreditation, designation, verifier or digest."})
+    kind = choice(NotificationKind, metadata={"description": "reminder, expiry, digest or suspect."})
+    subject_type = choice(
+        Subject,
+        metadata={
+            "description": "item, accreditation, designation, verifier, digest, or event (a suspect result, "
+            "named by its first revision)."
+        },
+    )
     subject_id = Integer()
     title = String()
     status = String(metadata={"description": "The subject's status today, in words."})
-    valid_until = Day()
-    stage = Integer(metadata={"description": "Days before valid_until; negative: days overdue."})
+    valid_until = Day(
+        metadata={
+            "description": "The subject's end date; for a suspect result, the day it was found suspect."
+        }
+    )
+    stage = Integer(
+        metadata={
+            "description": "Days before valid_until; negative: days overdue. For a suspect result, the event "
+            "(first revision) whose bad result made it suspect."
+        }
+    )
     message = String(metadata={"description": "What the reminder says, in words."})
     url = String(metadata={"description": "The subject's page."})
     created_at = AwareDateTime()
@@ -41,7 +57,7 @@ class NotificationSchema(Schema):
 
 
 class NotificationArgsSchema(ListArgsSchema):
-    kind = String(metadata={"description": "reminder, expiry or digest."})
+    kind = choice(NotificationKind, metadata={"description": "reminder, expiry, digest or suspect."})
 
 
 def _row(entry: Entry) -> dict[str, Any]:

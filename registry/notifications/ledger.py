@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, and_, case, exists, func, literal, select, true
+from sqlalchemy import Date, DateTime, Integer, and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from registry.core.models import utcnow
+from registry.events.models import Event, EventState
+from registry.events.suspects.models import ImpactAssessment, SuspectRule, Suspicion
 from registry.extensions import db
 from registry.items.models import Item, ItemKind, ItemState
 from registry.notifications.models import (
@@ -201,6 +204,54 @@ def insert_digest(today: date, batch: str, department_ids: Sequence[int]) -> int
         )
         created += _insert(rows, batch)
     return created
+
+
+def insert_suspect_notices(today: date, batch: str) -> int:
+    """Owners hear that a result about their item is in doubt: once per (owner, event, cause), for each
+    open suspicion of an event that is suspect now, whose bad result still stands. A suspicion the lab
+    closed with its impact assessment gives nothing; a cause already announced gives nothing again, even
+    after the flag was cleared and set again. The lab that recorded the bad result is not told: it has the
+    suspect report (DESIGN §4: providers work from their queues); it hears only of its own items."""
+    first = aliased(Suspicion)
+    first_found = (
+        select(func.date(func.min(first.flagged_at)))
+        .where(first.event_id == Suspicion.event_id, first.cause_id == Suspicion.cause_id)
+        .scalar_subquery()
+    )
+    closed_through = (
+        select(func.coalesce(func.max(ImpactAssessment.closes_through), 0))
+        .where(ImpactAssessment.event_id == Suspicion.event_id)
+        .scalar_subquery()
+    )
+    bad = aliased(Event)
+    cause_stands = exists().where(
+        bad.item_id == Suspicion.standard_id,
+        bad.state == EventState.CURRENT.value,
+        or_(bad.result == "fail", bad.as_found_out_of_tolerance.is_(True)),
+        or_(bad.id == Suspicion.cause_id, bad.original_id == Suspicion.cause_id),
+    )
+    rows = (
+        select(
+            Item.owner_id,
+            literal(NotificationKind.SUSPECT.value),
+            literal(Subject.EVENT.value),
+            Suspicion.event_id,
+            first_found.label("valid_until"),
+            Suspicion.cause_id.label("stage"),
+            _today(today),
+        )
+        .select_from(Suspicion)
+        .join(Event, func.coalesce(Event.original_id, Event.id) == Suspicion.event_id)
+        .join(Item, Item.id == Event.item_id)
+        .where(
+            Event.state == EventState.CURRENT.value,
+            Event.suspect.is_(True),
+            Suspicion.id > closed_through,
+            or_(Suspicion.rule == SuspectRule.OVERDUE.value, cause_stands),
+        )
+        .distinct()
+    )
+    return _insert(rows, batch)
 
 
 def created_in(batch: str) -> list[Notification]:

@@ -76,28 +76,35 @@ def queue_digests(actor: Actor, notifications: Sequence[Notification], today: da
     by_organisation: dict[int, list[Notification]] = defaultdict(list)
     for notification in notifications:
         by_organisation[notification.organisation_id].append(notification)
-    queued = 0
+    organisations = recipients(set(by_organisation))
+    languages: dict[str, list[Notification]] = defaultdict(list)
+    for organisation_id, users in organisations.items():
+        for language in {language_of(user) for user in users}:
+            languages[language].extend(by_organisation[organisation_id])
     # Links are written with the site's public address; a request context gives url_for its rules.
     with current_app.test_request_context("/"):
-        for organisation_id, users in recipients(set(by_organisation)).items():
+        # Every subject is described once per language, in one set of queries, not once per organisation.
+        described: dict[str, tuple[dict[int, Entry], list[tuple[DigestRow, str]]]] = {}
+        for language, listed in languages.items():
+            with force_locale(language):
+                described[language] = _describe(listed, today)
+        messages = []
+        for organisation_id, users in organisations.items():
             own = by_organisation[organisation_id]
-            # The subjects are described once per language, not once per recipient.
-            described: dict[str, tuple[list[Entry], list[tuple[DigestRow, str]]]] = {}
             for user in users:
-                language = language_of(user)
-                if language not in described:
-                    with force_locale(language):
-                        described[language] = _describe(own, today)
-                db.session.add(_message(user, own, today, *described[language]))
-                queued += 1
+                by_notification, digest = described[language_of(user)]
+                own_entries = [by_notification[notification.id] for notification in own]
+                own_digest = digest if any(n.kind == NotificationKind.DIGEST for n in own) else []
+                messages.append(_message(user, own, today, own_entries, own_digest))
+    db.session.add_all(messages)
     db.session.flush()
-    return queued
+    return len(messages)
 
 
 def _describe(
     notifications: list[Notification], today: date
-) -> tuple[list[Entry], list[tuple[DigestRow, str]]]:
-    listed = entries(notifications, today, external=True)
+) -> tuple[dict[int, Entry], list[tuple[DigestRow, str]]]:
+    listed = {entry.notification.id: entry for entry in entries(notifications, today, external=True)}
     with_digest = any(n.kind == NotificationKind.DIGEST for n in notifications)
     return listed, [(row, external_url(row.url())) for row in (digest_rows(today) if with_digest else [])]
 
@@ -118,7 +125,10 @@ def _message(
             "user": user,
             "status_word": lambda status: str(STATUS_LABELS[status]),
         }
-        subject = _("Metrology registry: %(count)d reminder(s)", count=len(listed))
+        if all(n.kind == NotificationKind.SUSPECT for n in notifications):
+            subject = _("Metrology registry: %(count)d result(s) in doubt", count=len(listed))
+        else:
+            subject = _("Metrology registry: %(count)d reminder(s)", count=len(listed))
         text = render_template("notifications/email.txt", **values)
         html = render_template("notifications/email.html", **values)
     return OutboxMessage(

@@ -29,6 +29,7 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"  # an item falls due (instruments, standards)
     EXPIRY = "expiry"  # a provider's credential or a reference material expires
     DIGEST = "digest"  # the Department's daily list of overdue Group 2 instruments
+    SUSPECT = "suspect"  # a result about the owner's item was made suspect by a standard's bad result
 
 
 class Subject(enum.StrEnum):
@@ -39,6 +40,7 @@ class Subject(enum.StrEnum):
     DESIGNATION = "designation"
     VERIFIER = "verifier"
     DIGEST = "digest"
+    EVENT = "event"
 
 
 class Notification(db.Model):  # type: ignore[name-defined]
@@ -47,6 +49,10 @@ class Notification(db.Model):  # type: ignore[name-defined]
     ``stage`` counts days relative to ``valid_until``: 30 and 7 are days before it, 0 the day itself,
     -1 the first overdue day, -31, -61… each further 30 days overdue. ``batch`` names the run that
     inserted the row, so that run (and only it) writes the row's e-mail.
+
+    A suspect notice (subject ``event``, named by its first revision) is once per (recipient, event, cause):
+    ``stage`` holds the cause (the first revision of the bad result) and ``valid_until`` the day the event was
+    first found suspect of it, which never moves, because suspicions are append-only.
     """
 
     __tablename__ = "notifications"
@@ -60,6 +66,7 @@ class Notification(db.Model):  # type: ignore[name-defined]
             name="uq_notifications_once",
         ),
         Index("ix_notifications_org_read", "organisation_id", "read_at"),
+        Index("ix_notifications_org_created_id", "organisation_id", "created_at", "id"),  # the inbox
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

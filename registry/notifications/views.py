@@ -15,6 +15,7 @@ from registry.auth.models import User
 from registry.core.dates import iso_date, local_today
 from registry.core.errors import NotFoundError
 from registry.core.forms import form_status, submitted
+from registry.core.pagination import list_url
 from registry.extensions import db
 from registry.items.status import STATUS_LABELS
 from registry.notifications import services
@@ -48,9 +49,12 @@ def _kind() -> str | None:
 def index() -> str:
     kind = _kind()
     today = local_today()
+    result = services.inbox_page(current_user, kind)
     return render_template(
         "notifications/index.html",
-        entries=entries(services.inbox(current_user, kind), today),
+        entries=entries(result.items, today),
+        result=result,
+        list_url=list_url,
         kind=kind,
         kind_labels=KIND_LABELS,
         action_form=ActionForm(),

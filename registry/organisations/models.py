@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, case
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, case
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -44,6 +44,11 @@ class OwnershipClass(enum.StrEnum):
 
 class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
     __tablename__ = "organisations"
+    __table_args__ = (
+        # The list's orders (by name, newest first), each with the id that breaks ties.
+        Index("ix_organisations_name_id", "name", "id"),
+        Index("ix_organisations_created_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)

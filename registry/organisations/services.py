@@ -21,6 +21,7 @@ from registry.auth import policy
 from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit
 from registry.core.errors import FieldErrors, NotFoundError, ServiceError
+from registry.core.pagination import Order, parse_moment
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import clean_code, clean_text, code_or_none
@@ -41,10 +42,18 @@ CONTACT_FIELDS = frozenset({"address", "admin_unit", "sectors"})
 PROFILE_FIELDS = frozenset(
     {"name", "kinds", "tax_code", "state_capital_pct", "foreign_capital_pct", "public_unit", *CONTACT_FIELDS}
 )
-SORTS = {
-    "name": (Organisation.name, Organisation.id),
-    "code": (Organisation.code,),
-    "newest": (Organisation.created_at.desc(), Organisation.id.desc()),
+# The list's orders, each served by an index (name, id), (code), (created_at, id).
+ORDERS = {
+    "name": Order("name", Organisation.name, Organisation.id, nullable=False),
+    "code": Order("code", Organisation.code, Organisation.id, nullable=False),
+    "newest": Order(
+        "newest",
+        Organisation.created_at,
+        Organisation.id,
+        descending=True,
+        parse=parse_moment,
+        nullable=False,
+    ),
 }
 
 
@@ -229,10 +238,15 @@ def search_organisations(
             or_(AdminUnit.code == admin_unit, AdminUnit.parent_code == admin_unit)
         )
         stmt = stmt.where(Organisation.admin_unit_id.in_(units))
-    order = SORTS.get(sort or "name")
+    return stmt.order_by(*organisation_order(sort).clauses())
+
+
+def organisation_order(sort: str | None) -> Order:
+    """The list's order named ``sort`` (by name when None)."""
+    order = ORDERS.get(sort or "name")
     if order is None:
         raise ServiceError({"sort": _l("Sort by name, code or newest.")})
-    return stmt.order_by(*order)
+    return order
 
 
 def get_organisation(actor: Actor, code: str, permission: Permission = Permission.VIEW) -> Organisation:

@@ -16,11 +16,12 @@ from wtforms import SelectChoice
 from registry.auth import policy
 from registry.auth.policy import Permission
 from registry.catalogue.services import admin_units
+from registry.core.counting import count_rows
 from registry.core.dates import local_today
 from registry.core.errors import ServiceError
 from registry.core.export import FORMATS, Column, export_response
 from registry.core.forms import apply_service_error, form_status, submitted
-from registry.core.pagination import page_of
+from registry.core.pagination import list_url, page_from_request
 from registry.extensions import db
 from registry.organisations import services
 from registry.organisations.credentials.forms import ReviewForm
@@ -70,7 +71,7 @@ def index() -> Response | tuple[str, int]:
         abort(400)
     form = OrganisationFilterForm(formdata=request.args)
     form.admin_unit.choices = _admin_unit_choices(_l("All administrative units"))
-    result = None
+    result, total = None, None
     if form.validate():
         try:
             stmt = services.search_organisations(
@@ -86,7 +87,8 @@ def index() -> Response | tuple[str, int]:
             if fmt:
                 return export_response(fmt, f"organisations-{local_today().isoformat()}", EXPORT_COLUMNS,
                                        db.session.scalars(stmt))  # fmt: skip
-            result = page_of(stmt, request.args.get("page"), PER_PAGE)
+            result = page_from_request(stmt, services.organisation_order(form.sort.data or None), PER_PAGE)
+            total = count_rows(stmt)
     filters = {
         name: value for name in ("q", "kind", "admin_unit", "sort") if (value := request.args.get(name))
     }
@@ -95,7 +97,8 @@ def index() -> Response | tuple[str, int]:
         form=form,
         result=result,
         filters=filters,
-        page_url=lambda number: url_for("organisations.index", **{**filters, "page": number}),
+        total=total,
+        list_url=list_url,
         can_create=policy.permits(current_user, Organisation, Permission.CREATE),
     ), form_status(form)
 

@@ -6,7 +6,6 @@ its SHA-256, so that a holder can check a copy."""
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from registry.auth import policy
 from registry.auth.policy import Actor, Permission
 from registry.core.errors import NotFoundError, ServiceError
+from registry.core.storage import certificate_files_dir, write_in_transaction
 from registry.events.models import Event, EventState
 from registry.events.revisions import NOT_THE_RECORDER
 from registry.extensions import db
@@ -33,8 +33,7 @@ class TooLargeError(ServiceError):
 
 
 def files_dir() -> Path:
-    configured = current_app.config["CERTIFICATE_FILES_DIR"]
-    return Path(configured) if configured else Path(current_app.instance_path) / "certificate-files"
+    return certificate_files_dir()
 
 
 def attach_file(actor: Actor, event: Event, *, filename: str, data: bytes) -> CertificateFile:
@@ -53,11 +52,8 @@ def attach_file(actor: Actor, event: Event, *, filename: str, data: bytes) -> Ce
             {"file": _l("This file is not a PDF. Attach the certificate as the PDF you issued.")}
         )
     stored_name = f"{secrets.token_hex(16)}.pdf"
-    directory = files_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    partial = directory / f".{stored_name}.part"
-    partial.write_bytes(data)
-    os.replace(partial, directory / stored_name)  # never a half-written file under its final name
+    # Deleted again if this transaction does not commit: no file without its row.
+    write_in_transaction(files_dir() / stored_name, data)
     record = CertificateFile(
         event_id=event.id,
         sha256=hashlib.sha256(data).hexdigest(),

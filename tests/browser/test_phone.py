@@ -57,3 +57,42 @@ def test_pages_fit_a_phone_screen(
         page.screenshot(path=artifacts / f"phone-{email.split('@')[0]}-{name}.png", full_page=True)
     assert not wider, wider
     assert not browser_problems, "\n".join(browser_problems)
+
+
+LISTS = (
+    "/instruments/",
+    "/instruments/?status=overdue",
+    "/standards/",
+    "/reference-materials/",
+    "/events/",
+    "/organisations/",
+    "/notifications/",
+)
+
+
+@pytest.mark.parametrize("context", [390], indirect=True)
+def test_the_lists_and_their_next_pages_fit_a_phone_in_both_languages(
+    page: Page, live_server: LiveServer, browser_problems: list[str]
+) -> None:
+    log_in(page, live_server, "admin@skhcn.demo")
+    wider = []
+    for language in ("vi", "en"):
+        # The navbar's language buttons are folded into its menu on a phone: the form is submitted as is.
+        with page.expect_navigation():
+            page.evaluate(f"document.querySelector('#language-form button[value={language}]').click()")
+        for path in LISTS:
+            page.goto(live_server(path))
+            assert page.evaluate("document.documentElement.lang") == language
+            shown = [page.url]
+            following = page.get_by_test_id("next-page")
+            if following.count() and following.get_attribute("href") != "#":
+                with page.expect_navigation():
+                    following.click()
+                shown.append(page.url)
+            for url in shown:
+                page.goto(url)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 390:
+                    wider.append(f"{language} {url}: {width} px")
+    assert not wider, wider
+    assert not browser_problems, "\n".join(browser_problems)

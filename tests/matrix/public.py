@@ -43,6 +43,7 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("printing.label", "GET", OTHER):                DEPARTMENT_SEES,
     ("printing.selection", "GET", NONE):             EVERYONE,
     ("printing.day", "GET", NONE):                   EVERYONE,
+    ("printing.choose", "GET", NONE):                EVERYONE,
     # The certificate's PDF: attached by the lab that recorded the event (or the Department's admin),
     # downloaded by whoever sees the event.
     ("public.attach_file", "GET", OWN):        CHANGERS,
