@@ -243,6 +243,8 @@ class Generator:
                 break
         history = [] if outcome == "never" else self._history(model, acquired, failed=outcome == "failed")
         row = dict(self.item_defaults)
+        # search_text is search_text_of()'s words in its order, folded once per model and owner rather than
+        # per row (tests/test_demo_generate.py checks each row against search_text_of).
         row.update(
             id=item_id, kind=ItemKind.INSTRUMENT.value, owner_id=organisation.id, type_id=model.type.id,
             serial_number=serial, manufacturer=model.manufacturer, model=model.model, use=model.use,
