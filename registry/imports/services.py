@@ -229,10 +229,15 @@ def may_confirm(actor: Actor, job: ImportJob) -> bool:
     )
 
 
+def check_may_confirm(actor: Actor, job: ImportJob) -> None:
+    """Refuse (403) an actor who sees ``job`` but may not import into its organisation."""
+    policy.require(actor, job.organisation, Permission.IMPORT_ITEMS, _l("You may not import instruments."))
+
+
 def confirm(actor: Actor, job: ImportJob, *, version: int | None) -> ImportJob:
     """Import the checked file of ``job``, checking every row again (the registry may have changed since
     the preview): all its rows, or — when one is wrong now — none, and the job shows the new verdicts."""
-    policy.require(actor, job.organisation, Permission.IMPORT_ITEMS)
+    check_may_confirm(actor, job)
     if job.state != ImportState.CHECKED:
         raise ConflictError({"_": _l("This import is over: upload the file again.")})
     check_version(job, version)

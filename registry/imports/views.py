@@ -118,6 +118,7 @@ def preview(job_id: int) -> Page:
 @login_required
 def confirm(job_id: int) -> Page:
     job = services.get_job(current_user, job_id)
+    services.check_may_confirm(current_user, job)
     form = ConfirmForm()
     done = submitted(form, lambda: services.confirm(current_user, job, version=form.version.data))
     if done is None:
