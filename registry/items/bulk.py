@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 
 from registry.audit import services as audit
 from registry.core.models import utcnow
@@ -53,14 +53,24 @@ def row_of(item: Item) -> dict[str, Any]:
     return row
 
 
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, :n)")
+
+
 def insert_rows(rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert new items' rows (:func:`row_of`) in one statement and write their audit entry; their ids,
     in order. Call it inside the audit reason that says why they were created."""
     if not rows:
         return []
     table = Item.__table__
-    ids = list(
-        db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
-    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # An INSERT … RETURNING of many rows is several times slower on PostgreSQL than a plain one
+        # (psycopg pipelines that): take the ids from the sequence first, then insert them.
+        ids = list(db.session.scalars(_NEXT_IDS, {"n": len(rows)}))
+        db.session.execute(
+            insert(table), [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+        )
+    else:
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(db.session.execute(returning, rows).scalars())
     audit.record_created(Item, {row_id: {**row, "id": row_id} for row_id, row in zip(ids, rows, strict=True)})
     return ids
