@@ -65,6 +65,10 @@ class Default:
     TODAY = os.environ.get("REGISTRY_TODAY") or None
     # An item whose validity ends within this many days is "due soon".
     DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)
+    # Import files: rows a file may hold; rows the web page imports while the user waits (larger files
+    # go through `flask import instruments`).
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
+    IMPORT_WEB_MAX_ROWS = _env_int("IMPORT_WEB_MAX_ROWS", 20_000)
 
     # Login throttling, counted in the database so it holds across gunicorn workers (the rules are
     # explained in registry/auth/sessions.py, login_wait). Past the free failures of a rule, each further

@@ -52,6 +52,7 @@ def _init_blueprints(app: Flask) -> None:
     from registry.events.suspects.views import bp as suspects_bp
     from registry.events.views import bp as events_bp
     from registry.home.views import bp as home_bp
+    from registry.imports.views import bp as imports_bp
     from registry.items.api import instruments_blp, reference_materials_blp, standards_blp
     from registry.items.views import bp as items_bp
     from registry.notifications.api import blp as notifications_api
@@ -80,6 +81,7 @@ def _init_blueprints(app: Flask) -> None:
         printing_bp,
         plan_bp,
         notifications_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)

@@ -22,6 +22,7 @@ from registry.core.errors import ServiceError
 from registry.demo.generate import generate
 from registry.demo.services import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
 from registry.extensions import db
+from registry.imports.commands import import_group
 from registry.organisations import services as org_services
 from registry.organisations.models import OrgKind
 from registry.plan.commands import indicators_command, plan_group
@@ -197,6 +198,7 @@ COMMANDS: list[Callable[..., Any]] = [
     restore_command,
     indicators_command,
     plan_group,
+    import_group,
 ]
 
 

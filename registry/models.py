@@ -6,6 +6,7 @@ from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User,
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
+from registry.imports.models import ImportJob
 from registry.items.models import Instrument, Item, MeasurementStandard, ReferenceMaterial
 from registry.notifications.models import (
     Notification,
@@ -31,6 +32,7 @@ __all__ = [
     "EventSignature",
     "IdempotencyKey",
     "ImpactAssessment",
+    "ImportJob",
     "Indicator",
     "IndicatorSnapshot",
     "Instrument",

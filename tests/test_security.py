@@ -367,16 +367,23 @@ def rendered_pages(app: Flask, department_admin: User) -> Iterator[tuple[list[tu
         response.close()
 
 
+IMPORT_TEMPLATES = {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def _html_pages(pages: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     html = []
     for label, response in pages:
         if response.mimetype == "text/html":
             html.append((label, response.get_data(as_text=True)))
         else:
-            # The health check and the OpenAPI document (JSON), security.txt (text), a certificate's PDF
-            assert response.mimetype in {"application/json", "text/plain", "application/pdf"}, (
-                f"{label}: unexpected {response.mimetype}"
-            )
+            # The health check and the OpenAPI document (JSON), security.txt (text), a certificate's PDF,
+            # the import templates (CSV and XLSX)
+            assert response.mimetype in {
+                "application/json",
+                "text/plain",
+                "application/pdf",
+                *IMPORT_TEMPLATES,
+            }, f"{label}: unexpected {response.mimetype}"
     return html
 
 

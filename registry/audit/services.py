@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import and_, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from registry.audit.models import AuditEvent
@@ -178,14 +178,87 @@ def _write_audit_rows(session: Session, flush_context: UOWTransaction) -> None:
         session.connection().execute(insert(AuditEvent), rows)
 
 
-def history(table_name: str, row_id: object) -> list[AuditEvent]:
-    """The audit events of one row, oldest first."""
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.table_name == table_name, AuditEvent.row_id == str(row_id))
-        .order_by(AuditEvent.id)
+BATCH_CREATE = "create_batch"
+
+
+def record_created(model: type[Audited], rows: Mapping[int, Mapping[str, Any]]) -> None:
+    """One audit event for many rows of ``model`` inserted together without the ORM (a file import's
+    batch), id → its values: each row's every audited column, as its own "create" event would hold
+    them, so that :func:`history` and :func:`versions` replay every row as if it had one. Written by
+    the author and under the reason in force, like the events of the flush."""
+    if not rows:
+        return
+    session = db.session()
+    reasons = session.info.get(REASONS_KEY)
+    author = _author.get() or Author(None, "system")
+    columns = [attr.key for attr in inspect(model).column_attrs if attr.key not in model.__audit_exclude__]
+    first, last = min(rows), max(rows)
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor_id": author.user_id,
+                "actor_label": author.label,
+                "table_name": inspect(model).persist_selectable.name,
+                "row_id": f"{first}-{last}",
+                "action": BATCH_CREATE,
+                "old_values": None,
+                "new_values": {
+                    "rows": {
+                        str(row_id): {key: _jsonable(values.get(key)) for key in columns}
+                        for row_id, values in rows.items()
+                    }
+                },
+                "reason": reasons[-1] if reasons else None,
+                "first_row_id": first,
+                "last_row_id": last,
+            }
+        ],
     )
-    return list(db.session.scalars(stmt))
+
+
+def _one_row(batch: AuditEvent, row_id: str) -> AuditEvent | None:
+    """The "create" event of one row of a batch, as if it had been written alone (never stored)."""
+    values = (batch.new_values or {}).get("rows", {}).get(row_id)
+    if values is None:
+        return None
+    return AuditEvent(
+        id=batch.id,
+        occurred_at=batch.occurred_at,
+        actor_id=batch.actor_id,
+        actor_label=batch.actor_label,
+        table_name=batch.table_name,
+        row_id=row_id,
+        action="create",
+        old_values=None,
+        new_values=values,
+        reason=batch.reason,
+    )
+
+
+def history(table_name: str, row_id: object) -> list[AuditEvent]:
+    """The audit events of one row, oldest first (a row created in a batch: its part of the batch)."""
+    key = str(row_id)
+    mine = AuditEvent.row_id == key
+    if key.isdigit():
+        number = int(key)
+        mine = or_(
+            mine,
+            and_(
+                AuditEvent.action == BATCH_CREATE,
+                AuditEvent.first_row_id <= number,
+                AuditEvent.last_row_id >= number,
+            ),
+        )
+    stmt = select(AuditEvent).where(AuditEvent.table_name == table_name, mine).order_by(AuditEvent.id)
+    events: list[AuditEvent] = []
+    for audit_event in db.session.scalars(stmt):
+        if audit_event.action != BATCH_CREATE:
+            events.append(audit_event)
+        elif (single := _one_row(audit_event, key)) is not None:
+            events.append(single)
+    return events
 
 
 def versions(table_name: str, row_id: object) -> list[dict[str, Any]]:

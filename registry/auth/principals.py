@@ -17,6 +17,7 @@ class Permission(enum.StrEnum):
     VIEW_HISTORY = "view_history"  # an item's audit trail (names and e-mails of the owner's people)
     REGISTER_ITEMS = "register_items"  # on an organisation: register items it owns
     REGISTER_INSTRUMENTS = "register_instruments"  # on an enterprise: a lab registers one on its behalf
+    IMPORT_ITEMS = "import_items"  # on an organisation: register its instruments from a file
     LOOK_UP = "look_up"  # on instruments: find any owner's by owner code and serial number
     MANAGE_CREDENTIALS = "manage_credentials"  # on a provider: enter and amend its credentials
     REVIEW = "review"  # on a credential: confirm or reject it

@@ -3,7 +3,9 @@ lookups other domains use. Syncing the reference files is in ``registry.catalogu
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -135,12 +137,37 @@ def _code_or_none(code: str | None) -> str | None:
     return code_or_none(code)
 
 
+_remembered: contextvars.ContextVar[dict[tuple[type, str], Any] | None] = contextvars.ContextVar(
+    "catalogue_lookups", default=None
+)
+
+
+@contextmanager
+def lookups_remembered() -> Iterator[None]:
+    """Inside the block, each type and administrative unit is read from the database once: a file of
+    100,000 rows names the same few dozen codes over and over."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _by_code(model: type[InstrumentType] | type[AdminUnit], clean: str | None) -> Any:
+    if not clean:
+        return None
+    remembered = _remembered.get()
+    if remembered is not None and (model, clean) in remembered:
+        return remembered[(model, clean)]
+    row = db.session.scalar(select(model).where(model.code == clean))
+    if remembered is not None:
+        remembered[(model, clean)] = row
+    return row
+
+
 def find_instrument_type(code: str) -> InstrumentType:
     """The type with ``code``, or a 404."""
-    clean = _code_or_none(code)
-    instrument_type = (
-        db.session.scalar(select(InstrumentType).where(InstrumentType.code == clean)) if clean else None
-    )
+    instrument_type: InstrumentType | None = _by_code(InstrumentType, _code_or_none(code))
     if instrument_type is None:
         raise NotFoundError({"code": _l("No such instrument type.")})
     return instrument_type
@@ -220,8 +247,7 @@ def admin_units() -> list[AdminUnit]:
 
 def get_admin_unit(code: str, *, field_name: str = "admin_unit") -> AdminUnit:
     """The unit with ``code`` for a form or import field: an unknown code is a field error."""
-    clean = _code_or_none(code)
-    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == clean)) if clean else None
+    unit: AdminUnit | None = _by_code(AdminUnit, _code_or_none(code))
     if unit is None:
         raise ServiceError({field_name: _l("Unknown administrative unit %(code)s.", code=str(code)[:20])})
     return unit

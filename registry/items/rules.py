@@ -3,6 +3,7 @@ lots, dates in order, the interval an instrument needs, and a reference material
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -31,26 +32,39 @@ RULE_ATTRIBUTES = (
 # --- Cross-field rules ---------------------------------------------------------------------------------
 
 
-def _check_unique(kind: ItemKind, owner: Organisation, values: dict[str, Any], item_id: int | None) -> None:
-    stmt = select(Item.id).where(Item.owner_id == owner.id, Item.kind == kind.value)
-    if item_id is not None:
-        stmt = stmt.where(Item.id != item_id)
+# Whether an instrument's (type id, serial key) is taken already: by default asked of the database; a file
+# import asks a set it read once.
+Taken = Callable[[tuple[int, str]], bool]
+
+
+def _instrument_taken(owner: Organisation, values: dict[str, Any]) -> object:
+    return _l(
+        "%(owner)s already has a %(type)s with serial number %(serial)s.",
+        owner=owner.code,
+        type=values["instrument_type"].code,
+        serial=values["serial_number"],
+    )
+
+
+def _check_unique(
+    kind: ItemKind, owner: Organisation, values: dict[str, Any], item_id: int | None, taken: Taken | None
+) -> None:
     if kind == ItemKind.INSTRUMENT:
         instrument_type = values.get("instrument_type")
         if instrument_type is None or not values.get("serial_number"):
             return
-        stmt = stmt.where(
-            Item.type_id == instrument_type.id, Item.serial_key == serial_key(values["serial_number"])
-        )
-        field, message = (
-            "serial_number",
-            _l(
-                "%(owner)s already has a %(type)s with serial number %(serial)s.",
-                owner=owner.code,
-                type=instrument_type.code,
-                serial=values["serial_number"],
-            ),
-        )
+        key = (instrument_type.id, serial_key(values["serial_number"]))
+        if taken is not None:
+            # A file import: a set read once, not a query a row.
+            if taken(key):
+                raise ServiceError({"serial_number": _instrument_taken(owner, values)})
+            return
+    stmt = select(Item.id).where(Item.owner_id == owner.id, Item.kind == kind.value)
+    if item_id is not None:
+        stmt = stmt.where(Item.id != item_id)
+    if kind == ItemKind.INSTRUMENT:
+        stmt = stmt.where(Item.type_id == key[0], Item.serial_key == key[1])
+        field, message = "serial_number", _instrument_taken(owner, values)
     elif kind == ItemKind.STANDARD:
         if not values.get("serial_number"):
             return
@@ -86,6 +100,7 @@ def check_rules(
     item_id: int | None,
     today: date,
     errors: FieldErrors,
+    taken: Taken | None = None,
 ) -> None:
     acquired_on = values.get("acquired_on")  # not in the future: fields.py reads it so
     if kind == ItemKind.REFERENCE_MATERIAL:
@@ -99,7 +114,7 @@ def check_rules(
     if "serial_number" in errors.fields or "lot" in errors.fields:
         return
     try:
-        _check_unique(kind, owner, values, item_id)
+        _check_unique(kind, owner, values, item_id, taken)
     except ServiceError as error:
         errors.absorb(error)
 

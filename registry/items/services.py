@@ -10,6 +10,7 @@ changed, so a refused request leaves the row untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -35,7 +36,7 @@ from registry.items.models import (
     ReferenceMaterial,
     Result,
 )
-from registry.items.rules import RULE_ATTRIBUTES, check_rules
+from registry.items.rules import RULE_ATTRIBUTES, Taken, check_rules
 from registry.items.search import ItemFilters, filter_conditions, search_columns_of, serial_key
 from registry.items.status import status_counts
 from registry.organisations.models import Organisation
@@ -86,14 +87,31 @@ def create_item(actor: Actor, kind: ItemKind, values: Mapping[str, Any]) -> Item
     """Register an item of ``kind``. ``values`` holds the fields of :data:`fields.FIELDS` [kind] and
     optionally ``owner`` (an organisation code; the actor's own organisation when left out)."""
     check_may_register(actor, kind)
-    today = local_today()
     errors = FieldErrors()
     owner = errors.run(_owner, actor, kind, values.get("owner"))
-    cleaned = clean_fields(
-        kind, {name: value for name, value in values.items() if name != "owner"}, creating=True, errors=errors
-    )
+    fields = {name: value for name, value in values.items() if name != "owner"}
+    item = new_item(kind, owner, fields, today=local_today(), errors=errors)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def new_item(
+    kind: ItemKind,
+    owner: Organisation | None,
+    values: Mapping[str, Any],
+    *,
+    today: date,
+    errors: FieldErrors | None = None,
+    taken: Taken | None = None,
+) -> Item:
+    """An item of ``kind`` for ``owner`` made of ``values``, cleaned and checked by every rule, not yet in
+    the session: what :func:`create_item` registers, and what a file import makes of each row. A broken
+    rule raises one ServiceError naming every wrong field (with those already in ``errors``)."""
+    errors = errors or FieldErrors()
+    cleaned = clean_fields(kind, values, creating=True, errors=errors)
     if owner is not None:
-        check_rules(kind, owner, cleaned, None, today, errors)
+        check_rules(kind, owner, cleaned, None, today, errors, taken)
     errors.raise_if_any()
     assert owner is not None
     item = MODELS[kind](owner=owner, **cleaned)
@@ -105,8 +123,6 @@ def create_item(actor: Actor, kind: ItemKind, values: Mapping[str, Any]) -> Item
             item.site_admin_unit = owner.admin_unit
     _keep_validity(item)
     _keep_search_columns(item, owner)
-    db.session.add(item)
-    db.session.flush()
     return item
 
 

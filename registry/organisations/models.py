@@ -124,8 +124,10 @@ class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
 
     def __acl__(self) -> ACL:
         """The Department changes anything; a manager only the contact details of its own organisation and
-        registers its items; a lab's manager enters its credentials; a lab's staff record as the lab (the
-        Department's admin on its behalf) and register instruments on an enterprise's behalf."""
+        registers its items, one by one or from a file; a lab's manager enters its credentials; a lab's
+        staff record as the lab (the Department's admin on its behalf) and register instruments on an
+        enterprise's behalf, one at a time: only the Department's admin imports a file on another
+        organisation's behalf."""
         acl: list[tuple[str, set[Permission]]] = [
             (
                 DEPARTMENT,
@@ -136,10 +138,13 @@ class Organisation(Audited, Versioned, db.Model):  # type: ignore[name-defined]
                     Permission.MANAGE_CREDENTIALS,
                 },
             ),
-            (manager(self.id), {Permission.CHANGE_CONTACT, Permission.REGISTER_ITEMS}),
+            (
+                manager(self.id),
+                {Permission.CHANGE_CONTACT, Permission.REGISTER_ITEMS, Permission.IMPORT_ITEMS},
+            ),
         ]
         # The registration rule then says whether the organisation may perform the service that day.
-        acl.append((DEPARTMENT_ADMIN, {Permission.RECORD_AS}))
+        acl.append((DEPARTMENT_ADMIN, {Permission.RECORD_AS, Permission.IMPORT_ITEMS}))
         if self.is_provider:
             acl += [
                 (lab_manager(self.id), {Permission.MANAGE_CREDENTIALS}),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
@@ -45,9 +46,9 @@ def _transaction() -> Iterator[None]:
     yield
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    database = tmp_path_factory.mktemp("live") / "registry.sqlite3"
+@contextmanager
+def demo_server(database: Path) -> Iterator[LiveServer]:
+    """The application served over HTTP on a SQLite file of its own, migrated and loaded with the demo."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     with app.app_context():
         flask_migrate.upgrade()
@@ -66,6 +67,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with demo_server(tmp_path_factory.mktemp("live") / "registry.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A demo server for one module alone: for tests that add what the others count (an import adds
+    instruments to the Department's totals)."""
+    with demo_server(tmp_path_factory.mktemp("own") / "registry.sqlite3") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

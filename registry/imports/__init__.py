@@ -1,0 +1,1 @@
+"""Importing instruments from a spreadsheet (XLSX or CSV): a layer above items."""
