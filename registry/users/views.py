@@ -14,7 +14,7 @@ from registry.auth import policy, tokens
 from registry.auth.login import client_address
 from registry.auth.models import TokenPurpose, User
 from registry.auth.policy import Permission
-from registry.auth.sessions import TOO_MANY_FAILURES, LoginThrottled
+from registry.auth.sessions import LoginThrottled
 from registry.auth.views import log_in_and_go
 from registry.core.forms import form_status, submitted
 from registry.organisations.models import Organisation
@@ -175,7 +175,7 @@ def forgot() -> Response | tuple[str, int] | str:
         try:
             request_password_reset(form.email.data, address=client_address())
         except LoginThrottled as throttled:
-            form.form_errors.append(str(TOO_MANY_FAILURES))
+            form.form_errors.append(_("Too many requests. Wait a few minutes and try again."))
             response = make_response(render_template("users/forgot.html", form=form), 429)
             response.headers["Retry-After"] = str(throttled.retry_after)
             return response

@@ -6,7 +6,18 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from tests.matrix import catalogue, events, items, notifications, organisations, plan, public, site, suspects
+from tests.matrix import (
+    catalogue,
+    events,
+    items,
+    notifications,
+    organisations,
+    plan,
+    public,
+    site,
+    suspects,
+    users,
+)
 from tests.matrix.base import Body, Row, UrlValues
 
 DOMAINS: tuple[ModuleType, ...] = (
@@ -19,6 +30,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     public,
     plan,
     notifications,
+    users,
 )
 
 
