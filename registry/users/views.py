@@ -150,8 +150,10 @@ def _link_page(token: str, purpose: TokenPurpose, template: str) -> Response | t
     if changed is None:
         return render_template(template, form=form, account=row.user), form_status(form)
     if purpose is TokenPurpose.INVITATION:
+        # After the login, which starts a fresh session (and so forgets what was flashed before it).
+        response = log_in_and_go(changed, None)
         flash(_("Welcome! Your password is set and you are logged in."), "success")
-        return log_in_and_go(changed, None)
+        return response
     flash(_("Your password has been changed. Log in with the new password."), "success")
     return redirect(url_for("auth.login"))
 
