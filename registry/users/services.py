@@ -58,6 +58,15 @@ def list_users(actor: Actor, organisation: Organisation) -> list[UserRow]:
             select(User).where(User.organisation_id == organisation.id).order_by(User.name, User.email)
         ).unique()
     )
+    return _rows(actor, users)
+
+
+def row_of(actor: Actor, user: User) -> UserRow:
+    """One user as its organisation's list shows it (found with :func:`get_user`)."""
+    return _rows(actor, [user])[0]
+
+
+def _rows(actor: Actor, users: list[User]) -> list[UserRow]:
     ids = [user.id for user in users]
     last_logins: dict[int, datetime] = {
         user_id: at

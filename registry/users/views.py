@@ -73,11 +73,10 @@ def _user_page(organisation: Organisation, user: User, roles_form: RolesForm | N
     if roles_form is None:
         roles_form = RolesForm(formdata=None, data={"role": [role.value for role in policy.roles_of(user)]})
     roles_form.role.choices = services.role_choices(current_user, organisation)
-    rows = {row.user.id: row for row in services.list_users(current_user, organisation)}
     return render_template(
         "users/user.html",
         organisation=organisation,
-        row=rows[user.id],
+        row=services.row_of(current_user, user),
         roles_form=roles_form if manageable else None,
         action_form=ActionForm(formdata=None),
     )
