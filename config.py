@@ -85,6 +85,11 @@ class Default:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 100)
     LOGIN_ACCOUNT_WINDOW_DAYS = _env_int("LOGIN_ACCOUNT_WINDOW_DAYS", 30)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+    # Links sent by e-mail: an invitation is open this many hours, a password reset this many minutes;
+    # an account gets at most PASSWORD_RESETS_PER_HOUR reset e-mails an hour (more requests send nothing).
+    INVITATION_HOURS = _env_int("INVITATION_HOURS", 72)
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
+    PASSWORD_RESETS_PER_HOUR = _env_int("PASSWORD_RESETS_PER_HOUR", 3)
     # Whether the Department's and the labs' accounts must log in with a code from an authenticator app as
     # well as the password (they are sent to set one up at their next login); anyone may turn it on.
     TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", False)

@@ -67,6 +67,7 @@ def _init_blueprints(app: Flask) -> None:
     from registry.public.api import blp as public_api
     from registry.public.printing import bp as printing_bp
     from registry.public.views import bp as public_bp
+    from registry.users.views import bp as users_bp
 
     for blueprint in (
         auth_bp,
@@ -82,6 +83,7 @@ def _init_blueprints(app: Flask) -> None:
         plan_bp,
         notifications_bp,
         imports_bp,
+        users_bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app)

@@ -2,7 +2,15 @@
 
 from registry.api.idempotency import IdempotencyKey
 from registry.audit.models import AuditEvent
-from registry.auth.models import ApiToken, LoginAttempt, RateLimitCounter, User, UserRole, UserSession
+from registry.auth.models import (
+    ApiToken,
+    LoginAttempt,
+    RateLimitCounter,
+    User,
+    UserRole,
+    UserSession,
+    UserToken,
+)
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.events.models import Event, EventSignature
 from registry.events.suspects.models import ImpactAssessment, Suspicion
@@ -57,5 +65,6 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "UserToken",
     "Verifier",
 ]

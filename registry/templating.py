@@ -8,9 +8,12 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.auth import policy
 from registry.auth.forms import LanguageForm, LogoutForm
+from registry.auth.policy import Permission
 from registry.i18n import select_locale
 from registry.organisations.labels import KIND_LABELS
+from registry.users.models import OrganisationUsers
 
 AUDIT_ACTION_LABELS = {
     "create": _l("Created"),
@@ -35,4 +38,8 @@ def init_templating(app: Flask) -> None:
         }
         if current_user.is_authenticated:
             values["logout_form"] = LogoutForm(formdata=None)
+            # The links to an organisation's users (the account menu's, for the user's own organisation).
+            values["sees_users"] = lambda organisation: policy.permits(
+                current_user, OrganisationUsers(organisation), Permission.SEE_USERS
+            )
         return values

@@ -32,8 +32,9 @@ def housekeeping(actor: Actor, today: date) -> JobResult:
     return {**purge_stale_login_data(actor, start_of_day), "idempotency_keys_deleted": forgotten}
 
 
-# name -> (the job, its (hour, minute) in Asia/Ho_Chi_Minh; hour "*" is every hour)
-JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int | str, int]]] = {
+# name -> (the job, its (hour, minute) in Asia/Ho_Chi_Minh, as cron fields: "*" every hour, "*/5" every
+# five minutes)
+JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int | str, int | str]]] = {
     "housekeeping": (housekeeping, (3, 30)),
     "indicator_snapshot": (take_snapshots, (2, 0)),
     "reminders": (notifications.run_reminders, (7, 0)),
@@ -41,8 +42,9 @@ JOBS: dict[str, tuple[Callable[[Actor, date], JobResult], tuple[int | str, int]]
     "overdue_digest": (notifications.run_overdue_digest, (7, 10)),
     # Every hour, before the outbox: an owner hears of a result in doubt soon after the lab records why.
     "suspects": (notifications.run_suspects, ("*", 10)),
-    # Every hour, after the jobs that queue e-mail: what waits for an SMTP server that was down goes soon.
-    "outbox": (notifications.run_outbox, ("*", 15)),
+    # Every five minutes: an invitation or a password-reset link is awaited at the screen (and a reset
+    # link is open an hour), and what waits for an SMTP server that was down goes soon.
+    "outbox": (notifications.run_outbox, ("*", "*/5")),
 }
 
 

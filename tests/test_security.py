@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 
 import config
 from registry import create_app
-from registry.auth.models import Role, User
+from registry.auth import tokens
+from registry.auth.models import Role, TokenPurpose, User
 from registry.events.models import Event
 from registry.extensions import db
 from registry.organisations.models import Organisation
@@ -339,6 +340,15 @@ def _render_every_page(app: Flask, department_admin: User) -> list[tuple[str, An
     passer_by = new_client(app)
     pages.append(("public lookup form", passer_by.get("/verify")))
     pages.append(("unknown certificate token", passer_by.get("/verify/no-such-token")))
+    # The pages the links sent by e-mail open, as their recipients (not logged in) see them.
+    invited = user_with_role(Role.ENTERPRISE_VIEWER, organisation, password_hash="")
+    invitation = tokens.issue(invited, TokenPurpose.INVITATION, why="test: an invitation")
+    reset = tokens.issue(provider, TokenPurpose.PASSWORD_RESET, why="test: a password-reset link")
+    db.session.commit()
+    pages.append(("forgotten password", passer_by.get("/password/forgot")))
+    pages.append(("invitation", passer_by.get(f"/invitation/{invitation}")))
+    pages.append(("password reset", passer_by.get(f"/password/reset/{reset}")))
+    pages.append(("link not valid", passer_by.get("/password/reset/no-such-token")))
 
     for rule in web_rules(app, "GET"):
         url = build_url(app, rule, organisation)

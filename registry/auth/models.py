@@ -60,6 +60,11 @@ class User(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         return not self.roles.isdisjoint(roles)
 
     @property
+    def invited(self) -> bool:
+        """Invited and not yet arrived: the account has no password until the invitee sets one."""
+        return not self.password_hash
+
+    @property
     def two_factor_on(self) -> bool:
         """Whether logging in (and signing) also takes a code from the user's authenticator app."""
         return self.two_factor is not None and self.two_factor.secret is not None
@@ -148,6 +153,30 @@ class RecoveryCode(Audited, db.Model):  # type: ignore[name-defined]
     code_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+
+
+class UserToken(Audited, db.Model):  # type: ignore[name-defined]
+    """A single-use link sent by e-mail — an invitation, or a password reset — stored as the SHA-256
+    digest of its random token (the link itself is only in the e-mail). Used or expired, it opens
+    nothing; a newer link of the same purpose replaces the older one."""
+
+    __tablename__ = "user_tokens"
+    __audit_exclude__ = frozenset({"token_digest"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]

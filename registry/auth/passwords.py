@@ -23,6 +23,10 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    if not password_hash:
+        # An invited account has no password yet: it takes as long to refuse as any other.
+        burn_verification_time(password)
+        return False
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

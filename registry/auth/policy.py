@@ -207,3 +207,42 @@ def own_organisation(actor: Actor) -> Organisation | None:
 def belongs_to(actor: Actor, organisation_id: int | None) -> bool:
     """Whether ``actor`` is a member of the organisation (the system belongs to none)."""
     return organisation_id is not None and member(organisation_id) in principals(actor)
+
+
+def grantable_roles(actor: Actor, organisation: Organisation) -> frozenset[Role]:
+    """The roles ``actor`` may give the users of ``organisation``: those its kinds allow (the Department's
+    roles in the Department only); the Department's admin any of them, a manager those of its own
+    organisation's kind — a lab's manager the lab's roles, an enterprise's manager the enterprise's —
+    never an admin's or the Department's."""
+    fitting: set[Role] = set()
+    if organisation.is_department:
+        fitting |= DEPARTMENT_ROLES
+    if organisation.is_provider:
+        fitting |= PROVIDER_ROLES
+    if organisation.is_enterprise:
+        fitting |= ENTERPRISE_ROLES
+    if acts_for_anyone(actor):
+        return frozenset(fitting)
+    if not isinstance(actor, User) or actor.organisation_id != organisation.id:
+        return frozenset()
+    own: set[Role] = set()
+    if Role.PROVIDER_MANAGER in actor.roles:
+        own |= PROVIDER_ROLES
+    if Role.ENTERPRISE_MANAGER in actor.roles:
+        own |= ENTERPRISE_ROLES
+    return frozenset(fitting & own)
+
+
+def manages(actor: Actor, user: User) -> bool:
+    """Whether ``actor`` may change ``user``'s roles, disable it or invite it again: every role the user
+    holds is one the actor may grant (so a manager never touches the Department's people, nor a lab's
+    manager the enterprise side of an organisation that is both), and never the actor itself."""
+    if isinstance(actor, User) and actor.id == user.id:
+        return False
+    grantable = grantable_roles(actor, user.organisation)
+    return bool(grantable) and user.roles <= grantable
+
+
+def roles_of(user: User) -> list[Role]:
+    """The user's roles, in the order of :class:`Role` (for showing them)."""
+    return [role for role in Role if role in user.roles]

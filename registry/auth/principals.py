@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     ASSESS = "assess"  # on a suspect event: record the impact assessment that closes it (ISO/IEC 17025 §7.10)
     ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
     RESET_TWO_FACTOR = "reset_two_factor"  # on a user: forget its authenticator app (a lost phone)
+    SEE_USERS = "see_users"  # on an organisation's users: list them, with their roles and last logins
+    MANAGE_USERS = "manage_users"  # on an organisation's users: invite, change roles, disable, re-enable
 
 
 # Principals that name no organisation.

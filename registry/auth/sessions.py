@@ -188,6 +188,22 @@ def authenticate(email: str, password: str, *, address: str) -> User | None:
     return None
 
 
+def count_link_request(email: str, *, address: str) -> User | None:
+    """Someone asks for a password-reset link: held back and counted as a failed login is (it is a way in
+    without the password), so it cannot flood a mailbox nor probe addresses faster than a login could.
+    Raises :class:`LoginThrottled` while the rules above hold it back; the account, if there is one."""
+    email = normalise_email(email, strict=False)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        _lock_account(user)
+    now = utcnow()
+    wait = login_wait(email, address, user, now)
+    if wait > 0:
+        raise LoginThrottled(wait)
+    _record_failure(email, address, now)
+    return user
+
+
 def _record_failure(email: str, address: str, now: datetime, *, second_factor: bool = False) -> None:
     """Count a failed attempt; it stands even when the request answers an error (so call this before
     writing anything else)."""

@@ -93,7 +93,9 @@ def _fresh_session(**values: object) -> None:
     session.update(values)
 
 
-def _log_in(user: User, target: str | None) -> Response:
+def log_in_and_go(user: User, target: str | None) -> Response:
+    """Start ``user``'s session (after its password, its code, or a link that set its password) and go
+    on to ``target``, or first to set up two-factor sign-in when its role requires it."""
     _fresh_session()
     sessions.start_session(user, address=client_address())
     login_user(user)
@@ -131,7 +133,7 @@ def login() -> Response | str:
             _fresh_session(**{PENDING_LOGIN_KEY: pending})
             return redirect(url_for("auth.login_code"))
         if user is not None:
-            return _log_in(user, form.next.data)
+            return log_in_and_go(user, form.next.data)
         form.form_errors.append(_("The e-mail address or the password is not correct."))
     return render_template("auth/login.html", form=form)
 
@@ -181,7 +183,7 @@ def login_code() -> Response | str | tuple[str, int]:
         except ServiceError as error:
             apply_service_error(form, error)
             return render_template("auth/login_code.html", form=form), 422
-        return _log_in(user, target)
+        return log_in_and_go(user, target)
     return render_template("auth/login_code.html", form=form)
 
 

@@ -17,6 +17,7 @@ from tests.matrix import (
     public,
     site,
     suspects,
+    users,
 )
 from tests.matrix.base import Body, Row, UrlValues
 
@@ -31,6 +32,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     plan,
     notifications,
     imports,
+    users,
 )
 
 
