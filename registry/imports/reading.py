@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
@@ -47,7 +48,8 @@ def _limit() -> int:
 
 
 def _too_many() -> ServiceError:
-    return refuse(_l("The file has more than %(n)s rows: split it into smaller files.", n=f"{_limit():,}"))
+    limit = format_number(_limit())
+    return refuse(_l("The file has more than %(n)s rows: split it into smaller files.", n=limit))
 
 
 def read_sheet(filename: str, content: bytes) -> Sheet:

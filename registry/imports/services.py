@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -184,7 +185,7 @@ def check_upload(actor: Actor, *, organisation: object, filename: str, content: 
             _l(
                 "The page imports up to %(n)s rows at a time: split the file, or ask the Department to "
                 "import it with the command line.",
-                n=f"{limit:,}",
+                n=format_number(limit),
             )
         )
     outcome, _rows = _check(owner, sheet, _nothing)
