@@ -207,3 +207,23 @@ def own_organisation(actor: Actor) -> Organisation | None:
 def belongs_to(actor: Actor, organisation_id: int | None) -> bool:
     """Whether ``actor`` is a member of the organisation (the system belongs to none)."""
     return organisation_id is not None and member(organisation_id) in principals(actor)
+
+
+def sees_members(actor: Actor, organisation_id: int) -> bool:
+    """Who sees an organisation's user accounts (names, e-mails, roles, whether active): its managers and
+    the Department. Its other people see its contacts only."""
+    who = principals(actor)
+    return who.department or manager(organisation_id) in who
+
+
+def is_contact(user: User) -> bool:
+    """A user others reach the organisation through: an active manager (the Department's admin for the
+    Department)."""
+    return user.active and user.has_role(
+        Role.ENTERPRISE_MANAGER, Role.PROVIDER_MANAGER, Role.DEPARTMENT_ADMIN
+    )
+
+
+def role_names(user: User) -> list[str]:
+    """The user's roles, to show who is who (never to decide anything: that is :func:`principals`)."""
+    return sorted(role.value for role in user.roles)

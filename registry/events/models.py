@@ -112,6 +112,9 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         Index("uq_events_certificate", "provider_id", "certificate_number", "revision", unique=True),
         Index("ix_events_item_performed", "item_id", "performed_on"),
         Index("uq_events_verification_token", "verification_token", unique=True),
+        # The Department's search by certificate or stamp number, across labs.
+        Index("ix_events_certificate_number", "certificate_number"),
+        Index("ix_events_stamp_number", "stamp_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

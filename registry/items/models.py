@@ -84,6 +84,7 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         Index("ix_items_kind_owner", "kind", "owner_id"),
         Index("ix_items_valid_until", "valid_until"),
         Index("ix_items_owner_serial_key", "owner_id", "serial_key"),
+        Index("ix_items_serial_key", "serial_key"),  # the Department's search, across owners
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
