@@ -115,6 +115,7 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         # The Department's search by certificate or stamp number, across labs.
         Index("ix_events_certificate_number", "certificate_number"),
         Index("ix_events_stamp_number", "stamp_number"),
+        Index("ix_events_provider_performed", "provider_id", "performed_on"),  # a lab's latest events
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,7 +51,11 @@ def overview(actor: Any, organisation: Organisation) -> Overview:
     return Overview(
         instrument_counts=_counts(actor, organisation, ItemKind.INSTRUMENT),
         standard_counts=_counts(actor, organisation, ItemKind.STANDARD) if organisation.is_provider else {},
-        events=list(db.session.scalars(events.order_by(Event.id.desc()).limit(RECENT_EVENTS))),
+        events=list(
+            db.session.scalars(
+                events.order_by(Event.performed_on.desc(), Event.id.desc()).limit(RECENT_EVENTS)
+            )
+        ),
         contacts=contacts_of(actor, organisation),
         members=members_of(actor, organisation) if policy.sees_members(actor, organisation.id) else None,
     )

@@ -48,7 +48,7 @@ TIMELINE_DAYS = 90
 QUEUE_DAYS = 60
 LIST_LIMIT = 20
 TIMELINE_LIMIT = 100
-QUEUE_LIMIT = 50
+QUEUE_LIMIT = 20
 RECENT_LIMIT = 8
 # A credential warned about on a lab's home: lapsing soon, lapsed, or no longer in force.
 CREDENTIAL_WARNINGS = frozenset(
@@ -226,9 +226,9 @@ def own_credentials(actor: Actor, today: date) -> list[CredentialLine]:
 
 
 def recent_events(actor: Actor, limit: int = RECENT_LIMIT) -> list[Event]:
-    """The events the actor's lab recorded most recently."""
+    """The actor's lab's latest events, by the day they were performed."""
     stmt = events_visible(actor).where(Event.provider_id == _own(actor))
-    return list(db.session.scalars(stmt.order_by(Event.id.desc()).limit(limit)))
+    return list(db.session.scalars(stmt.order_by(Event.performed_on.desc(), Event.id.desc()).limit(limit)))
 
 
 # --- The Department -------------------------------------------------------------------------------------
@@ -251,10 +251,39 @@ def check_may_inspect(actor: Actor) -> None:
         raise NotFoundError({"id": _l("No such resource, or you cannot see it.")})
 
 
-def inspection_rows(actor: Actor, today: date, district: str | None = None) -> list[DigestRow]:
-    """Overdue and never-verified Group 2 instruments by administrative unit and type (the digest's)."""
+@dataclass
+class InspectionLine:
+    """One instrument type in one administrative unit: its overdue and its never-verified instruments."""
+
+    type_name: str
+    by_status: dict[Status, DigestRow] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(row.count for row in self.by_status.values())
+
+
+@dataclass
+class InspectionUnit:
+    code: str
+    name: str
+    lines: dict[str, InspectionLine] = field(default_factory=dict)  # by type code
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines.values())
+
+
+def inspection_units(actor: Actor, today: date, district: str | None = None) -> list[InspectionUnit]:
+    """Overdue and never-verified Group 2 instruments by administrative unit, then type (the digest's
+    counts, one line per type with both statuses), in the units' order."""
     check_may_inspect(actor)
-    return digest_rows(today, district)
+    units: dict[str, InspectionUnit] = {}
+    for row in digest_rows(today, district):
+        unit = units.setdefault(row.admin_unit_code, InspectionUnit(row.admin_unit_code, row.admin_unit_name))
+        line = unit.lines.setdefault(row.type_code, InspectionLine(row.type_name))
+        line.by_status[row.status] = row
+    return list(units.values())
 
 
 def inspection_instruments(actor: Actor, today: date, district: str | None = None) -> Iterable[Instrument]:

@@ -23,7 +23,7 @@ from registry.items.export import columns
 from registry.items.models import ItemKind
 from registry.items.services import status_tally
 from registry.items.status import STATUS_CLASSES, STATUS_LABELS
-from registry.notifications.digest import DigestRow
+from registry.notifications.digest import DIGEST_STATUSES
 from registry.notifications.entries import entries
 from registry.notifications.services import inbox
 from registry.organisations.labels import template_labels
@@ -70,12 +70,13 @@ def index() -> str:
         }
     if is_department:
         pending, pending_total = services.pending(current_user)
-        rows = services.inspection_rows(current_user, today)
+        units = services.inspection_units(current_user, today)
         context |= {
             "pending": pending,
             "pending_total": pending_total,
-            "inspection_total": sum(row.count for row in rows),
-            "inspection_by_district": _by_district(rows),
+            "credential_kinds": services.CREDENTIAL_KINDS,
+            "inspection_total": sum(unit.total for unit in units),
+            "inspection_by_district": sorted(units, key=lambda unit: (-unit.total, unit.name)),
         }
     return render_template(
         "home/index.html",
@@ -90,15 +91,6 @@ def index() -> str:
         notifications=entries(inbox(current_user, limit=5), today),
         **context,
     )
-
-
-def _by_district(rows: list[DigestRow]) -> list[tuple[str, str, int]]:
-    """The inspection list's counts by administrative unit (code, name, count), the largest first."""
-    totals: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (row.admin_unit_code, row.admin_unit_name)
-        totals[key] = totals.get(key, 0) + row.count
-    return sorted(((code, name, n) for (code, name), n in totals.items()), key=lambda t: (-t[2], t[1]))
 
 
 @bp.route("/inspection")
@@ -120,12 +112,13 @@ def inspection() -> Response | tuple[str, int]:
         instruments = services.inspection_instruments(current_user, today, district or None)
         name = f"inspection-{district or 'all'}-{today.isoformat()}"
         return export_response(fmt, name, columns(ItemKind.INSTRUMENT, today), instruments)
-    rows = [] if error else services.inspection_rows(current_user, today, district or None)
+    units = [] if error else services.inspection_units(current_user, today, district or None)
     page = render_template(
         "home/inspection.html",
         today=today,
-        rows=rows,
-        total=sum(row.count for row in rows),
+        units=units,
+        statuses=DIGEST_STATUSES,
+        total=sum(unit.total for unit in units),
         districts=districts,
         district=district,
         error=error,
