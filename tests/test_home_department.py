@@ -125,6 +125,8 @@ def test_the_registry_search_finds_each_kind_of_thing_in_its_group(
 def test_the_registry_search_says_when_nothing_matches(department_officer_client, findable):
     html = department_officer_client.get("/search?q=KHONG-CO-GI").get_data(as_text=True)
     assert 'data-testid="no-results"' in html
+    # A part of a number is searched in the instrument list, which matches any part.
+    assert 'href="/instruments/?q=KHONG-CO-GI"' in html
 
 
 def test_the_registry_search_refuses_control_characters(department_officer_client):
