@@ -95,7 +95,7 @@ def build(items: int) -> dict[str, User]:
         Event.__table__,
         event.id,
         {
-            "item_id": "(SELECT id FROM items WHERE serial_number = 'B-' || (g * 10 + 1))",
+            "item_id": "(SELECT id FROM items WHERE serial_key = 'b-' || (g * 10 + 1))",
             "performed_on": "CAST(:day AS date) - (g % 365)",
             "certificate_number": "'C-' || g",
             "stamp_number": "'S-' || g",

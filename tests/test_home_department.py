@@ -41,6 +41,8 @@ def test_the_department_home_summarises_the_inspection_list_and_pending_credenti
     pending = html[html.index('data-testid="pending-credentials"') :]
     assert "ĐK-CHỜ-01" in pending
     assert 'data-testid="plan-dashboard"' in html and 'data-testid="registry-search"' in html
+    plans = html[html.index('data-testid="plans"') :]
+    assert "/plan/?plan=kontum-2021" in plans
 
 
 def test_the_inspection_list_of_a_district_counts_by_type_and_status(department_officer_client, districts):

@@ -27,6 +27,7 @@ from registry.notifications.digest import DIGEST_STATUSES
 from registry.notifications.entries import entries
 from registry.notifications.services import inbox
 from registry.organisations.labels import template_labels
+from registry.plan.services import visible_plans
 
 bp = Blueprint("home", __name__)
 
@@ -74,6 +75,7 @@ def index() -> str:
         context |= {
             "pending": pending,
             "pending_total": pending_total,
+            "plans": visible_plans(current_user),
             "credential_kinds": services.CREDENTIAL_KINDS,
             "inspection_total": sum(unit.total for unit in units),
             "inspection_by_district": sorted(units, key=lambda unit: (-unit.total, unit.name)),
