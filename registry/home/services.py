@@ -20,7 +20,7 @@ from registry.core.errors import NotFoundError
 from registry.events.models import Event, EventState
 from registry.events.recording import events_visible
 from registry.extensions import db
-from registry.items.models import Instrument, Item, ItemKind, ItemState, Result
+from registry.items.models import Instrument, Item, ItemKind, ItemState
 from registry.items.status import Status, status_expression
 from registry.notifications.digest import DigestRow, digest_rows, overdue_group2
 from registry.organisations.credentials.state import (
@@ -49,6 +49,7 @@ QUEUE_DAYS = 60
 LIST_LIMIT = 20
 TIMELINE_LIMIT = 100
 QUEUE_LIMIT = 20
+QUEUE_COUNT_CAP = 1000
 RECENT_LIMIT = 8
 # A credential warned about on a lab's home: lapsing soon, lapsed, or no longer in force.
 CREDENTIAL_WARNINGS = frozenset(
@@ -164,25 +165,32 @@ def recent_certificates(actor: Actor, limit: int = RECENT_LIMIT) -> list[Certifi
 @dataclass(frozen=True)
 class Queue:
     items: list[Item]
-    total: int
+    total: int  # at most QUEUE_COUNT_CAP
     until: date
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total >= QUEUE_COUNT_CAP
 
 
 def work_queue(actor: Actor, today: date, days: int = QUEUE_DAYS, limit: int = QUEUE_LIMIT) -> Queue:
-    """The customers' items the lab has served that fall due within ``days`` days, failed, or await their
-    verification after repair: those without validity first, then the longest overdue. The lab's own items
-    are not its customers'; which items it may see at all is the policy's (the items it has served)."""
+    """The customers' items the lab has served whose validity ends within ``days`` days, the longest overdue
+    first. The lab's own items are not its customers'. Read in the order of the validity index, so that the
+    first page and the (capped) count stop early however many items the lab has served."""
+    own = _own(actor)
     until = today + timedelta(days=days)
+    # Which items the lab may see at all is the policy's; among them, the queue is those it has served.
+    served = select(Event.item_id).where(Event.provider_id == own)
     stmt = _visible_items(
         actor,
-        Item.owner_id != _own(actor),
+        Item.id.in_(served),
+        Item.owner_id != own,
         Item.state == ItemState.IN_SERVICE.value,
-        (Item.valid_until <= until)
-        | Item.needs_reverification.is_(True)
-        | (Item.last_result == Result.FAIL.value),
+        Item.valid_until <= until,
     )
-    ordered = stmt.order_by(Item.valid_until.is_not(None), Item.valid_until, Item.id).limit(limit)
-    return Queue(list(db.session.scalars(ordered)), _count(stmt), until)
+    items = list(db.session.scalars(stmt.order_by(Item.valid_until, Item.id).limit(limit)))
+    total = _count(stmt.limit(QUEUE_COUNT_CAP)) if len(items) == limit else len(items)
+    return Queue(items, total, until)
 
 
 def standards_needing_care(actor: Actor, today: date, limit: int = LIST_LIMIT) -> list[Item]:

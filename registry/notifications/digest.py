@@ -58,6 +58,9 @@ def overdue_group2(today: date, district: str | None = None) -> list[ColumnEleme
         Item.kind == ItemKind.INSTRUMENT.value,
         Item.state == ItemState.IN_SERVICE.value,
         group2_on(today),
+        # Implied by the status (overdue: ended before today; never: no validity), but on the validity's
+        # index, which the CASE of the status is not.
+        or_(Item.valid_until < today, Item.valid_until.is_(None)),
         status_expression(today).in_([s.value for s in DIGEST_STATUSES]),
     ]
     if district:

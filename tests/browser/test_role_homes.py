@@ -36,19 +36,22 @@ def test_the_department_finds_a_districts_inspection_list_and_downloads_it(
     log_in(page, live_server, "officer@skhcn.demo")
     summary = page.get_by_test_id("inspection-summary")
     expect(summary).to_contain_text("Danh sách cần kiểm tra")
-    # The district with the most instruments to inspect comes first.
-    busiest = summary.locator("li a").first
-    district_name = busiest.inner_text().strip()
-    code = (busiest.get_attribute("href") or "").rsplit("=", 1)[-1]
     wider = _fits_a_phone(page, artifacts, "home-department")
 
-    page.get_by_test_id("inspection-link").click()
+    # From the home page, the list of one district (Kon Tum city, where most demo instruments stand).
+    summary.locator("select[name=district]").select_option(label="Thành phố Kon Tum")
+    summary.get_by_test_id("inspection-link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Danh sách cần kiểm tra")
-    page.locator("select[name=district]").select_option(code)
-    page.get_by_test_id("inspection-filter").get_by_role("button", name="Xem").click()
+    expect(page).to_have_url(re.compile(r".*/inspection\?district=608$"))
     table = page.get_by_test_id("inspection")
-    expect(table).to_contain_text(district_name)
-    expect(page).to_have_url(re.compile(rf".*district={code}"))
+    expect(table.get_by_role("heading", level=2)).to_have_count(1)
+    expect(table.get_by_role("heading", level=2)).to_contain_text("Thành phố Kon Tum")
+    # Another district through the page's own filter.
+    page.locator("select[name=district]").select_option("610")
+    page.get_by_test_id("inspection-filter").get_by_role("button", name="Xem").click()
+    expect(table.get_by_role("heading", level=2)).to_contain_text("Huyện Đắk Glei")
+    page.locator("select[name=district]").select_option("608")
+    page.get_by_test_id("inspection-filter").get_by_role("button", name="Xem").click()
     expect(page.get_by_test_id("inspection-total")).to_contain_text("phương tiện đo cần kiểm tra")
     wider += _fits_a_phone(page, artifacts, "inspection-department")
 
@@ -62,6 +65,8 @@ def test_the_department_finds_a_districts_inspection_list_and_downloads_it(
     assert len(rows) > 1
     statuses = {row[header.index("Tình trạng")] for row in rows[1:]}
     assert statuses <= {"Quá hạn", "Chưa kiểm định/hiệu chuẩn"}, statuses
+    places = {row[header.index("Đơn vị hành chính nơi sử dụng")] for row in rows[1:]}
+    assert places == {"Thành phố Kon Tum"}, places
 
     page.goto(live_server("/search?q=CTN-KT"))
     expect(page.get_by_test_id("found-organisations")).to_contain_text("CTN-KT")
