@@ -13,7 +13,7 @@ from registry.auth.forms import LanguageForm, LogoutForm
 from registry.auth.policy import Permission
 from registry.i18n import select_locale
 from registry.organisations.labels import KIND_LABELS
-from registry.users.models import OrganisationUsers
+from registry.organisations.models import OrganisationUsers
 
 AUDIT_ACTION_LABELS = {
     "create": _l("Created"),

@@ -246,3 +246,11 @@ def manages(actor: Actor, user: User) -> bool:
 def roles_of(user: User) -> list[Role]:
     """The user's roles, in the order of :class:`Role` (for showing them)."""
     return [role for role in Role if role in user.roles]
+
+
+def is_contact(user: User) -> bool:
+    """A user others reach the organisation through: an active manager (the Department's admin for the
+    Department)."""
+    return user.active and user.has_role(
+        Role.ENTERPRISE_MANAGER, Role.PROVIDER_MANAGER, Role.DEPARTMENT_ADMIN
+    )

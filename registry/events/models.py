@@ -113,6 +113,10 @@ class Event(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         Index("ix_events_item_performed", "item_id", "performed_on"),
         Index("ix_events_performed_id", "performed_on", "id"),  # the list, newest first
         Index("uq_events_verification_token", "verification_token", unique=True),
+        # The Department's search by certificate or stamp number, across labs.
+        Index("ix_events_certificate_number", "certificate_number"),
+        Index("ix_events_stamp_number", "stamp_number"),
+        Index("ix_events_provider_performed", "provider_id", "performed_on"),  # a lab's latest events
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -102,6 +102,7 @@ class Item(Audited, Versioned, db.Model):  # type: ignore[name-defined]
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
         Index("ix_items_owner_serial_key", "owner_id", "serial_key"),
+        Index("ix_items_serial_key", "serial_key"),  # the Department's search, across owners
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,6 @@
-"""The Department's daily digest: overdue and never-verified Group 2 instruments in legal use, counted by
-administrative unit (the 2021 districts are kept: abolished units keep their rows) and instrument type,
-each count linked to the instrument list filtered to exactly those instruments."""
+"""The Department's daily digest (and its inspection list): overdue and never-verified Group 2 instruments
+in legal use, counted by administrative unit (the 2021 districts are kept: abolished units keep their rows)
+and instrument type, each count linked to the instrument list filtered to exactly those instruments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date
 from flask import url_for
 from flask_babel import get_locale
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
 from registry.extensions import db
@@ -37,7 +38,7 @@ class DigestRow:
         )
 
 
-def group2_on(today: date) -> object:
+def group2_on(today: date) -> ColumnElement[bool]:
     """In legal use, of a type with a legal rule in force on ``today`` (never a fixed flag)."""
     return and_(
         Item.use == Use.LEGAL.value,
@@ -49,7 +50,26 @@ def group2_on(today: date) -> object:
     )
 
 
-def digest_rows(today: date) -> list[DigestRow]:
+def overdue_group2(today: date, district: str | None = None) -> list[ColumnElement[bool]]:
+    """The instruments the digest counts (and the Department's inspection list lists): Group 2 in legal
+    use, in service, overdue or never verified on ``today``; at a site in ``district`` (an administrative
+    unit's code: the unit itself or any unit within it) when given."""
+    conditions = [
+        Item.kind == ItemKind.INSTRUMENT.value,
+        Item.state == ItemState.IN_SERVICE.value,
+        group2_on(today),
+        # Implied by the status (overdue: ended before today; never: no validity), but on the validity's
+        # index, which the CASE of the status is not.
+        or_(Item.valid_until < today, Item.valid_until.is_(None)),
+        status_expression(today).in_([s.value for s in DIGEST_STATUSES]),
+    ]
+    if district:
+        units = select(AdminUnit.id).where(or_(AdminUnit.code == district, AdminUnit.parent_code == district))
+        conditions.append(Item.site_admin_unit_id.in_(units))
+    return conditions
+
+
+def digest_rows(today: date, district: str | None = None) -> list[DigestRow]:
     status = status_expression(today)
     stmt = (
         select(
@@ -64,12 +84,7 @@ def digest_rows(today: date) -> list[DigestRow]:
         .select_from(Item)
         .join(InstrumentType, InstrumentType.id == Item.type_id)
         .outerjoin(AdminUnit, AdminUnit.id == Item.site_admin_unit_id)
-        .where(
-            Item.kind == ItemKind.INSTRUMENT.value,
-            Item.state == ItemState.IN_SERVICE.value,
-            group2_on(today),  # type: ignore[arg-type]
-            status.in_([s.value for s in DIGEST_STATUSES]),
-        )
+        .where(*overdue_group2(today, district))
         .group_by(
             AdminUnit.code,
             AdminUnit.name,

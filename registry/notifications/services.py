@@ -193,6 +193,12 @@ def inbox_page(actor: Actor, kind: str | None = None) -> KeysetPage[Notification
     return page_from_request(notifications_visible(actor, kind), INBOX_ORDER, INBOX_PER_PAGE)
 
 
+def latest(actor: Actor, limit: int) -> Sequence[Notification]:
+    """``actor``'s newest notifications (a home page's panel)."""
+    stmt = notifications_visible(actor).order_by(Notification.created_at.desc(), Notification.id.desc())
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
 def unread_count(actor: Actor) -> int:
     stmt = notifications_visible(actor).where(Notification.read_at.is_(None))
     return int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

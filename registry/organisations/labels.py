@@ -54,6 +54,14 @@ CONFIRMATION_BADGES = {
     "confirmed": "text-bg-success",
     "rejected": "text-bg-danger",
 }
+ROLE_LABELS = {
+    "department_admin": _l("Department administrator"),
+    "department_officer": _l("Department officer"),
+    "provider_manager": _l("Laboratory manager"),
+    "provider_technician": _l("Laboratory technician"),
+    "enterprise_manager": _l("Enterprise manager"),
+    "enterprise_viewer": _l("Enterprise viewer"),
+}
 SUSPENSION_LABELS = {
     "": _l("In force"),
     "suspended": _l("Suspended"),
@@ -76,4 +84,5 @@ def template_labels() -> dict[str, Any]:
         "confirmation_labels": CONFIRMATION_LABELS,
         "confirmation_badges": CONFIRMATION_BADGES,
         "type_names": type_names,
+        "role_labels": ROLE_LABELS,
     }

@@ -255,3 +255,23 @@ class Verifier(Credential, db.Model):  # type: ignore[name-defined]
     valid_to: Mapped[date] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class OrganisationUsers:
+    """The users of one organisation (no table of its own: the accounts are auth's): the Department sees
+    every organisation's; its admin and the organisation's managers see and manage them (within the roles
+    each may grant: ``policy.grantable_roles``). Its other people see its contacts only."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        self.organisation = organisation
+
+    @classmethod
+    def __class_acl__(cls) -> ACL:
+        return []
+
+    def __acl__(self) -> ACL:
+        return [
+            (DEPARTMENT, {Permission.SEE_USERS}),
+            (DEPARTMENT_ADMIN, {Permission.SEE_USERS, Permission.MANAGE_USERS}),
+            (manager(self.organisation.id), {Permission.SEE_USERS, Permission.MANAGE_USERS}),
+        ]

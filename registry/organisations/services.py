@@ -18,16 +18,17 @@ from registry.audit import services as audit
 from registry.audit.readable import Entry, readable
 from registry.audit.services import history
 from registry.auth import policy
+from registry.auth.models import User
 from registry.auth.policy import Actor, Permission
 from registry.catalogue.models import AdminUnit
-from registry.core.errors import FieldErrors, NotFoundError, ServiceError
+from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, ServiceError
 from registry.core.pagination import Order, parse_moment
 from registry.core.services import check_version, require_reason
 from registry.core.text import fold, fold_all
 from registry.core.validation import clean_code, clean_text, code_or_none
 from registry.extensions import db
 from registry.organisations.history import VOCABULARY as HISTORY_VOCABULARY
-from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.models import Organisation, OrganisationUsers, OrgKind
 from registry.organisations.parsing import (
     clean_address,
     clean_flag,
@@ -274,3 +275,30 @@ def find_by_code(code: object) -> Organisation | None:
     if clean is None:
         return None
     return db.session.scalar(select(Organisation).where(Organisation.code == clean))
+
+
+MEMBERS_LIMIT = 200
+
+
+def _users_of(organisation: Organisation) -> list[User]:
+    stmt = select(User).where(User.organisation_id == organisation.id).order_by(User.name, User.id)
+    return list(db.session.scalars(stmt.limit(MEMBERS_LIMIT)))
+
+
+def sees_users(actor: Actor, organisation: Organisation) -> bool:
+    """Whether ``actor`` sees ``organisation``'s user accounts (names, e-mails, roles, whether active)."""
+    return policy.permits(actor, OrganisationUsers(organisation), Permission.SEE_USERS)
+
+
+def members_of(actor: Actor, organisation: Organisation) -> list[User]:
+    """The organisation's user accounts, for its managers and the Department (others: forbidden)."""
+    policy.require(actor, organisation, Permission.VIEW)
+    if not sees_users(actor, organisation):
+        raise ForbiddenError(message=_l("Only the organisation's managers and the Department see its users."))
+    return _users_of(organisation)
+
+
+def contacts_of(actor: Actor, organisation: Organisation) -> list[User]:
+    """Whom to reach the organisation through (its active managers), for whoever may see it."""
+    policy.require(actor, organisation, Permission.VIEW)
+    return [user for user in _users_of(organisation) if policy.is_contact(user)]

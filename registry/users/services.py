@@ -23,11 +23,10 @@ from registry.core.errors import FieldErrors, ForbiddenError, NotFoundError, Ser
 from registry.core.models import utcnow
 from registry.core.validation import clean_text, normalise_email
 from registry.extensions import db
-from registry.organisations.models import Organisation
+from registry.organisations.models import Organisation, OrganisationUsers
 from registry.organisations.services import get_organisation
 from registry.users.labels import ROLE_LABELS
 from registry.users.mail import queue_link
-from registry.users.models import OrganisationUsers
 
 NOT_MANAGED = _l("You cannot change this account: it holds a role you may not grant, or it is your own.")
 

@@ -17,11 +17,10 @@ from registry.auth.policy import Permission
 from registry.auth.sessions import LoginThrottled
 from registry.auth.views import log_in_and_go
 from registry.core.forms import form_status, submitted
-from registry.organisations.models import Organisation
+from registry.organisations.models import Organisation, OrganisationUsers
 from registry.users import services
 from registry.users.forms import ActionForm, ForgotPasswordForm, InviteForm, NewPasswordForm, RolesForm
 from registry.users.labels import ROLE_LABELS, STATE_BADGES, STATE_LABELS
-from registry.users.models import OrganisationUsers
 from registry.users.recovery import request_password_reset
 
 bp = Blueprint("users", __name__)

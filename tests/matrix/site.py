@@ -1,11 +1,12 @@
 """Permission rows of what belongs to no domain (see tests/test_permissions.py): logging in and out, the
-password, two-factor sign-in, the language, the home page, the health check, security.txt and the API's
+password, two-factor sign-in, the language, the home page, the Department's inspection list and registry-wide
+search, the health check, security.txt and the API's
 description."""
 
 from __future__ import annotations
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.matrix.base import EVERYONE, LOGIN, NONE, Body, Redirect, Row
+from tests.matrix.base import DEPARTMENT_SEES, EVERYONE, LOGIN, NONE, Body, Redirect, Row
 
 HOME = Redirect("/")
 OUT = Redirect("/login")  # logged out: by logout, and by a password change (ends every session)
@@ -35,6 +36,8 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("auth.two_factor_off", "POST", NONE):   NOTHING_TO_DO,
     ("auth.set_language", "POST", NONE):     (BACK,    BACK,    BACK,    BACK,    BACK,    BACK,    BACK),
     ("home.index", "GET", NONE):             (LOGIN,   200,     200,     200,     200,     200,     200),
+    ("home.inspection", "GET", NONE):        DEPARTMENT_SEES,
+    ("home.search", "GET", NONE):            DEPARTMENT_SEES,
     ("home.health", "GET", NONE):            (200,     200,     200,     200,     200,     200,     200),
     ("home.security_txt", "GET", NONE):      (200,     200,     200,     200,     200,     200,     200),
     ("openapi_json", "GET", NONE):           (200,     200,     200,     200,     200,     200,     200),
