@@ -60,6 +60,8 @@ def gunicorn(
         # answer (a busy machine may otherwise leave one worker to answer them all) and none could keep a
         # count of its own in memory.
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--max-requests", "3",
+         # The repository's gunicorn.conf.py adds a jitter of up to 200 requests to the restarts.
+         "--max-requests-jitter", "0",
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
          "--access-logformat", "worker=%(p)s status=%(s)s", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
