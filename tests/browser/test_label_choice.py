@@ -31,6 +31,9 @@ def test_the_owner_ticks_certificates_and_prints_their_labels(
     assert listed >= 2
     page.get_by_test_id("select-all").click()
     expect(boxes.nth(listed - 1)).to_be_checked()
+    # Measured once the stylesheets have applied ("select all" opens a new page): before, the table has its
+    # unstyled width (CI saw 540 px on a busy machine).
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=artifacts / f"label-choice-{width}.png", full_page=True)
 
