@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     ASSESS = "assess"  # on a suspect event: record the impact assessment that closes it (ISO/IEC 17025 §7.10)
     ISSUE_TOKEN = "issue_token"  # noqa: S105 - a permission: a new API token for the user
     RESET_TWO_FACTOR = "reset_two_factor"  # on a user: forget its authenticator app (a lost phone)
+    SUBMIT = "submit"  # on a plan: submit (freeze) its report for a day
 
 
 # Principals that name no organisation.
