@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from registry.organisations.models import OwnershipClass
 from registry.plan.models import ActivityKind
 from registry.plan.tallies import Pace
+from registry.plan.trends import Source
 
 KIND_LABELS: dict[ActivityKind, Any] = {
     ActivityKind.TRAINING: _l("Training"),
@@ -48,4 +49,10 @@ PACE_CLASSES: dict[Pace, str] = {
     Pace.BEHIND: "text-bg-danger",
     Pace.NOT_STARTED: "text-bg-secondary",
     Pace.NO_TARGET: "text-bg-light border",
+}
+
+SOURCE_LABELS: dict[Source, Any] = {
+    Source.SNAPSHOT: _l("nightly count"),
+    Source.ROWS: _l("recounted from the rows"),
+    Source.TODAY: _l("today's count"),
 }

@@ -22,6 +22,7 @@ from registry.plan.forms import ActivityEditForm, ActivityForm, SubmitForm, Targ
 from registry.plan.models import Activity, ActivityKind, Indicator, Plan
 from registry.plan.reports import FORMATS, report
 from registry.plan.tallies import rows_of, tally
+from registry.plan.trends import trends
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -46,13 +47,15 @@ def _plan_and_day() -> tuple[Plan, Any]:
 def dashboard() -> str:
     """Each indicator with its target, achieved value, progress and pace; the downloads."""
     plan, as_of = _plan_and_day()
+    rows = services.tallies(current_user, plan, as_of)
     return render_template(
         "plan/dashboard.html",
         plan=plan,
         plans=services.visible_plans(current_user),
         as_of=as_of,
         today=local_today(),
-        rows=services.tallies(current_user, plan, as_of),
+        rows=rows,
+        trends=trends(plan, rows, as_of),
         can_edit_targets=policy.permits(current_user, plan, Permission.CHANGE),
         submit_form=SubmitForm(data={"as_of": as_of.isoformat()})
         if policy.permits(current_user, plan, Permission.SUBMIT)

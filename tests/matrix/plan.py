@@ -137,7 +137,7 @@ URL_VALUES = {
     "plan.submission_rows": _submission,
     "plan.submission_download": lambda organisation: {
         **_without_indicator(_submission(organisation)),
-        "fmt": "xlsx",
+        "fmt": "json",
     },
     "plan.activity_detail": _activity,
     "plan.activity_edit": _activity,
