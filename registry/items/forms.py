@@ -230,6 +230,7 @@ class ItemFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     admin_unit = SelectField(_l("Site administrative unit"), validate_choice=False)
     due_before = DayField(_l("Due before"))
+    group2 = BooleanField(_l("Group 2 only"))
     sort = SelectField(_l("Sort by"), validate_choice=False)
     page = WholeNumberField(
         validators=[Optional(), NumberRange(min=1, message=_l("Use a number of at least %(min)s."))]

@@ -9,11 +9,12 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import get_locale
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, select
 
-from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.extensions import db
-from registry.items.models import Item, ItemKind, ItemState, Use
+from registry.items.group2 import group2_on
+from registry.items.models import Item, ItemKind, ItemState
 from registry.items.status import Status, status_expression
 
 DIGEST_STATUSES = (Status.OVERDUE, Status.NEVER)
@@ -37,18 +38,6 @@ class DigestRow:
         )
 
 
-def group2_on(today: date) -> object:
-    """In legal use, of a type with a legal rule in force on ``today`` (never a fixed flag)."""
-    return and_(
-        Item.use == Use.LEGAL.value,
-        exists().where(
-            LegalRule.instrument_type_id == Item.type_id,
-            LegalRule.effective_from <= today,
-            or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= today),
-        ),
-    )
-
-
 def digest_rows(today: date) -> list[DigestRow]:
     status = status_expression(today)
     stmt = (
@@ -67,7 +56,7 @@ def digest_rows(today: date) -> list[DigestRow]:
         .where(
             Item.kind == ItemKind.INSTRUMENT.value,
             Item.state == ItemState.IN_SERVICE.value,
-            group2_on(today),  # type: ignore[arg-type]
+            group2_on(today),
             status.in_([s.value for s in DIGEST_STATUSES]),
         )
         .group_by(

@@ -18,6 +18,7 @@ from registry.core.forms import form_status, submitted
 from registry.core.validation import clean_whole_number
 from registry.extensions import db
 from registry.plan import activities, labels, services, submissions
+from registry.plan.figures import registry_figures
 from registry.plan.forms import ActivityEditForm, ActivityForm, SubmitForm, TargetForm, VoidForm
 from registry.plan.models import Activity, ActivityKind, Indicator, Plan
 from registry.plan.reports import FORMATS, report
@@ -56,6 +57,7 @@ def dashboard() -> str:
         today=local_today(),
         rows=rows,
         trends=trends(plan, rows, as_of),
+        figures=registry_figures(current_user, plan, local_today()),
         can_edit_targets=policy.permits(current_user, plan, Permission.CHANGE),
         submit_form=SubmitForm(data={"as_of": as_of.isoformat()})
         if policy.permits(current_user, plan, Permission.SUBMIT)
