@@ -55,6 +55,16 @@ SQLITE_TRIGGERS = {
         "impact_assessments_no_delete",
         "impact_assessments_no_replace",
     },
+    "plan_submissions": {
+        "plan_submissions_no_update",
+        "plan_submissions_no_delete",
+        "plan_submissions_no_replace",
+    },
+    "plan_submission_rows": {
+        "plan_submission_rows_no_update",
+        "plan_submission_rows_no_delete",
+        "plan_submission_rows_no_replace",
+    },
 }
 POSTGRESQL_TRIGGERS = {
     "audit_events": {"audit_events_no_change", "audit_events_no_truncate"},
@@ -69,6 +79,8 @@ POSTGRESQL_TRIGGERS = {
     "event_signatures": {"event_signatures_no_change"},
     "suspicions": {"suspicions_no_change"},
     "impact_assessments": {"impact_assessments_no_change"},
+    "plan_submissions": {"plan_submissions_no_change"},
+    "plan_submission_rows": {"plan_submission_rows_no_change"},
 }
 
 
@@ -87,12 +99,13 @@ def test_the_migrated_database_carries_every_guarding_trigger(is_postgres):
     assert _triggers() == (POSTGRESQL_TRIGGERS if is_postgres else SQLITE_TRIGGERS)
     if is_postgres:
         functions = db.session.scalars(
-            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b, :c, :d)"),
+            sa.text("SELECT proname FROM pg_proc WHERE proname IN (:a, :b, :c, :d, :e)"),
             {
                 "a": "events_immutable",
                 "b": "audit_events_append_only",
                 "c": "event_signatures_permanent",
                 "d": "suspects_append_only",
+                "e": "plan_submissions_frozen",
             },
         )
         assert set(functions) == {
@@ -100,6 +113,7 @@ def test_the_migrated_database_carries_every_guarding_trigger(is_postgres):
             "audit_events_append_only",
             "event_signatures_permanent",
             "suspects_append_only",
+            "plan_submissions_frozen",
         }
 
 

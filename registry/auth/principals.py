@@ -31,6 +31,7 @@ class Permission(enum.StrEnum):
     RESET_TWO_FACTOR = "reset_two_factor"  # on a user: forget its authenticator app (a lost phone)
     SEE_USERS = "see_users"  # on an organisation's users: list them, with their roles and last logins
     MANAGE_USERS = "manage_users"  # on an organisation's users: invite, change roles, disable, re-enable
+    SUBMIT = "submit"  # on a plan: submit (freeze) its report for a day
 
 
 # Principals that name no organisation.

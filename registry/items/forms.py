@@ -228,6 +228,7 @@ class ItemFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     admin_unit = SelectField(_l("Site administrative unit"), validate_choice=False)
     due_before = DayField(_l("Due before"))
+    group2 = BooleanField(_l("Group 2 only"))
     sort = SelectField(_l("Sort by"), validate_choice=False)
     # Keyset pages: the cursor of the page after or before this one, or a jump to a due date.
     after = StringField()

@@ -26,6 +26,7 @@ from registry.core.errors import ServiceError
 from registry.core.pagination import Order, parse_day, parse_text, parse_whole
 from registry.core.text import fold, fold_all
 from registry.core.validation import code_or_none
+from registry.items.group2 import group2_on
 from registry.items.models import Item, ItemKind
 from registry.items.status import Status, status_condition
 from registry.organisations.models import Organisation
@@ -112,6 +113,7 @@ class ItemFilters:
     status: str | None = None  # None: any status; anything else must name one
     admin_unit: str = ""
     due_before: object = None  # a date, or its text (ISO or dd/mm/yyyy)
+    group2: bool = False  # instruments in Group 2 on the day only
 
 
 def like_pattern(query: str) -> str | None:
@@ -170,6 +172,8 @@ def filter_conditions(
         code = _code(filters.admin_unit)
         units = select(AdminUnit.id).where(or_(AdminUnit.code == code, AdminUnit.parent_code == code))
         conditions.append(Item.site_admin_unit_id.in_(units) if code else false())
+    if filters.group2:
+        conditions.append(group2_on(today))
     return conditions
 
 

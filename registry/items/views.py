@@ -85,6 +85,7 @@ def _list(kind: ItemKind) -> Response | str | tuple[str, int]:
             status=form.status.data or None,
             admin_unit=(form.admin_unit.data or "") if kind == ItemKind.INSTRUMENT else "",
             due_before=form.due_before.data,
+            group2=bool(form.group2.data) and kind == ItemKind.INSTRUMENT,
         )
         try:
             conditions = filter_conditions(current_user, kind, filters, today)

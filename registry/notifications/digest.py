@@ -9,12 +9,13 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import get_locale
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.catalogue.models import AdminUnit, InstrumentType, LegalRule
+from registry.catalogue.models import AdminUnit, InstrumentType
 from registry.extensions import db
-from registry.items.models import Item, ItemKind, ItemState, Use
+from registry.items.group2 import group2_on
+from registry.items.models import Item, ItemKind, ItemState
 from registry.items.status import Status, status_expression
 
 DIGEST_STATUSES = (Status.OVERDUE, Status.NEVER)
@@ -36,18 +37,6 @@ class DigestRow:
             type_code=self.type_code,
             admin_unit=self.admin_unit_code or None,
         )
-
-
-def group2_on(today: date) -> ColumnElement[bool]:
-    """In legal use, of a type with a legal rule in force on ``today`` (never a fixed flag)."""
-    return and_(
-        Item.use == Use.LEGAL.value,
-        exists().where(
-            LegalRule.instrument_type_id == Item.type_id,
-            LegalRule.effective_from <= today,
-            or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= today),
-        ),
-    )
 
 
 def overdue_group2(today: date, district: str | None = None) -> list[ColumnElement[bool]]:

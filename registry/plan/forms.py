@@ -58,3 +58,8 @@ class TargetForm(FlaskForm):
     target = StringField(_l("Target"), render_kw={"inputmode": "numeric"})
     reason = TextAreaField(_l("Reason for the change"), render_kw=hint(required=True, max_length=2000))
     version = version_field()
+
+
+class SubmitForm(FlaskForm):
+    as_of = date_text(_l("As of"), required=True)
+    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2, "maxlength": 2000})

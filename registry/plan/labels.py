@@ -6,9 +6,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from registry.items.labels import KIND_PLURALS
+from registry.items.status import STATUS_LABELS
+from registry.items.urls import LIST_ENDPOINTS
 from registry.organisations.models import OwnershipClass
 from registry.plan.models import ActivityKind
 from registry.plan.tallies import Pace
+from registry.plan.trends import Source
 
 KIND_LABELS: dict[ActivityKind, Any] = {
     ActivityKind.TRAINING: _l("Training"),
@@ -49,3 +53,14 @@ PACE_CLASSES: dict[Pace, str] = {
     Pace.NOT_STARTED: "text-bg-secondary",
     Pace.NO_TARGET: "text-bg-light border",
 }
+
+SOURCE_LABELS: dict[Source, Any] = {
+    Source.SNAPSHOT: _l("nightly count"),
+    Source.ROWS: _l("recounted from the rows"),
+    Source.TODAY: _l("today's count"),
+}
+
+# The registry's figures beside the indicators: the item lists' words and addresses.
+ITEM_KIND_PLURALS = KIND_PLURALS
+ITEM_STATUS_LABELS = STATUS_LABELS
+ITEM_LIST_ENDPOINTS = LIST_ENDPOINTS

@@ -7,7 +7,18 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -84,8 +95,8 @@ class Plan(Audited, Versioned, db.Model):  # type: ignore[name-defined]
         return [(DEPARTMENT_ADMIN, {Permission.CREATE})]
 
     def __acl__(self) -> ACL:
-        """The Department's admin alone changes a plan's targets."""
-        return [(DEPARTMENT_ADMIN, {Permission.CHANGE})]
+        """The Department's admin alone changes a plan's targets and submits its reports."""
+        return [(DEPARTMENT_ADMIN, {Permission.CHANGE, Permission.SUBMIT})]
 
 
 class Phase(Audited, db.Model):  # type: ignore[name-defined]
@@ -209,3 +220,50 @@ class Participant(Audited, db.Model):  # type: ignore[name-defined]
     role: Mapped[str] = mapped_column(String(120), default="")
 
     activity: Mapped[Activity] = relationship(back_populates="participants")
+
+
+class Submission(Audited, db.Model):  # type: ignore[name-defined]
+    """A report the Department's admin submitted, frozen: the figures and the files as they were, who
+    submitted them and when, and (in ``plan_submission_rows``) the rows each indicator counted. Never
+    changed nor deleted (database triggers): later changes to the registry show beside it, never in it."""
+
+    __tablename__ = "plan_submissions"
+    # The files are kept whole below; the audit trail records their digests.
+    __audit_exclude__ = frozenset({"report_json", "report_xlsx", "report_docx"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by: Mapped[str] = mapped_column(String(200))  # the name as it was (or the system's label)
+    note: Mapped[str] = mapped_column(Text, default="")
+    report_json: Mapped[bytes] = mapped_column(LargeBinary)
+    report_xlsx: Mapped[bytes] = mapped_column(LargeBinary)
+    report_docx: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256_json: Mapped[str] = mapped_column(String(64))
+    sha256_xlsx: Mapped[str] = mapped_column(String(64))
+    sha256_docx: Mapped[str] = mapped_column(String(64))
+
+    plan: Mapped[Plan] = relationship()
+
+    @classmethod
+    def __visible__(cls, who: Principals) -> ColumnElement[bool] | None:
+        return _department_only(who)
+
+
+# The rows each indicator counted when its report was submitted: written once, set-based (an indicator
+# may count hundreds of thousands), compared with what it counts now.
+submission_rows = db.Table(
+    "plan_submission_rows",
+    db.metadata,
+    db.Column("id", Integer, primary_key=True),
+    db.Column("submission_id", ForeignKey("plan_submissions.id"), nullable=False),
+    db.Column("indicator_id", ForeignKey("plan_indicators.id"), nullable=False),
+    db.Column("day", Date, nullable=False),
+    db.Column("activity_id", Integer),
+    db.Column("item_id", Integer),
+    db.Column("participant_id", Integer),
+    db.Column("organisation_id", Integer),
+    Index("ix_plan_submission_rows_submission_indicator", "submission_id", "indicator_id"),
+)

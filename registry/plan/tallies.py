@@ -165,15 +165,7 @@ def rows_of(
 ) -> list[CountedRow]:
     """The rows behind a number: all, or those of one year, one ownership class or one district."""
     rows = counted_rows(indicator, as_of).subquery()
-    stmt = (
-        select(rows.c.day, Activity, Item, Participant, Organisation)
-        .select_from(rows)
-        .outerjoin(Activity, Activity.id == rows.c.activity_id)
-        .outerjoin(Item, Item.id == rows.c.item_id)
-        .outerjoin(Participant, Participant.id == rows.c.participant_id)
-        .outerjoin(Organisation, Organisation.id == rows.c.organisation_id)
-        .outerjoin(AdminUnit, AdminUnit.id == rows.c.admin_unit_id)
-    )
+    stmt = described(rows).outerjoin(AdminUnit, AdminUnit.id == rows.c.admin_unit_id)
     conditions = []
     if year is not None:
         conditions.append(extract("year", rows.c.day) == year)
@@ -183,5 +175,22 @@ def rows_of(
         conditions.append(district_of(AdminUnit, indicator.plan.province_code) == district)
     if conditions:
         stmt = stmt.where(and_(*conditions))
+    return listed(stmt, rows, limit)
+
+
+def described(rows: Any) -> Select[Any]:
+    """Counted rows (any subquery with their columns: the live ones, or a submission's frozen ones) with
+    what each names: its activity, item, participant and organisation."""
+    return (
+        select(rows.c.day, Activity, Item, Participant, Organisation)
+        .select_from(rows)
+        .outerjoin(Activity, Activity.id == rows.c.activity_id)
+        .outerjoin(Item, Item.id == rows.c.item_id)
+        .outerjoin(Participant, Participant.id == rows.c.participant_id)
+        .outerjoin(Organisation, Organisation.id == rows.c.organisation_id)
+    )
+
+
+def listed(stmt: Select[Any], rows: Any, limit: int = 2000) -> list[CountedRow]:
     stmt = stmt.order_by(rows.c.day, rows.c.activity_id, rows.c.item_id, rows.c.participant_id).limit(limit)
     return [CountedRow(*row) for row in db.session.execute(stmt)]

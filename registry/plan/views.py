@@ -17,11 +17,13 @@ from registry.core.errors import ServiceError
 from registry.core.forms import form_status, submitted
 from registry.core.validation import clean_whole_number
 from registry.extensions import db
-from registry.plan import activities, labels, services
-from registry.plan.forms import ActivityEditForm, ActivityForm, TargetForm, VoidForm
+from registry.plan import activities, labels, services, submissions
+from registry.plan.figures import registry_figures
+from registry.plan.forms import ActivityEditForm, ActivityForm, SubmitForm, TargetForm, VoidForm
 from registry.plan.models import Activity, ActivityKind, Indicator, Plan
 from registry.plan.reports import FORMATS, report
 from registry.plan.tallies import rows_of, tally
+from registry.plan.trends import trends
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -46,14 +48,20 @@ def _plan_and_day() -> tuple[Plan, Any]:
 def dashboard() -> str:
     """Each indicator with its target, achieved value, progress and pace; the downloads."""
     plan, as_of = _plan_and_day()
+    rows = services.tallies(current_user, plan, as_of)
     return render_template(
         "plan/dashboard.html",
         plan=plan,
         plans=services.visible_plans(current_user),
         as_of=as_of,
         today=local_today(),
-        rows=services.tallies(current_user, plan, as_of),
+        rows=rows,
+        trends=trends(plan, rows, as_of),
+        figures=registry_figures(current_user, plan, local_today()),
         can_edit_targets=policy.permits(current_user, plan, Permission.CHANGE),
+        submit_form=SubmitForm(data={"as_of": as_of.isoformat()})
+        if policy.permits(current_user, plan, Permission.SUBMIT)
+        else None,
     )
 
 
@@ -92,6 +100,69 @@ def download(plan_code: str, fmt: str) -> Response:
     except ServiceError:
         abort(400)
     body, media_type, filename = report(current_user, plan, as_of, fmt)
+    return Response(
+        body, mimetype=media_type, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
+
+
+@bp.route("/<plan_code>/submissions/", methods=["GET", "POST"])
+@login_required
+def submission_list(plan_code: str) -> Redirect | tuple[str, int]:
+    """The reports submitted for the plan; POST: the Department's admin submits (freezes) one."""
+    posted = request.method == "POST"
+    plan = services.get_plan(current_user, plan_code, Permission.SUBMIT if posted else Permission.VIEW)
+    form = SubmitForm()
+    if posted:
+        created = submitted(
+            form, lambda: submissions.submit(current_user, plan, form.as_of.data, form.note.data)
+        )
+        if created:
+            flash(_("Report submitted: its figures and files are frozen."), "success")
+            return redirect(url_for(".submission_detail", plan_code=plan.code, submission_id=created.id))
+    rows = submissions.visible_submissions(current_user, plan)
+    return render_template("plan/submissions.html", plan=plan, rows=rows, form=form), form_status(form)
+
+
+@bp.route("/<plan_code>/submissions/<int:submission_id>")
+@login_required
+def submission_detail(plan_code: str, submission_id: int) -> str:
+    """A submitted report's frozen figures beside the live tally for the same day."""
+    plan = services.get_plan(current_user, plan_code)
+    submission = submissions.get_submission(current_user, plan, submission_id)
+    return render_template(
+        "plan/submission.html", plan=plan, submission=submission, rows=submissions.compare(submission)
+    )
+
+
+@bp.route("/<plan_code>/submissions/<int:submission_id>/indicators/<int:indicator_id>")
+@login_required
+def submission_rows(plan_code: str, submission_id: int, indicator_id: int) -> str:
+    """Which rows make the live tally differ from the submitted one."""
+    plan = services.get_plan(current_user, plan_code)
+    submission = submissions.get_submission(current_user, plan, submission_id)
+    indicator = services.get_indicator(current_user, plan, indicator_id)
+    now, then = submissions.differing_rows(submission, indicator)
+    return render_template(
+        "plan/submission_rows.html",
+        plan=plan,
+        submission=submission,
+        indicator=indicator,
+        frozen=submissions.figures(submission).get((indicator.code, indicator.period)),
+        live=tally(indicator, submission.as_of).actual,
+        added=now,
+        removed=then,
+    )
+
+
+@bp.route("/<plan_code>/submissions/<int:submission_id>/report.<fmt>")
+@login_required
+def submission_download(plan_code: str, submission_id: int, fmt: str) -> Response:
+    """A submitted file, byte for byte as it was submitted."""
+    if fmt not in FORMATS:
+        abort(404)
+    plan = services.get_plan(current_user, plan_code)
+    submission = submissions.get_submission(current_user, plan, submission_id)
+    body, media_type, filename = submissions.frozen_file(submission, fmt)
     return Response(
         body, mimetype=media_type, headers={"Content-Disposition": f"attachment; filename={filename}"}
     )

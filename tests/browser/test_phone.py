@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
         (
             390,
             "admin@skhcn.demo",
-            ["/organisations/", "/organisations/TTKT-KT", "/catalogue/WATER_METER_MECH"],
+            ["/organisations/", "/organisations/TTKT-KT", "/catalogue/WATER_METER_MECH", "/plan/"],
         ),
         (390, "manager@water.demo", ["/instruments/?q=MUL14-00001", "/events/"]),
     ],

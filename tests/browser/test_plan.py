@@ -1,5 +1,6 @@
 """The Department's dashboard in a browser: from the home page to the indicators, a number followed to
-the rows it counted, and the Excel and Word reports downloaded and checked against the JSON."""
+the rows it counted, and the Excel and Word reports downloaded and checked against the JSON; the trend
+charts drawn, a registry figure followed to its list, and the report submitted and downloaded frozen."""
 
 from __future__ import annotations
 
@@ -59,6 +60,33 @@ def test_the_dashboard_follows_a_number_to_its_rows_and_downloads_the_reports(
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("Ngày Đo lường Việt Nam 20/5")
     page.screenshot(path=artifacts / "plan-counted.png", full_page=True)
-    # A download ends its navigation, which Chromium reports as a failed request: those two are expected.
-    problems = [problem for problem in browser_problems if "/plan/kontum-2021/report." not in problem]
+
+    # The trend charts are drawn (by the static script, under the CSP), and the registry's own figures
+    # open the lists of what they count.
+    page.goto(live_server("/plan/?as_of=2026-11-24"))
+    expect(page.locator("figure.trend.has-chart").first).to_be_visible()
+    overdue = page.get_by_test_id("overdue-group2-total")
+    count = overdue.inner_text()
+    assert count != "0"
+    overdue.click()
+    expect(page.get_by_test_id("total")).to_contain_text(count)
+
+    # Submitting freezes the report: its figures beside the live ones, its files as they were.
+    page.goto(live_server("/plan/?as_of=2026-11-24"))
+    page.get_by_test_id("submit").locator("summary").click()
+    page.locator("#note").fill("Báo cáo thử")
+    page.get_by_test_id("submit").get_by_role("button").click()
+    frozen_articles = page.get_by_test_id("comparison").locator(
+        'tr[data-indicator="I"][data-period="2021-2025"]'
+    )
+    expect(frozen_articles.get_by_test_id("frozen")).to_have_text("5")
+    expect(frozen_articles.get_by_test_id("live")).to_have_text("5")
+    page.screenshot(path=artifacts / "plan-submission.png", full_page=True)
+    with page.expect_download() as frozen_download:
+        page.get_by_test_id("frozen-xlsx").click()
+    sheet = load_workbook(io.BytesIO(Path(frozen_download.value.path()).read_bytes())).active
+    assert sheet is not None
+    assert [line[5] for line in sheet.iter_rows(min_row=2, values_only=True)] == results
+    # A download ends its navigation, which Chromium reports as a failed request: those are expected.
+    problems = [problem for problem in browser_problems if "/report." not in problem]
     assert not problems, "\n".join(problems)

@@ -165,6 +165,7 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("organisations.edit_contact", "POST", OTHER):   (LOGIN, SAVED,  SAVED,  404,    404,    404,    404),
     # The Department's queue of credentials to confirm; others see their own organisation's there.
     ("credentials.pending", "GET", NONE):            (LOGIN, 200,    200,    200,    200,    200,    200),
+    ("credentials.expiring", "GET", NONE):           (LOGIN, 200,    200,    200,    200,    200,    200),
 }
 # fmt: on
 

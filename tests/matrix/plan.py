@@ -3,6 +3,8 @@
 - The indicator dashboard, the rows behind each number, the reports and ``GET /api/v1/indicators``: the
   Department (admin and officer); anyone else is told the plan does not exist (404).
 - Targets: the Department's admin alone; the officer sees the plan but may not change them (403).
+- Submitted reports: the Department's admin submits (freezes) one; the officer sees them and their frozen
+  files but may not submit (403); anyone else is told they do not exist (404).
 - Activities (pages and API): the Department records, changes and voids them; their participants are
   personal data, so another organisation's users are refused the list (403) and told an activity does
   not exist (404).
@@ -22,6 +24,7 @@ from registry.extensions import db
 from registry.organisations.models import Organisation
 from registry.plan.activities import create_activity
 from registry.plan.models import Indicator, Plan
+from registry.plan.submissions import submit
 from tests.helpers import SYSTEM
 from tests.matrix.base import LOGIN, NONE, OTHER, OWN, Redirect, Row
 
@@ -59,6 +62,16 @@ for _target in (OWN, OTHER):
         ("plan.download", "GET", _target): DEPARTMENT,
         ("plan.target", "GET", _target): ADMIN,
         ("plan.target", "POST", _target): (LOGIN, Redirect(f"/plan/?plan={PLAN}"), 403, 404, 404, 404, 404),
+        ("plan.submission_list", "GET", _target): DEPARTMENT,
+        ("plan.submission_list", "POST", _target): (
+            LOGIN,
+            Redirect(f"/plan/{PLAN}/submissions/", prefix=True),
+            403,
+            *[404] * 4,
+        ),
+        ("plan.submission_detail", "GET", _target): DEPARTMENT,
+        ("plan.submission_rows", "GET", _target): DEPARTMENT,
+        ("plan.submission_download", "GET", _target): DEPARTMENT,
         ("plan.activity_detail", "GET", _target): DEPARTMENT,
         ("plan.activity_edit", "GET", _target): DEPARTMENT,
         ("plan.activity_edit", "POST", _target): _saves(ACTIVITY_SAVED),
@@ -73,6 +86,7 @@ FORM_BODIES = {
     ("plan.activity_edit", "POST"): {**NEW_ACTIVITY, "title": "Tin bài đã sửa", "reason": "Sửa tiêu đề"},
     ("plan.activity_void", "POST"): {"reason": "Nhập trùng"},
     ("plan.target", "POST"): {"target": "7", "reason": "UBND tỉnh điều chỉnh chỉ tiêu"},
+    ("plan.submission_list", "POST"): {"as_of": "2026-11-30", "note": "Gửi UBND tỉnh"},
 }
 JSON_BODIES = {
     (API_ACTIVITIES, "POST"): NEW_ACTIVITY,
@@ -91,6 +105,18 @@ def _indicator(organisation: Organisation) -> dict[str, Any]:
     return {"plan_code": PLAN, "indicator_id": first.id}
 
 
+def _submission(organisation: Organisation) -> dict[str, Any]:
+    indicator = _indicator(organisation)
+    plan = db.session.scalar(select(Plan).where(Plan.code == PLAN))
+    assert plan is not None
+    submission = submit(SYSTEM, plan, date(2026, 11, 30))
+    return {**indicator, "submission_id": submission.id}
+
+
+def _without_indicator(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != "indicator_id"}
+
+
 def _activity(organisation: Organisation) -> dict[str, Any]:
     activity = create_activity(
         SYSTEM,
@@ -106,6 +132,13 @@ URL_VALUES = {
     "plan.counted": _indicator,
     "plan.target": _indicator,
     "plan.download": lambda organisation: {"plan_code": PLAN, "fmt": "json"},
+    "plan.submission_list": lambda organisation: {"plan_code": PLAN},
+    "plan.submission_detail": lambda organisation: _without_indicator(_submission(organisation)),
+    "plan.submission_rows": _submission,
+    "plan.submission_download": lambda organisation: {
+        **_without_indicator(_submission(organisation)),
+        "fmt": "json",
+    },
     "plan.activity_detail": _activity,
     "plan.activity_edit": _activity,
     "plan.activity_void": _activity,

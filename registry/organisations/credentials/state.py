@@ -9,7 +9,7 @@ card for T on D?); all three count confirmed credentials only.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -240,3 +240,23 @@ def pending_credentials(actor: Actor) -> list[Any]:
         stmt = visible_credentials(model, actor, confirmation=ConfirmationState.PENDING.value)
         pending.extend(db.session.scalars(stmt))
     return sorted(pending, key=lambda credential: (credential.created_at, credential.id))
+
+
+EXPIRING_DAYS = 60  # as the expiry notices' first stage
+
+
+def expiring_credentials(actor: Actor, today: date, days: int = EXPIRING_DAYS) -> list[Any]:
+    """Accreditations, designations and verifier cards that ``actor`` may see, in force (not rejected,
+    not suspended) and ending within ``days`` of ``today``, soonest first. (A registration does not
+    expire: Decree 105/2016.)"""
+    expiring: list[Any] = []
+    for model in (Accreditation, Designation, Verifier):
+        stmt = visible_credentials(model, actor).where(
+            model.valid_to >= today,
+            model.valid_to <= today + timedelta(days=days),
+            model.confirmation != ConfirmationState.REJECTED.value,
+        )
+        if model is Accreditation:
+            stmt = stmt.where(Accreditation.suspension.is_(None))
+        expiring.extend(db.session.scalars(stmt))
+    return sorted(expiring, key=lambda credential: (credential.valid_to, credential.id))

@@ -38,7 +38,9 @@ from registry.organisations.credentials.forms import (
     VerifierForm,
 )
 from registry.organisations.credentials.state import (
+    EXPIRING_DAYS,
     credential_state,
+    expiring_credentials,
     get_credential,
     history_of,
     pending_credentials,
@@ -218,6 +220,23 @@ def pending() -> str:
     return render_template(
         "credentials/pending.html",
         entries=[(KIND_OF[type(credential)], credential) for credential in pending_credentials(current_user)],
+        state_of=lambda credential: credential_state(credential, today),
+    )
+
+
+@bp.route("/expiring-credentials")
+@login_required
+def expiring() -> str:
+    """Accreditations, designations and verifier cards ending within 60 days (the Department: all)."""
+    today = local_today()
+    return render_template(
+        "credentials/pending.html",
+        heading=_("Credentials expiring within %(days)d days", days=EXPIRING_DAYS),
+        empty=_("Nothing expires within %(days)d days.", days=EXPIRING_DAYS),
+        entries=[
+            (KIND_OF[type(credential)], credential)
+            for credential in expiring_credentials(current_user, today)
+        ],
         state_of=lambda credential: credential_state(credential, today),
     )
 
