@@ -70,9 +70,8 @@ def selection() -> str:
 def choose() -> tuple[str, int]:
     """A checklist of the certificates the user's organisation holds or issued, to print the labels of
     those ticked (``all=1`` ticks every one shown)."""
-    item = None
-    if request.args.get("item"):
-        item_id = request.args.get("item", "")
+    item, item_id = None, request.args.get("item", "")
+    if item_id:
         try:
             item = get_item(current_user, int(item_id) if item_id.isdigit() else 0, Item)
         except NotFoundError:
