@@ -15,7 +15,15 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from registry import create_app
@@ -124,9 +132,15 @@ def page(context: BrowserContext, browser_problems: list[str]) -> Iterator[Page]
         if message.type == "error":
             browser_problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
 
+    def on_request_failed(request: Request) -> None:
+        # Aborted by the page itself: a link followed while a script was still loading, or a download
+        # ending its navigation. Nothing a user sees; a missing file answers 404 instead.
+        if request.failure != "net::ERR_ABORTED":
+            browser_problems.append(f"request failed: {request.url} ({request.failure})")
+
     tab.on("console", on_console)
     tab.on("pageerror", lambda error: browser_problems.append(f"page error: {error}"))
-    tab.on("requestfailed", lambda request: browser_problems.append(f"request failed: {request.url}"))
+    tab.on("requestfailed", on_request_failed)
     try:
         yield tab
     finally:

@@ -72,9 +72,7 @@ def test_the_department_finds_a_districts_inspection_list_and_downloads_it(
     expect(page.get_by_test_id("found-organisations")).to_contain_text("CTN-KT")
     wider += _fits_a_phone(page, artifacts, "search-department")
     assert not wider, wider
-    # A download ends its navigation, which Chromium reports as a failed request: that one is expected.
-    problems = [problem for problem in browser_problems if "format=xlsx" not in problem]
-    assert not problems, "\n".join(problems)
+    assert not browser_problems, "\n".join(browser_problems)
 
 
 def test_a_lab_opens_its_work_queue_and_goes_to_the_record_form_of_an_item(
